@@ -1,0 +1,386 @@
+//! Toggles that edit the `go build` command: cgo, strip, trimpath and tags.
+
+use super::site::{GoCommand, flag_name};
+use super::text::{remove_list_items, removal_span};
+use super::{Context, NotApplicable, no_build_reason};
+use crate::dockerfile::diagnostic::TextEdit;
+use crate::dockerfile::graph::{StageGraph, StageIndex};
+use crate::dockerfile::span::Span;
+use crate::dockerfile::syntax::{Dockerfile, ItemKind, Keyword};
+
+pub const STATIC_TAGS: &[&str] = &["netgo", "osusergo"];
+pub const TZDATA_TAGS: &[&str] = &["timetzdata"];
+const STRIP_FLAGS: &[&str] = &["-s", "-w"];
+
+fn builds<'c>(ctx: &'c Context<'_>) -> Result<Vec<&'c super::site::GoCommand>, NotApplicable> {
+    let builds: Vec<_> = ctx.go.builds().collect();
+    if builds.is_empty() {
+        Err(no_build_reason(ctx))
+    } else {
+        Ok(builds)
+    }
+}
+
+/// A go flag's value (`-ldflags="-s -w"`, `-tags netgo`): where its content
+/// is, without quotes, and the span of the whole flag for removal.
+struct FlagValue {
+    content: String,
+    content_span: Span,
+    quoted: bool,
+    whole: Span,
+}
+
+fn flag_value(cmd: &GoCommand, name: &str) -> Option<FlagValue> {
+    let (i, word) = cmd.flag(name)?;
+    let (raw, raw_span, whole) = match word.text.split_once('=') {
+        Some((head, value)) => {
+            let start = word.span.start + head.len() + 1;
+            (value.to_string(), Span::new(start, word.span.end), word.span)
+        }
+        None => {
+            let next = cmd.args.get(i + 1)?;
+            (next.text.clone(), next.span, word.span.cover(next.span))
+        }
+    };
+    let quote = raw.chars().next().filter(|c| *c == '"' || *c == '\'');
+    match quote {
+        Some(q) if raw.len() >= 2 && raw.ends_with(q) => Some(FlagValue {
+            content: raw.get(1..raw.len() - 1).unwrap_or("").to_string(),
+            content_span: Span::new(raw_span.start + 1, raw_span.end - 1),
+            quoted: true,
+            whole,
+        }),
+        _ => Some(FlagValue {
+            content: raw,
+            content_span: raw_span,
+            quoted: false,
+            whole,
+        }),
+    }
+}
+
+fn remove_flag(ctx: &Context<'_>, value: &FlagValue) -> TextEdit {
+    TextEdit::delete(removal_span(&ctx.df.source, value.whole, ctx.df.escape))
+}
+
+// ---- trimpath ----
+
+fn has_trimpath(cmd: &GoCommand) -> bool {
+    cmd.flag("trimpath")
+        .is_some_and(|(_, w)| !w.text.ends_with("=false"))
+}
+
+pub fn trimpath_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    Ok(builds(ctx)?.iter().all(|b| has_trimpath(b)))
+}
+
+pub fn set_trimpath(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+    let mut edits = Vec::new();
+    for cmd in builds(ctx)? {
+        match (on, cmd.flag("trimpath")) {
+            (true, None) => edits.push(TextEdit::insert(cmd.verb_word.span.end, " -trimpath")),
+            (false, Some((_, w))) => edits.push(TextEdit::delete(removal_span(
+                &ctx.df.source,
+                w.span,
+                ctx.df.escape,
+            ))),
+            _ => {}
+        }
+    }
+    Ok(edits)
+}
+
+// ---- strip: -ldflags="-s -w" ----
+
+fn has_strip(cmd: &GoCommand) -> bool {
+    flag_value(cmd, "ldflags").is_some_and(|v| {
+        let tokens: Vec<&str> = v.content.split_whitespace().collect();
+        STRIP_FLAGS.iter().all(|f| tokens.contains(f))
+    })
+}
+
+pub fn strip_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    Ok(builds(ctx)?.iter().all(|b| has_strip(b)))
+}
+
+pub fn set_strip(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+    let mut edits = Vec::new();
+    for cmd in builds(ctx)? {
+        let value = flag_value(cmd, "ldflags");
+        match (on, value) {
+            (true, None) => edits.push(TextEdit::insert(
+                cmd.verb_word.span.end,
+                " -ldflags=\"-s -w\"",
+            )),
+            (true, Some(v)) => {
+                let tokens: Vec<&str> = v.content.split_whitespace().collect();
+                let missing: Vec<&str> = STRIP_FLAGS
+                    .iter()
+                    .copied()
+                    .filter(|f| !tokens.contains(f))
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let mut add = missing.join(" ");
+                if v.quoted {
+                    if !v.content.is_empty() {
+                        add.push(' ');
+                    }
+                    edits.push(TextEdit::insert(v.content_span.start, add));
+                } else {
+                    let joined = if v.content.is_empty() {
+                        add
+                    } else {
+                        format!("{add} {}", v.content)
+                    };
+                    edits.push(TextEdit::replace(v.content_span, format!("\"{joined}\"")));
+                }
+            }
+            (false, Some(v)) => {
+                let rest = remove_list_items(&v.content, ' ', STRIP_FLAGS);
+                if rest.trim().is_empty() {
+                    edits.push(remove_flag(ctx, &v));
+                } else if v.quoted && is_plain_word(&rest) {
+                    // The inverse of quoting a bare value when adding `-s -w`.
+                    let quoted = Span::new(v.content_span.start - 1, v.content_span.end + 1);
+                    edits.push(TextEdit::replace(quoted, rest));
+                } else if rest != v.content {
+                    edits.push(TextEdit::replace(v.content_span, rest));
+                }
+            }
+            (false, None) => {}
+        }
+    }
+    Ok(edits)
+}
+
+/// A value the shell passes as one word without quotes.
+fn is_plain_word(s: &str) -> bool {
+    !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || "\"'`;&|<>(){}*?#~".contains(c))
+}
+
+// ---- build tags ----
+
+fn tag_separator(content: &str) -> char {
+    if content.contains(',') || !content.trim().contains(' ') {
+        ','
+    } else {
+        ' '
+    }
+}
+
+fn tags_of(v: &FlagValue) -> Vec<String> {
+    v.content
+        .split([',', ' '])
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn has_tags(cmd: &GoCommand, wanted: &[&str]) -> bool {
+    flag_value(cmd, "tags").is_some_and(|v| {
+        let tags = tags_of(&v);
+        wanted.iter().all(|w| tags.iter().any(|t| t == w))
+    })
+}
+
+pub fn tags_state(ctx: &Context<'_>, wanted: &[&str]) -> Result<bool, NotApplicable> {
+    Ok(builds(ctx)?.iter().all(|b| has_tags(b, wanted)))
+}
+
+pub fn set_tags(ctx: &Context<'_>, wanted: &[&str], on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+    let mut edits = Vec::new();
+    for cmd in builds(ctx)? {
+        let value = flag_value(cmd, "tags");
+        match (on, value) {
+            (true, None) => edits.push(TextEdit::insert(
+                cmd.verb_word.span.end,
+                format!(" -tags {}", wanted.join(",")),
+            )),
+            (true, Some(v)) => {
+                let tags = tags_of(&v);
+                let missing: Vec<&str> = wanted
+                    .iter()
+                    .copied()
+                    .filter(|w| !tags.iter().any(|t| t == w))
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let sep = tag_separator(&v.content);
+                let mut add = String::new();
+                for tag in missing {
+                    if !(v.content.is_empty() && add.is_empty()) {
+                        add.push(sep);
+                    }
+                    add.push_str(tag);
+                }
+                edits.push(TextEdit::insert(v.content_span.end, add));
+            }
+            (false, Some(v)) => {
+                let rest = remove_list_items(&v.content, tag_separator(&v.content), wanted);
+                if rest.trim().is_empty() {
+                    edits.push(remove_flag(ctx, &v));
+                } else if rest != v.content {
+                    edits.push(TextEdit::replace(v.content_span, rest));
+                }
+            }
+            (false, None) => {}
+        }
+    }
+    Ok(edits)
+}
+
+// ---- cgo ----
+
+/// A `CGO_ENABLED` setting: its value and where the value is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Setting {
+    value: String,
+    value_span: Span,
+}
+
+/// The last `ENV`/`ARG CGO_ENABLED` before `item` in the build's stage and the
+/// stages it is built on.
+fn stage_setting(df: &Dockerfile, graph: &StageGraph, stage: StageIndex, item: usize) -> Option<Setting> {
+    let mut chain = vec![stage];
+    let mut current = graph.stage(stage)?;
+    while let Some(parent) = current.base_stage {
+        if chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+        current = graph.stage(parent)?;
+    }
+    let mut found = None;
+    for s in chain.iter().rev().filter_map(|&i| graph.stage(i)) {
+        let end = if s.index == stage { item } else { s.end_item };
+        for it in df.items.get(s.from_item..end).unwrap_or(&[]) {
+            let ItemKind::Instruction(ins) = &it.kind else {
+                continue;
+            };
+            if !matches!(ins.keyword, Keyword::Env | Keyword::Arg) {
+                continue;
+            }
+            let words = ins.words();
+            if let [name, value] = words.as_slice() {
+                if ins.keyword == Keyword::Env && name.text == "CGO_ENABLED" && !value.text.contains('=') {
+                    found = Some(Setting {
+                        value: value.text.clone(),
+                        value_span: value.span,
+                    });
+                    continue;
+                }
+            }
+            for w in &words {
+                if let Some(v) = w.text.strip_prefix("CGO_ENABLED=") {
+                    found = Some(Setting {
+                        value: v.trim_matches(['"', '\'']).to_string(),
+                        value_span: Span::new(w.span.end - v.len(), w.span.end),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+fn inline_setting(cmd: &GoCommand) -> Option<(Setting, Span)> {
+    cmd.env.iter().rev().find_map(|w| {
+        let v = w.text.strip_prefix("CGO_ENABLED=")?;
+        Some((
+            Setting {
+                value: v.trim_matches(['"', '\'']).to_string(),
+                value_span: Span::new(w.span.end - v.len(), w.span.end),
+            },
+            w.span,
+        ))
+    })
+}
+
+fn is_off(value: &str) -> bool {
+    value.trim() == "0"
+}
+
+pub fn cgo_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    let builds = builds(ctx)?;
+    let all_off = builds.iter().all(|b| {
+        let effective = inline_setting(b)
+            .map(|(s, _)| s)
+            .or_else(|| stage_setting(ctx.df, &ctx.graph, b.stage, b.item));
+        effective.is_some_and(|s| is_off(&s.value))
+    });
+    Ok(!all_off)
+}
+
+pub fn set_cgo(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+    let mut edits: Vec<TextEdit> = Vec::new();
+    let mut push = |e: TextEdit| {
+        if !edits.contains(&e) {
+            edits.push(e);
+        }
+    };
+    for cmd in builds(ctx)? {
+        let inline = inline_setting(cmd);
+        let stage = stage_setting(ctx.df, &ctx.graph, cmd.stage, cmd.item);
+        let effective_off = inline
+            .as_ref()
+            .map(|(s, _)| s)
+            .or(stage.as_ref())
+            .is_some_and(|s| is_off(&s.value));
+        if on != effective_off {
+            continue; // already as wanted
+        }
+        let value = if on { "1" } else { "0" };
+        match (&inline, &stage) {
+            // Remove only the exact shape `cgo=off` inserts, so off/on round-trips
+            // both ways; any other inline setting is flipped in place.
+            (Some((_, word)), s)
+                if on
+                    && !s.as_ref().is_some_and(|s| is_off(&s.value))
+                    && word.end + 1 == cmd.go.span.start
+                    && ctx.df.source.get(word.end..cmd.go.span.start) == Some(" ") =>
+            {
+                push(TextEdit::delete(removal_span(&ctx.df.source, *word, ctx.df.escape)));
+            }
+            (Some((s, _)), _) => push(TextEdit::replace(s.value_span, value)),
+            (None, Some(s)) => push(TextEdit::replace(s.value_span, value)),
+            (None, None) => push(TextEdit::insert(cmd.go.span.start, "CGO_ENABLED=0 ")),
+        }
+    }
+    Ok(edits)
+}
+
+/// The output path of a build (`-o PATH`), made absolute against WORKDIR.
+pub fn output_path(df: &Dockerfile, graph: &StageGraph, cmd: &GoCommand) -> Option<String> {
+    let mut out = None;
+    for (i, w) in cmd.args.iter().enumerate() {
+        if flag_name(&w.text) == Some("o") {
+            out = match w.text.split_once('=') {
+                Some((_, v)) => Some(v.to_string()),
+                None => cmd.args.get(i + 1).map(|n| n.text.clone()),
+            };
+        }
+    }
+    let out = out?.trim_matches(['"', '\'']).to_string();
+    if out.starts_with('/') {
+        return Some(out);
+    }
+    let stage = graph.stage(cmd.stage)?;
+    let mut workdir = String::from("/");
+    for it in df.items.get(stage.from_item..cmd.item).unwrap_or(&[]) {
+        if let ItemKind::Instruction(ins) = &it.kind {
+            if ins.keyword == Keyword::Workdir {
+                let dir = ins.args_text().trim_matches(['"', '\'']).to_string();
+                workdir = if dir.starts_with('/') {
+                    dir
+                } else {
+                    format!("{}/{dir}", workdir.trim_end_matches('/'))
+                };
+            }
+        }
+    }
+    let rel = out.trim_start_matches("./");
+    Some(format!("{}/{rel}", workdir.trim_end_matches('/')))
+}

@@ -1,0 +1,228 @@
+//! Toggles that edit the runtime stage: its base, its user and its CA certificates.
+
+use super::go_flags::output_path;
+use super::text::removal_span;
+use super::{Context, NotApplicable};
+use crate::catalog::RuntimeBase;
+use crate::dockerfile::diagnostic::TextEdit;
+use crate::dockerfile::graph::Stage;
+use crate::dockerfile::span::Span;
+use crate::dockerfile::syntax::{Instruction, ItemKind, Keyword};
+
+pub const NONROOT_USER: &str = "65532:65532";
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+fn target<'c>(ctx: &'c Context<'_>) -> Result<&'c Stage, NotApplicable> {
+    ctx.graph
+        .target_stage()
+        .ok_or_else(|| NotApplicable("the file has no FROM, so there is no runtime stage".into()))
+}
+
+/// The instructions of `stage` after its FROM, with their item indices.
+fn stage_instructions<'c>(
+    ctx: &'c Context<'_>,
+    stage: &Stage,
+) -> impl Iterator<Item = (usize, &'c Instruction)> + 'c {
+    let start = stage.from_item + 1;
+    ctx.df
+        .items
+        .get(start..stage.end_item)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, item)| match &item.kind {
+            ItemKind::Instruction(ins) => Some((start + i, ins.as_ref())),
+            _ => None,
+        })
+}
+
+/// The span that removes a whole instruction line; at the end of a file with
+/// no final newline, the newline before it goes too.
+fn remove_item(ctx: &Context<'_>, item: usize) -> TextEdit {
+    let span = ctx.df.items.get(item).map_or(Span::default(), |i| i.span);
+    let text = span.slice(&ctx.df.source);
+    if !text.ends_with('\n') && span.start > 0 {
+        let before = ctx.df.source.get(..span.start).unwrap_or("");
+        let nl = if before.ends_with("\r\n") { 2 } else { usize::from(before.ends_with('\n')) };
+        return TextEdit::delete(Span::new(span.start - nl, span.end));
+    }
+    TextEdit::delete(span)
+}
+
+/// Inserts a whole line after item `item`.
+fn insert_line_after(ctx: &Context<'_>, item: usize, line: &str) -> TextEdit {
+    let nl = ctx.df.newline();
+    let span = ctx.df.items.get(item).map_or(Span::default(), |i| i.span);
+    if span.slice(&ctx.df.source).ends_with('\n') {
+        TextEdit::insert(span.end, format!("{line}{nl}"))
+    } else {
+        TextEdit::insert(span.end, format!("{nl}{line}"))
+    }
+}
+
+fn insert_line_before(ctx: &Context<'_>, item: usize, line: &str) -> TextEdit {
+    let start = ctx.df.items.get(item).map_or(0, |i| i.span.start);
+    TextEdit::insert(start, format!("{line}{}", ctx.df.newline()))
+}
+
+// ---- base ----
+
+pub fn set_base(ctx: &Context<'_>, base: &RuntimeBase) -> Result<Vec<TextEdit>, NotApplicable> {
+    let stage = target(ctx)?;
+    let builds_here: Vec<_> = ctx.go.builds().filter(|b| b.stage == stage.index).collect();
+    if let Some(build) = builds_here.last() {
+        return split_single_stage(ctx, stage, build, base);
+    }
+    if stage.base_stage.is_none() && stage.base == base.image {
+        return Ok(Vec::new());
+    }
+    Ok(vec![TextEdit::replace(stage.base_span, base.image.clone())])
+}
+
+/// A single-stage file builds and runs in one stage: name it `builder` and add
+/// a runtime stage on `base` that copies the binary out of it.
+fn split_single_stage(
+    ctx: &Context<'_>,
+    stage: &Stage,
+    build: &super::site::GoCommand,
+    base: &RuntimeBase,
+) -> Result<Vec<TextEdit>, NotApplicable> {
+    let out = output_path(ctx.df, &ctx.graph, build).ok_or_else(|| {
+        NotApplicable(
+            "go build has no -o, so dockstage cannot tell which file to copy into a runtime stage"
+                .into(),
+        )
+    })?;
+    let mut edits = Vec::new();
+    let builder = match &stage.name {
+        Some(name) => name.clone(),
+        None => {
+            edits.push(TextEdit::insert(stage.base_span.end, " AS builder"));
+            "builder".to_string()
+        }
+    };
+    let start_cmd: Vec<String> = stage_instructions(ctx, stage)
+        .filter(|(_, ins)| matches!(ins.keyword, Keyword::Entrypoint | Keyword::Cmd))
+        .map(|(_, ins)| ins.logical_text().trim().to_string())
+        .collect();
+    let nl = ctx.df.newline();
+    let mut text = String::new();
+    if !ctx.df.source.is_empty() && !ctx.df.source.ends_with('\n') {
+        text.push_str(nl);
+    }
+    text.push_str(nl);
+    text.push_str(&format!(
+        "# Runtime stage: only the compiled binary, on {}.{nl}",
+        base.key
+    ));
+    text.push_str(&format!("FROM {}{nl}", base.image));
+    text.push_str(&format!("COPY --from={builder} {out} {out}{nl}"));
+    if start_cmd.is_empty() {
+        text.push_str(&format!("ENTRYPOINT [\"{out}\"]{nl}"));
+    } else {
+        for cmd in start_cmd {
+            text.push_str(&cmd);
+            text.push_str(nl);
+        }
+    }
+    edits.push(TextEdit::insert(ctx.df.source.len(), text));
+    Ok(edits)
+}
+
+// ---- nonroot ----
+
+fn is_root(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or("").trim_matches(['"', '\'']);
+    name == "root" || name == "0"
+}
+
+pub fn nonroot_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    let stage = target(ctx)?;
+    let last_user = stage_instructions(ctx, stage)
+        .filter(|(_, ins)| ins.keyword == Keyword::User)
+        .last();
+    Ok(last_user.is_some_and(|(_, ins)| !is_root(ins.args_text())))
+}
+
+pub fn set_nonroot(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+    let stage = target(ctx)?;
+    let users: Vec<usize> = stage_instructions(ctx, stage)
+        .filter(|(_, ins)| ins.keyword == Keyword::User)
+        .map(|(i, _)| i)
+        .collect();
+    if !on {
+        return Ok(users.into_iter().map(|i| remove_item(ctx, i)).collect());
+    }
+    let line = format!("USER {NONROOT_USER}");
+    let start = stage_instructions(ctx, stage)
+        .find(|(_, ins)| matches!(ins.keyword, Keyword::Entrypoint | Keyword::Cmd))
+        .map(|(i, _)| i);
+    let edit = match start {
+        Some(i) => insert_line_before(ctx, i, &line),
+        None => {
+            let last = stage_instructions(ctx, stage)
+                .last()
+                .map_or(stage.from_item, |(i, _)| i);
+            insert_line_after(ctx, last, &line)
+        }
+    };
+    Ok(vec![edit])
+}
+
+// ---- certs ----
+
+fn copies_certs(ins: &Instruction) -> bool {
+    ins.keyword == Keyword::Copy
+        && ins
+            .words()
+            .iter()
+            .any(|w| w.text.contains("ca-certificates") || w.text.starts_with("/etc/ssl/certs"))
+}
+
+pub fn certs_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    let stage = target(ctx)?;
+    if stage_instructions(ctx, stage).any(|(_, ins)| copies_certs(ins)) {
+        return Ok(true);
+    }
+    certs_source(ctx, stage).map(|_| false)
+}
+
+/// The stage to copy the CA bundle from: the one that runs `go build`.
+fn certs_source<'c>(ctx: &'c Context<'_>, stage: &Stage) -> Result<&'c Stage, NotApplicable> {
+    if ctx.go.builds().any(|b| b.stage == stage.index) {
+        return Err(NotApplicable(
+            "the runtime stage is the builder stage, which has its own certificates".into(),
+        ));
+    }
+    ctx.go
+        .builds()
+        .map(|b| b.stage)
+        .find(|&s| s != stage.index)
+        .or_else(|| ctx.graph.dependencies(stage.index).next())
+        .and_then(|s| ctx.graph.stage(s))
+        .ok_or_else(|| {
+            NotApplicable("there is no builder stage to copy the CA certificates from".to_string())
+        })
+}
+
+pub fn set_certs(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+    let stage = target(ctx)?;
+    if !on {
+        return Ok(stage_instructions(ctx, stage)
+            .filter(|(_, ins)| copies_certs(ins))
+            .map(|(i, _)| remove_item(ctx, i))
+            .collect());
+    }
+    let source = certs_source(ctx, stage)?;
+    let from = source
+        .name
+        .clone()
+        .unwrap_or_else(|| source.index.0.to_string());
+    let line = format!("COPY --from={from} {CA_BUNDLE} /etc/ssl/certs/");
+    Ok(vec![insert_line_after(ctx, stage.from_item, &line)])
+}
+
+/// The removal span of a word in an instruction, shared with the cache toggle.
+pub fn remove_word(ctx: &Context<'_>, span: Span) -> TextEdit {
+    TextEdit::delete(removal_span(&ctx.df.source, span, ctx.df.escape))
+}

@@ -1,0 +1,288 @@
+//! Each rule fires on a file that has its problem and stays silent on the
+//! same file with the problem fixed.
+
+use super::*;
+use crate::dockerfile::diagnostic::apply_edits;
+use crate::dockerfile::parse;
+
+struct Case {
+    rule: &'static str,
+    fires: &'static str,
+    silent: &'static str,
+    facts: Option<fn() -> GoFacts>,
+}
+
+const GO: &str = "FROM golang:1.24 AS builder\nWORKDIR /src\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\n";
+
+fn tls() -> GoFacts {
+    GoFacts {
+        uses_tls_client: true,
+        uses_net: true,
+        ..GoFacts::default()
+    }
+}
+
+fn zones() -> GoFacts {
+    GoFacts {
+        uses_timezones: true,
+        ..GoFacts::default()
+    }
+}
+
+fn net() -> GoFacts {
+    GoFacts {
+        uses_net: true,
+        ..GoFacts::default()
+    }
+}
+
+const CASES: &[Case] = &[
+    Case {
+        rule: "MisspeltBase",
+        fires: "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM stratch\nCOPY --from=b /a /a\n",
+        silent: "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        facts: None,
+    },
+    Case {
+        rule: "CopyBeforeModDownload",
+        fires: "FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN go mod download\nRUN go build -o /a .\n",
+        silent: "FROM golang:1.24\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /a .\n",
+        facts: None,
+    },
+    Case {
+        rule: "CgoWithStaticBase",
+        fires: "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        silent: "FROM golang:1.24 AS b\nRUN CGO_ENABLED=0 go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        facts: Some(net),
+    },
+    Case {
+        rule: "UserWithoutPasswd",
+        fires: "FROM scratch\nCOPY app /app\nUSER nobody\nENTRYPOINT [\"/app\"]\n",
+        silent: "FROM scratch\nCOPY app /app\nUSER 65534\nENTRYPOINT [\"/app\"]\n",
+        facts: None,
+    },
+    Case {
+        rule: "MissingCaCertificates",
+        fires: "FROM golang:1.24 AS b\nRUN CGO_ENABLED=0 go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        silent: "FROM golang:1.24 AS b\nRUN CGO_ENABLED=0 go build -o /a .\nFROM scratch\nCOPY --from=b /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\nCOPY --from=b /a /a\n",
+        facts: Some(tls),
+    },
+    Case {
+        rule: "MissingTzdata",
+        fires: "FROM golang:1.24 AS b\nRUN CGO_ENABLED=0 go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        silent: "FROM golang:1.24 AS b\nRUN CGO_ENABLED=0 go build -tags timetzdata -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        facts: Some(zones),
+    },
+    Case {
+        rule: "UnpinnedImage",
+        fires: "FROM golang AS b\nRUN go build -o /a .\n",
+        silent: "FROM golang:1.24 AS b\nRUN go build -o /a .\n",
+        facts: None,
+    },
+    Case {
+        rule: "GoBuildWithoutCacheMount",
+        fires: "FROM golang:1.24\nRUN go build -o /a .\n",
+        silent: "FROM golang:1.24\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /a .\n",
+        facts: None,
+    },
+    Case {
+        rule: "GoToolchainInFinalImage",
+        fires: "FROM golang:1.24\nRUN go build -o /a .\nENTRYPOINT [\"/a\"]\n",
+        silent: "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\nENTRYPOINT [\"/a\"]\n",
+        facts: None,
+    },
+    Case {
+        rule: "NoShellInBase",
+        fires: "FROM scratch\nCOPY app /app\nCMD /app --serve\n",
+        silent: "FROM scratch\nCOPY app /app\nCMD [\"/app\", \"--serve\"]\n",
+        facts: None,
+    },
+    Case {
+        rule: "AptWithoutCleanup",
+        fires: "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y ca-certificates\n",
+        silent: "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*\n",
+        facts: None,
+    },
+    Case {
+        rule: "UnusedStage",
+        fires: "FROM golang:1.24 AS lint\nRUN go vet ./...\nFROM alpine:3.20\nRUN true\n",
+        silent: "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM alpine:3.20\nCOPY --from=b /a /a\n",
+        facts: None,
+    },
+    Case {
+        rule: "SecretsUsedInArgOrEnv",
+        fires: "FROM alpine:3.20\nARG GITHUB_TOKEN\n",
+        silent: "FROM alpine:3.20\nARG GITHUB_USER\n",
+        facts: None,
+    },
+    Case {
+        rule: "FromAsCasing",
+        fires: "FROM alpine:3.20 as base\n",
+        silent: "FROM alpine:3.20 AS base\n",
+        facts: None,
+    },
+    Case {
+        rule: "StageNameCasing",
+        fires: "FROM alpine:3.20 AS Base\n",
+        silent: "FROM alpine:3.20 AS base\n",
+        facts: None,
+    },
+    Case {
+        rule: "DuplicateStageName",
+        fires: "FROM alpine:3.20 AS a\nFROM alpine:3.20 AS a\n",
+        silent: "FROM alpine:3.20 AS a\nFROM alpine:3.20 AS b\n",
+        facts: None,
+    },
+    Case {
+        rule: "ReservedStageName",
+        fires: "FROM alpine:3.20 AS scratch\n",
+        silent: "FROM alpine:3.20 AS base\n",
+        facts: None,
+    },
+    Case {
+        rule: "JSONArgsRecommended",
+        fires: "FROM alpine:3.20\nCMD /app --serve\n",
+        silent: "FROM alpine:3.20\nCMD [\"/app\", \"--serve\"]\n",
+        facts: None,
+    },
+    Case {
+        rule: "InvalidJsonForm",
+        fires: "FROM alpine:3.20\nENTRYPOINT ['/app']\n",
+        silent: "FROM alpine:3.20\nENTRYPOINT [\"/app\"]\n",
+        facts: None,
+    },
+    Case {
+        rule: "WorkdirRelativePath",
+        fires: "FROM alpine:3.20\nWORKDIR app\n",
+        silent: "FROM alpine:3.20\nWORKDIR /app\n",
+        facts: None,
+    },
+    Case {
+        rule: "MaintainerDeprecated",
+        fires: "FROM alpine:3.20\nMAINTAINER Jane <jane@example.com>\n",
+        silent: "FROM alpine:3.20\nLABEL org.opencontainers.image.authors=\"Jane <jane@example.com>\"\n",
+        facts: None,
+    },
+    Case {
+        rule: "MultipleInstructionsDisallowed",
+        fires: "FROM alpine:3.20\nCMD [\"a\"]\nCMD [\"b\"]\n",
+        silent: "FROM alpine:3.20\nCMD [\"b\"]\n",
+        facts: None,
+    },
+    Case {
+        rule: "LegacyKeyValueFormat",
+        fires: "FROM alpine:3.20\nENV GOPATH /go\n",
+        silent: "FROM alpine:3.20\nENV GOPATH=/go\n",
+        facts: None,
+    },
+    Case {
+        rule: "ConsistentInstructionCasing",
+        fires: "FROM alpine:3.20\nRUN true\nworkdir /x\nCMD [\"x\"]\n",
+        silent: "FROM alpine:3.20\nRUN true\nWORKDIR /x\nCMD [\"x\"]\n",
+        facts: None,
+    },
+    Case {
+        rule: "UnknownFlag",
+        fires: "FROM alpine:3.20 AS b\nFROM alpine:3.20\nCOPY --form=b /a /a\n",
+        silent: "FROM alpine:3.20 AS b\nFROM alpine:3.20\nCOPY --from=b /a /a\n",
+        facts: None,
+    },
+    Case {
+        rule: "UnknownInstruction",
+        fires: "FROM alpine:3.20\nCOPPY a b\n",
+        silent: "FROM alpine:3.20\nCOPY a b\n",
+        facts: None,
+    },
+    Case {
+        rule: "UnknownStage",
+        fires: "FROM alpine:3.20 AS builder\nFROM scratch\nCOPY --from=bulider /a /a\n",
+        silent: "FROM alpine:3.20 AS builder\nFROM scratch\nCOPY --from=builder /a /a\n",
+        facts: None,
+    },
+    Case {
+        rule: "UndefinedArgInFrom",
+        fires: "FROM golang:${GO_VERSION}\n",
+        silent: "ARG GO_VERSION=1.24\nFROM golang:${GO_VERSION}\n",
+        facts: None,
+    },
+];
+
+fn rules_found(src: &str, facts: Option<&GoFacts>) -> Vec<Diagnostic> {
+    lint(&parse(src), Catalog::bundled(), facts)
+}
+
+#[test]
+fn each_rule_fires_and_stays_silent() {
+    for case in CASES {
+        let facts = case.facts.map(|f| f());
+        let fired = rules_found(case.fires, facts.as_ref());
+        assert!(
+            fired.iter().any(|d| d.rule == case.rule),
+            "{} did not fire: {fired:#?}",
+            case.rule
+        );
+        let quiet = rules_found(case.silent, facts.as_ref());
+        assert!(
+            !quiet.iter().any(|d| d.rule == case.rule),
+            "{} fired on the fixed file: {quiet:#?}",
+            case.rule
+        );
+    }
+}
+
+#[test]
+fn every_rule_has_a_case() {
+    for rule in RULES {
+        assert!(CASES.iter().any(|c| c.rule == rule.id), "no case for {}", rule.id);
+    }
+    assert!(RULES.len() + STRUCTURAL_RULES.len() >= 12);
+}
+
+#[test]
+fn fixes_make_the_finding_go_away() {
+    for case in CASES {
+        let facts = case.facts.map(|f| f());
+        for d in rules_found(case.fires, facts.as_ref()) {
+            let Some(fix) = d.fix.filter(|_| d.rule == case.rule) else {
+                continue;
+            };
+            let fixed = apply_edits(case.fires, &fix.edits);
+            let again = rules_found(&fixed, facts.as_ref());
+            assert!(
+                !again.iter().any(|x| x.rule == case.rule && x.line == d.line),
+                "{}: fix `{}` left the finding:\n{fixed}",
+                case.rule,
+                fix.title
+            );
+        }
+    }
+}
+
+#[test]
+fn cgo_on_scratch_is_an_error_when_the_project_imports_net() {
+    let src = "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n";
+    let with = rules_found(src, Some(&net()));
+    let without = rules_found(src, None);
+    let sev = |list: &[Diagnostic]| list.iter().find(|d| d.rule == "CgoWithStaticBase").map(|d| d.severity);
+    assert_eq!(sev(&with), Some(Severity::Error));
+    assert_eq!(sev(&without), Some(Severity::Warning));
+}
+
+#[test]
+fn check_directive_skips_rules_and_can_make_warnings_errors() {
+    let skipped = rules_found("# check=skip=FromAsCasing\nFROM alpine:3.20 as base\n", None);
+    assert!(!skipped.iter().any(|d| d.rule == "FromAsCasing"));
+    let strict = rules_found("# check=error=true\nFROM alpine:3.20 as base\n", None);
+    assert!(strict.iter().any(|d| d.rule == "FromAsCasing" && d.severity == Severity::Error));
+}
+
+#[test]
+fn a_clean_go_file_has_no_warnings() {
+    let src = format!(
+        "{}FROM scratch\nCOPY --from=builder /app /app\nUSER 65532:65532\nENTRYPOINT [\"/app\"]\n",
+        GO.replace("RUN CGO", "RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO")
+            .replace("RUN go mod", "RUN --mount=type=cache,target=/go/pkg/mod go mod")
+    );
+    let found = rules_found(&src, Some(&GoFacts::default()));
+    assert!(found.is_empty(), "{found:#?}");
+}

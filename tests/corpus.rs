@@ -1,0 +1,192 @@
+//! Properties that must hold over every Dockerfile in tests/corpus: the
+//! parse is lossless, and every toggle edit is minimal, reversible,
+//! idempotent and leaves a file that parses as cleanly as before.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use dockstage::catalog::Catalog;
+use dockstage::dockerfile::edit::{Change, Context, Toggle, apply_changes};
+use dockstage::dockerfile::{Dockerfile, StageGraph, apply_edits, lint::lint, parse};
+
+fn corpus() -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "the corpus holds {} files", files.len());
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p.file_name().unwrap_or_default().to_string_lossy().into_owned(), text)
+        })
+        .collect()
+}
+
+/// Parse and graph diagnostics by rule, to compare before and after an edit.
+fn problems(df: &Dockerfile) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    let graph = StageGraph::new(df);
+    for d in df.diagnostics.iter().chain(graph.diagnostics.iter()) {
+        *out.entry(d.rule).or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn every_file_round_trips_byte_for_byte() {
+    for (name, text) in corpus() {
+        let df = parse(&text);
+        assert_eq!(df.print(), text, "{name}");
+        let mut at = 0;
+        for item in &df.items {
+            assert_eq!(item.span.start, at, "{name}: gap or overlap before byte {at}");
+            at = item.span.end;
+        }
+        assert_eq!(at, text.len(), "{name}: items stop before the end");
+    }
+}
+
+#[test]
+fn corpus_covers_the_syntax_points() {
+    let all = corpus();
+    let any = |f: &dyn Fn(&str, &Dockerfile) -> bool| all.iter().any(|(_, t)| f(t, &parse(t)));
+    let checks: [(&str, bool); 12] = [
+        ("two heredocs on one line", any(&|_, d| d.instructions().any(|i| i.heredocs.len() >= 2))),
+        ("<<- heredoc", any(&|_, d| d.instructions().any(|i| i.heredocs.iter().any(|h| h.strip_tabs)))),
+        ("quoted heredoc", any(&|_, d| d.instructions().any(|i| i.heredocs.iter().any(|h| h.quoted)))),
+        ("backtick escape", any(&|_, d| d.escape == '`')),
+        ("CRLF", any(&|t, _| t.contains("\r\n"))),
+        ("BOM", any(&|t, _| t.starts_with('\u{feff}'))),
+        ("no final newline", any(&|t, _| !t.ends_with('\n'))),
+        ("ONBUILD", any(&|_, d| d.instructions().any(|i| i.trigger.is_some()))),
+        ("unknown instruction", any(&|_, d| d.diagnostics.iter().any(|x| x.rule == "UnknownInstruction"))),
+        ("numeric --from", any(&|t, _| t.contains("--from=0"))),
+        ("FROM --platform", any(&|t, _| t.contains("FROM --platform"))),
+        ("${V:-default} in FROM", any(&|t, _| t.lines().any(|l| l.starts_with("FROM") && l.contains(":-")))),
+    ];
+    for (what, found) in checks {
+        assert!(found, "no corpus file has {what}");
+    }
+    for kind in ["cache", "bind", "secret", "ssh", "tmpfs"] {
+        assert!(any(&|t, _| t.contains(&format!("--mount=type={kind}"))), "no mount type={kind}");
+    }
+}
+
+/// Whether `needles` appear in `hay` in order (not necessarily adjacent).
+fn is_subsequence(needles: &[&str], hay: &[&str]) -> bool {
+    let mut it = hay.iter();
+    needles.iter().all(|n| it.any(|h| h == n))
+}
+
+#[test]
+fn toggles_are_reversible_idempotent_and_minimal() {
+    let catalog = Catalog::bundled();
+    let mut applied = 0;
+    let (mut exact_after_off, mut flipped_off) = (0, 0);
+    for (name, text) in corpus() {
+        let df = parse(&text);
+        let ctx = Context::new(&df, catalog);
+        let before = problems(&df);
+        for toggle in Toggle::ALL {
+            let Ok(on) = ctx.state(toggle) else { continue };
+            let flip = Change::Set(toggle, !on);
+            let edits = match ctx.plan(&flip) {
+                Ok(e) => e,
+                Err(e) => panic!("{name}: {flip}: {e}"),
+            };
+            let changed = apply_edits(&text, &edits);
+            applied += 1;
+            let back = apply_changes(&changed, &[Change::Set(toggle, on)], catalog);
+            if on {
+                // Turning off what the user wrote and on again need not give their
+                // exact words back (their `USER app` becomes `USER 65532:65532`),
+                // but it must give the toggle back.
+                let back = back.unwrap_or_else(|e| panic!("{name}: {toggle} back on: {e}"));
+                let state = Context::new(&parse(&back), catalog).state(toggle);
+                assert_eq!(state, Ok(true), "{name}: {toggle} off then on");
+                exact_after_off += usize::from(back == text);
+                flipped_off += 1;
+            } else {
+                assert_eq!(back.as_deref(), Ok(text.as_str()), "{name}: {flip} then back");
+            }
+            let twice = apply_changes(&changed, &[flip.clone()], catalog);
+            assert_eq!(twice.as_deref(), Ok(changed.as_str()), "{name}: {flip} twice");
+            let same = apply_changes(&text, &[Change::Set(toggle, on)], catalog);
+            assert_eq!(same.as_deref(), Ok(text.as_str()), "{name}: {toggle} to its own state");
+            // Only lines that hold an edit change.
+            let lines = df.lines.clone();
+            let touched: Vec<usize> = edits
+                .iter()
+                .flat_map(|e| {
+                    let first = lines.position(&text, e.span.start).line - 1;
+                    let last = lines.position(&text, e.span.end.saturating_sub(1).max(e.span.start)).line - 1;
+                    first..=last
+                })
+                .collect();
+            let untouched: Vec<&str> = text
+                .split_inclusive('\n')
+                .enumerate()
+                .filter(|(i, _)| !touched.iter().any(|t| t.abs_diff(*i) <= 1))
+                .map(|(_, l)| l)
+                .collect();
+            let new_lines: Vec<&str> = changed.split_inclusive('\n').collect();
+            assert!(
+                is_subsequence(&untouched, &new_lines),
+                "{name}: {flip} changed a line no edit touches:\n{changed}"
+            );
+            let after = problems(&parse(&changed));
+            for (rule, n) in &after {
+                assert!(
+                    before.get(rule).copied().unwrap_or(0) >= *n,
+                    "{name}: {flip} added a {rule} diagnostic:\n{changed}"
+                );
+            }
+        }
+    }
+    assert!(applied > 100, "only {applied} toggle flips applied over the corpus");
+    println!(
+        "{applied} flips; toggles the user had on came back byte for byte after off/on in \
+         {exact_after_off} of {flipped_off} cases"
+    );
+}
+
+#[test]
+fn base_switches_are_idempotent_and_parse_cleanly() {
+    let catalog = Catalog::bundled();
+    for (name, text) in corpus() {
+        let before = problems(&parse(&text));
+        for key in catalog.keys() {
+            let change = Change::Base(key.to_string());
+            let Ok(once) = apply_changes(&text, &[change.clone()], catalog) else { continue };
+            let twice = apply_changes(&once, &[change.clone()], catalog);
+            assert_eq!(twice.as_deref(), Ok(once.as_str()), "{name}: {change} twice");
+            let after = problems(&parse(&once));
+            for (rule, n) in &after {
+                assert!(before.get(rule).copied().unwrap_or(0) >= *n, "{name}: {change} added {rule}");
+            }
+        }
+    }
+}
+
+#[test]
+fn lint_and_graph_run_on_every_file() {
+    let catalog = Catalog::bundled();
+    let mut findings = 0;
+    for (name, text) in corpus() {
+        let df = parse(&text);
+        let graph = StageGraph::new(&df);
+        assert!(!graph.stages.is_empty(), "{name}: no stages");
+        let found = lint(&df, catalog, None);
+        for d in &found {
+            assert!(d.line >= 1 && d.line <= df.lines.line_count(), "{name}: {d:?}");
+        }
+        findings += found.len();
+    }
+    assert!(findings > 0);
+}
