@@ -170,7 +170,14 @@ mod tests {
         let keys: Vec<_> = c.keys().collect();
         assert_eq!(
             keys,
-            ["scratch", "distroless-static", "distroless-base", "alpine", "busybox", "debian-slim"]
+            [
+                "scratch",
+                "distroless-static",
+                "distroless-base",
+                "alpine",
+                "busybox",
+                "debian-slim"
+            ]
         );
         assert_eq!(c.builder.image, "golang:1.24");
         assert_eq!(c.toggles.len(), 8);
@@ -183,14 +190,23 @@ mod tests {
         assert_eq!(key("docker.io/library/alpine:3.20"), Some("alpine"));
         assert_eq!(key("alpine:3.19"), Some("alpine"));
         assert_eq!(key("SCRATCH"), Some("scratch"));
-        assert_eq!(key("gcr.io/distroless/static-debian12:nonroot"), Some("distroless-static"));
+        assert_eq!(
+            key("gcr.io/distroless/static-debian12:nonroot"),
+            Some("distroless-static")
+        );
         assert_eq!(key("ubuntu:24.04"), None);
     }
 
     #[test]
     fn split_tag_leaves_registry_ports_alone() {
-        assert_eq!(split_tag("localhost:5000/app"), ("localhost:5000/app", None));
-        assert_eq!(split_tag("localhost:5000/app:1"), ("localhost:5000/app", Some("1")));
+        assert_eq!(
+            split_tag("localhost:5000/app"),
+            ("localhost:5000/app", None)
+        );
+        assert_eq!(
+            split_tag("localhost:5000/app:1"),
+            ("localhost:5000/app", Some("1"))
+        );
         assert_eq!(split_tag("golang@sha256:ab"), ("golang", Some("sha256:ab")));
     }
 }

@@ -59,7 +59,9 @@ impl GoFacts {
             for entry in entries.flatten() {
                 let path = entry.path();
                 let name = entry.file_name().to_string_lossy().to_string();
-                let Ok(kind) = entry.file_type() else { continue };
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
                 if kind.is_dir() {
                     if !(name.starts_with('.') || name == "vendor" || name == "testdata") {
                         todo.push(path);

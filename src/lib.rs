@@ -1,5 +1,6 @@
 //! dockstage: a terminal workbench for multi-stage Docker builds of Go applications.
 
-pub mod dockerfile;
 pub mod catalog;
+pub mod cli;
+pub mod dockerfile;
 pub mod goproject;

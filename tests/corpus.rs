@@ -22,8 +22,15 @@ fn corpus() -> Vec<(String, String)> {
     files
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p.file_name().unwrap_or_default().to_string_lossy().into_owned(), text)
+            let text =
+                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                text,
+            )
         })
         .collect()
 }
@@ -45,7 +52,10 @@ fn every_file_round_trips_byte_for_byte() {
         assert_eq!(df.print(), text, "{name}");
         let mut at = 0;
         for item in &df.items {
-            assert_eq!(item.span.start, at, "{name}: gap or overlap before byte {at}");
+            assert_eq!(
+                item.span.start, at,
+                "{name}: gap or overlap before byte {at}"
+            );
             at = item.span.end;
         }
         assert_eq!(at, text.len(), "{name}: items stop before the end");
@@ -57,24 +67,54 @@ fn corpus_covers_the_syntax_points() {
     let all = corpus();
     let any = |f: &dyn Fn(&str, &Dockerfile) -> bool| all.iter().any(|(_, t)| f(t, &parse(t)));
     let checks: [(&str, bool); 12] = [
-        ("two heredocs on one line", any(&|_, d| d.instructions().any(|i| i.heredocs.len() >= 2))),
-        ("<<- heredoc", any(&|_, d| d.instructions().any(|i| i.heredocs.iter().any(|h| h.strip_tabs)))),
-        ("quoted heredoc", any(&|_, d| d.instructions().any(|i| i.heredocs.iter().any(|h| h.quoted)))),
+        (
+            "two heredocs on one line",
+            any(&|_, d| d.instructions().any(|i| i.heredocs.len() >= 2)),
+        ),
+        (
+            "<<- heredoc",
+            any(&|_, d| {
+                d.instructions()
+                    .any(|i| i.heredocs.iter().any(|h| h.strip_tabs))
+            }),
+        ),
+        (
+            "quoted heredoc",
+            any(&|_, d| {
+                d.instructions()
+                    .any(|i| i.heredocs.iter().any(|h| h.quoted))
+            }),
+        ),
         ("backtick escape", any(&|_, d| d.escape == '`')),
         ("CRLF", any(&|t, _| t.contains("\r\n"))),
         ("BOM", any(&|t, _| t.starts_with('\u{feff}'))),
         ("no final newline", any(&|t, _| !t.ends_with('\n'))),
-        ("ONBUILD", any(&|_, d| d.instructions().any(|i| i.trigger.is_some()))),
-        ("unknown instruction", any(&|_, d| d.diagnostics.iter().any(|x| x.rule == "UnknownInstruction"))),
+        (
+            "ONBUILD",
+            any(&|_, d| d.instructions().any(|i| i.trigger.is_some())),
+        ),
+        (
+            "unknown instruction",
+            any(&|_, d| d.diagnostics.iter().any(|x| x.rule == "UnknownInstruction")),
+        ),
         ("numeric --from", any(&|t, _| t.contains("--from=0"))),
-        ("FROM --platform", any(&|t, _| t.contains("FROM --platform"))),
-        ("${V:-default} in FROM", any(&|t, _| t.lines().any(|l| l.starts_with("FROM") && l.contains(":-")))),
+        (
+            "FROM --platform",
+            any(&|t, _| t.contains("FROM --platform")),
+        ),
+        (
+            "${V:-default} in FROM",
+            any(&|t, _| t.lines().any(|l| l.starts_with("FROM") && l.contains(":-"))),
+        ),
     ];
     for (what, found) in checks {
         assert!(found, "no corpus file has {what}");
     }
     for kind in ["cache", "bind", "secret", "ssh", "tmpfs"] {
-        assert!(any(&|t, _| t.contains(&format!("--mount=type={kind}"))), "no mount type={kind}");
+        assert!(
+            any(&|t, _| t.contains(&format!("--mount=type={kind}"))),
+            "no mount type={kind}"
+        );
     }
 }
 
@@ -113,19 +153,34 @@ fn toggles_are_reversible_idempotent_and_minimal() {
                 exact_after_off += usize::from(back == text);
                 flipped_off += 1;
             } else {
-                assert_eq!(back.as_deref(), Ok(text.as_str()), "{name}: {flip} then back");
+                assert_eq!(
+                    back.as_deref(),
+                    Ok(text.as_str()),
+                    "{name}: {flip} then back"
+                );
             }
-            let twice = apply_changes(&changed, &[flip.clone()], catalog);
-            assert_eq!(twice.as_deref(), Ok(changed.as_str()), "{name}: {flip} twice");
+            let twice = apply_changes(&changed, std::slice::from_ref(&flip), catalog);
+            assert_eq!(
+                twice.as_deref(),
+                Ok(changed.as_str()),
+                "{name}: {flip} twice"
+            );
             let same = apply_changes(&text, &[Change::Set(toggle, on)], catalog);
-            assert_eq!(same.as_deref(), Ok(text.as_str()), "{name}: {toggle} to its own state");
+            assert_eq!(
+                same.as_deref(),
+                Ok(text.as_str()),
+                "{name}: {toggle} to its own state"
+            );
             // Only lines that hold an edit change.
             let lines = df.lines.clone();
             let touched: Vec<usize> = edits
                 .iter()
                 .flat_map(|e| {
                     let first = lines.position(&text, e.span.start).line - 1;
-                    let last = lines.position(&text, e.span.end.saturating_sub(1).max(e.span.start)).line - 1;
+                    let last = lines
+                        .position(&text, e.span.end.saturating_sub(1).max(e.span.start))
+                        .line
+                        - 1;
                     first..=last
                 })
                 .collect();
@@ -149,7 +204,10 @@ fn toggles_are_reversible_idempotent_and_minimal() {
             }
         }
     }
-    assert!(applied > 100, "only {applied} toggle flips applied over the corpus");
+    assert!(
+        applied > 100,
+        "only {applied} toggle flips applied over the corpus"
+    );
     println!(
         "{applied} flips; toggles the user had on came back byte for byte after off/on in \
          {exact_after_off} of {flipped_off} cases"
@@ -163,12 +221,21 @@ fn base_switches_are_idempotent_and_parse_cleanly() {
         let before = problems(&parse(&text));
         for key in catalog.keys() {
             let change = Change::Base(key.to_string());
-            let Ok(once) = apply_changes(&text, &[change.clone()], catalog) else { continue };
-            let twice = apply_changes(&once, &[change.clone()], catalog);
-            assert_eq!(twice.as_deref(), Ok(once.as_str()), "{name}: {change} twice");
+            let Ok(once) = apply_changes(&text, std::slice::from_ref(&change), catalog) else {
+                continue;
+            };
+            let twice = apply_changes(&once, std::slice::from_ref(&change), catalog);
+            assert_eq!(
+                twice.as_deref(),
+                Ok(once.as_str()),
+                "{name}: {change} twice"
+            );
             let after = problems(&parse(&once));
             for (rule, n) in &after {
-                assert!(before.get(rule).copied().unwrap_or(0) >= *n, "{name}: {change} added {rule}");
+                assert!(
+                    before.get(rule).copied().unwrap_or(0) >= *n,
+                    "{name}: {change} added {rule}"
+                );
             }
         }
     }
@@ -184,7 +251,10 @@ fn lint_and_graph_run_on_every_file() {
         assert!(!graph.stages.is_empty(), "{name}: no stages");
         let found = lint(&df, catalog, None);
         for d in &found {
-            assert!(d.line >= 1 && d.line <= df.lines.line_count(), "{name}: {d:?}");
+            assert!(
+                d.line >= 1 && d.line <= df.lines.line_count(),
+                "{name}: {d:?}"
+            );
         }
         findings += found.len();
     }

@@ -157,9 +157,21 @@ impl StageGraph {
         self.unused.contains(&index)
     }
 
-    fn diag(&mut self, df: &Dockerfile, rule: &'static str, sev: Severity, span: Span, msg: String) {
-        self.diagnostics
-            .push(Diagnostic::new(rule, sev, span, df.position(span.start), msg));
+    fn diag(
+        &mut self,
+        df: &Dockerfile,
+        rule: &'static str,
+        sev: Severity,
+        span: Span,
+        msg: String,
+    ) {
+        self.diagnostics.push(Diagnostic::new(
+            rule,
+            sev,
+            span,
+            df.position(span.start),
+            msg,
+        ));
     }
 
     fn collect_stages(&mut self, df: &Dockerfile) {
@@ -282,7 +294,11 @@ impl StageGraph {
                 line: stage.line,
                 span: from_span,
             });
-            for item in df.items.get(stage.from_item + 1..stage.end_item).unwrap_or(&[]) {
+            for item in df
+                .items
+                .get(stage.from_item + 1..stage.end_item)
+                .unwrap_or(&[])
+            {
                 let ItemKind::Instruction(ins) = &item.kind else {
                     continue;
                 };
@@ -295,7 +311,14 @@ impl StageGraph {
                         if let Some(flag) = ins.flag("from") {
                             let value = flag.value.clone().unwrap_or_default();
                             let span = flag.value_span.unwrap_or(flag.span);
-                            self.add_reference(df, stage.index, &value, EdgeKind::Copy, ins.line, span);
+                            self.add_reference(
+                                df,
+                                stage.index,
+                                &value,
+                                EdgeKind::Copy,
+                                ins.line,
+                                span,
+                            );
                         }
                     }
                     Keyword::Run => {
@@ -303,7 +326,14 @@ impl StageGraph {
                             let value = flag.value.clone().unwrap_or_default();
                             if let Some(from) = mount_from(&value) {
                                 let span = flag.value_span.unwrap_or(flag.span);
-                                self.add_reference(df, stage.index, &from, EdgeKind::Mount, ins.line, span);
+                                self.add_reference(
+                                    df,
+                                    stage.index,
+                                    &from,
+                                    EdgeKind::Mount,
+                                    ins.line,
+                                    span,
+                                );
                             }
                         }
                     }
@@ -331,7 +361,9 @@ impl StageGraph {
                     "StageReference",
                     Severity::Error,
                     span,
-                    format!("`--from={n}` refers to {what}; a stage number must name an earlier stage"),
+                    format!(
+                        "`--from={n}` refers to {what}; a stage number must name an earlier stage"
+                    ),
                 );
                 return;
             }
@@ -452,7 +484,10 @@ impl StageGraph {
             }
         }
         for (from, to) in reported {
-            let names = (self.stages[from].display_name(), self.stages[to].display_name());
+            let names = (
+                self.stages[from].display_name(),
+                self.stages[to].display_name(),
+            );
             let span = self
                 .edges
                 .iter()
@@ -576,9 +611,13 @@ RUN --mount=type=bind,from=assets,target=/a true
 
     #[test]
     fn unknown_stage_is_a_diagnostic_with_a_suggestion() {
-        let g = StageGraph::new(&parse("FROM a AS builder\nFROM b\nCOPY --from=biulder /x /x\n"));
+        let g = StageGraph::new(&parse(
+            "FROM a AS builder\nFROM b\nCOPY --from=biulder /x /x\n",
+        ));
         let d = g.diagnostics.iter().find(|d| d.rule == "UnknownStage");
-        assert!(d.is_some_and(|d| d.severity == Severity::Error && d.message.contains("builder") && d.line == 3));
+        assert!(d.is_some_and(|d| d.severity == Severity::Error
+            && d.message.contains("builder")
+            && d.line == 3));
     }
 
     #[test]

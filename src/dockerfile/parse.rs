@@ -156,12 +156,8 @@ impl<'a> Parser<'a> {
         }
         let raw_value = body.get(eq + 1..).unwrap_or("");
         let value = raw_value.trim();
-        let value_start = line.start
-            + hash
-            + 1
-            + eq
-            + 1
-            + (raw_value.len() - raw_value.trim_start().len());
+        let value_start =
+            line.start + hash + 1 + eq + 1 + (raw_value.len() - raw_value.trim_start().len());
         let value_span = Span::new(value_start, value_start + value.len());
         let span = Span::new(line.start, line.content_end);
         if self.directives.iter().any(|d| d.key == key) {
@@ -198,9 +194,7 @@ impl<'a> Parser<'a> {
     /// Whether `content` ends with the escape character (then optional blanks).
     fn continues(&self, content: &str) -> Option<usize> {
         let trimmed = content.trim_end_matches([' ', '\t']);
-        trimmed
-            .strip_suffix(self.escape)
-            .map(|rest| rest.len())
+        trimmed.strip_suffix(self.escape).map(|rest| rest.len())
     }
 
     /// Parses the instruction starting at line `first`; returns the next line index.
@@ -208,10 +202,7 @@ impl<'a> Parser<'a> {
         let mut logical = LogicalLine::default();
         let mut i = first;
         let mut last = first;
-        loop {
-            let Some(&line) = self.lines.get(i) else {
-                break;
-            };
+        while let Some(&line) = self.lines.get(i) {
             let content = self.content(line);
             last = i;
             i += 1;
@@ -256,10 +247,10 @@ impl<'a> Parser<'a> {
         ins.line = self.index.position(self.source, start).line;
         if ins.keyword.takes_heredocs() {
             let (heredocs, next) = self.heredoc_bodies(&logical, &ins, i);
-            if let Some(last_body) = next.checked_sub(1).and_then(|k| self.lines.get(k)) {
-                if next > i {
-                    end = last_body.end;
-                }
+            if next > i
+                && let Some(last_body) = next.checked_sub(1).and_then(|k| self.lines.get(k))
+            {
+                end = last_body.end;
             }
             ins.heredocs = heredocs;
             i = next;
@@ -306,7 +297,10 @@ impl<'a> Parser<'a> {
             }
             let body_end = match terminator {
                 Some(t) => t.start,
-                None => self.lines.get(i.saturating_sub(1)).map_or(body_start, |l| l.end),
+                None => self
+                    .lines
+                    .get(i.saturating_sub(1))
+                    .map_or(body_start, |l| l.end),
             };
             if terminator.is_none() {
                 self.diag(
@@ -566,7 +560,8 @@ mod tests {
 
     #[test]
     fn continuation_joins_lines_and_skips_comments() {
-        let ins = only_instruction("RUN apt-get update && \\\n    # why\n    apt-get install -y git\n");
+        let ins =
+            only_instruction("RUN apt-get update && \\\n    # why\n    apt-get install -y git\n");
         assert_eq!(ins.keyword, Keyword::Run);
         assert_eq!(
             ins.args_text(),
@@ -581,7 +576,10 @@ mod tests {
         let df = parse("# escape=`\nFROM a\nRUN dir `\n  c:\\\n");
         assert_eq!(df.escape, '`');
         let run = df.instructions().nth(1).cloned();
-        assert_eq!(run.map(|r| r.args_text().to_string()), Some("dir   c:\\".into()));
+        assert_eq!(
+            run.map(|r| r.args_text().to_string()),
+            Some("dir   c:\\".into())
+        );
     }
 
     #[test]
@@ -608,7 +606,10 @@ mod tests {
         let span = ins.flag("platform").and_then(|f| f.value_span);
         assert_eq!(span.map(|s| s.slice(src)), Some("$BUILDPLATFORM"));
         let words = ins.words();
-        assert_eq!(words.first().map(|w| w.span.slice(src)), Some("golang:1.24"));
+        assert_eq!(
+            words.first().map(|w| w.span.slice(src)),
+            Some("golang:1.24")
+        );
     }
 
     #[test]
@@ -627,13 +628,20 @@ mod tests {
     #[test]
     fn unterminated_heredoc_is_a_diagnostic_not_a_panic() {
         let df = parse("RUN <<EOF\necho hi\n");
-        assert!(df.diagnostics.iter().any(|d| d.rule == "UnterminatedHeredoc"));
+        assert!(
+            df.diagnostics
+                .iter()
+                .any(|d| d.rule == "UnterminatedHeredoc")
+        );
     }
 
     #[test]
     fn unknown_instruction_suggests_the_near_one_and_the_rest_still_parses() {
         let df = parse("FROM a\nCOPPY . .\nRUN b\n");
-        let d = df.diagnostics.iter().find(|d| d.rule == "UnknownInstruction");
+        let d = df
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == "UnknownInstruction");
         assert_eq!(d.map(|d| (d.line, d.column)), Some((2, 1)));
         assert!(d.is_some_and(|d| d.message.contains("did you mean COPY")));
         assert_eq!(df.instructions().count(), 3);
@@ -657,6 +665,10 @@ mod tests {
     #[test]
     fn keyword_alone_is_missing_arguments() {
         let df = parse("FROM a\nRUN\n");
-        assert!(df.diagnostics.iter().any(|d| d.rule == "MissingArguments" && d.line == 2));
+        assert!(
+            df.diagnostics
+                .iter()
+                .any(|d| d.rule == "MissingArguments" && d.line == 2)
+        );
     }
 }

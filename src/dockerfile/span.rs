@@ -73,7 +73,9 @@ impl LineIndex {
 
     /// The byte offset where 1-based `line` starts, clamped to the last line.
     pub fn line_start(&self, line: usize) -> usize {
-        let idx = line.saturating_sub(1).min(self.starts.len().saturating_sub(1));
+        let idx = line
+            .saturating_sub(1)
+            .min(self.starts.len().saturating_sub(1));
         self.starts.get(idx).copied().unwrap_or(0)
     }
 

@@ -36,12 +36,10 @@ fn expand_with(text: &str, escape: char, lookup: Lookup<'_, '_>) -> Expanded {
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c == escape {
-            if let Some(&(_, next)) = chars.peek() {
-                if next == '$' {
-                    out.push('$');
-                    chars.next();
-                    continue;
-                }
+            if let Some(&(_, '$')) = chars.peek() {
+                out.push('$');
+                chars.next();
+                continue;
             }
             out.push(c);
             continue;

@@ -89,7 +89,11 @@ pub fn set(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> 
             let mut add = String::new();
             for want in [Cache::Modules, Cache::Build] {
                 if wants.contains(&want) && !have.contains(&want) {
-                    let target = if want == Cache::Modules { MOD_CACHE } else { BUILD_CACHE };
+                    let target = if want == Cache::Modules {
+                        MOD_CACHE
+                    } else {
+                        BUILD_CACHE
+                    };
                     add.push_str(&format!(" --mount=type=cache,target={target}"));
                 }
             }

@@ -1,7 +1,7 @@
 //! Toggles that edit the `go build` command: cgo, strip, trimpath and tags.
 
 use super::site::{GoCommand, flag_name};
-use super::text::{remove_list_items, removal_span};
+use super::text::{removal_span, remove_list_items};
 use super::{Context, NotApplicable, no_build_reason};
 use crate::dockerfile::diagnostic::TextEdit;
 use crate::dockerfile::graph::{StageGraph, StageIndex};
@@ -35,7 +35,11 @@ fn flag_value(cmd: &GoCommand, name: &str) -> Option<FlagValue> {
     let (raw, raw_span, whole) = match word.text.split_once('=') {
         Some((head, value)) => {
             let start = word.span.start + head.len() + 1;
-            (value.to_string(), Span::new(start, word.span.end), word.span)
+            (
+                value.to_string(),
+                Span::new(start, word.span.end),
+                word.span,
+            )
         }
         None => {
             let next = cmd.args.get(i + 1)?;
@@ -189,7 +193,11 @@ pub fn tags_state(ctx: &Context<'_>, wanted: &[&str]) -> Result<bool, NotApplica
     Ok(builds(ctx)?.iter().all(|b| has_tags(b, wanted)))
 }
 
-pub fn set_tags(ctx: &Context<'_>, wanted: &[&str], on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+pub fn set_tags(
+    ctx: &Context<'_>,
+    wanted: &[&str],
+    on: bool,
+) -> Result<Vec<TextEdit>, NotApplicable> {
     let mut edits = Vec::new();
     for cmd in builds(ctx)? {
         let value = flag_value(cmd, "tags");
@@ -243,7 +251,12 @@ struct Setting {
 
 /// The last `ENV`/`ARG CGO_ENABLED` before `item` in the build's stage and the
 /// stages it is built on.
-fn stage_setting(df: &Dockerfile, graph: &StageGraph, stage: StageIndex, item: usize) -> Option<Setting> {
+fn stage_setting(
+    df: &Dockerfile,
+    graph: &StageGraph,
+    stage: StageIndex,
+    item: usize,
+) -> Option<Setting> {
     let mut chain = vec![stage];
     let mut current = graph.stage(stage)?;
     while let Some(parent) = current.base_stage {
@@ -264,14 +277,16 @@ fn stage_setting(df: &Dockerfile, graph: &StageGraph, stage: StageIndex, item: u
                 continue;
             }
             let words = ins.words();
-            if let [name, value] = words.as_slice() {
-                if ins.keyword == Keyword::Env && name.text == "CGO_ENABLED" && !value.text.contains('=') {
-                    found = Some(Setting {
-                        value: value.text.clone(),
-                        value_span: value.span,
-                    });
-                    continue;
-                }
+            if let [name, value] = words.as_slice()
+                && ins.keyword == Keyword::Env
+                && name.text == "CGO_ENABLED"
+                && !value.text.contains('=')
+            {
+                found = Some(Setting {
+                    value: value.text.clone(),
+                    value_span: value.span,
+                });
+                continue;
             }
             for w in &words {
                 if let Some(v) = w.text.strip_prefix("CGO_ENABLED=") {
@@ -342,7 +357,11 @@ pub fn set_cgo(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicab
                     && word.end + 1 == cmd.go.span.start
                     && ctx.df.source.get(word.end..cmd.go.span.start) == Some(" ") =>
             {
-                push(TextEdit::delete(removal_span(&ctx.df.source, *word, ctx.df.escape)));
+                push(TextEdit::delete(removal_span(
+                    &ctx.df.source,
+                    *word,
+                    ctx.df.escape,
+                )));
             }
             (Some((s, _)), _) => push(TextEdit::replace(s.value_span, value)),
             (None, Some(s)) => push(TextEdit::replace(s.value_span, value)),
@@ -370,15 +389,15 @@ pub fn output_path(df: &Dockerfile, graph: &StageGraph, cmd: &GoCommand) -> Opti
     let stage = graph.stage(cmd.stage)?;
     let mut workdir = String::from("/");
     for it in df.items.get(stage.from_item..cmd.item).unwrap_or(&[]) {
-        if let ItemKind::Instruction(ins) = &it.kind {
-            if ins.keyword == Keyword::Workdir {
-                let dir = ins.args_text().trim_matches(['"', '\'']).to_string();
-                workdir = if dir.starts_with('/') {
-                    dir
-                } else {
-                    format!("{}/{dir}", workdir.trim_end_matches('/'))
-                };
-            }
+        if let ItemKind::Instruction(ins) = &it.kind
+            && ins.keyword == Keyword::Workdir
+        {
+            let dir = ins.args_text().trim_matches(['"', '\'']).to_string();
+            workdir = if dir.starts_with('/') {
+                dir
+            } else {
+                format!("{}/{dir}", workdir.trim_end_matches('/'))
+            };
         }
     }
     let rel = out.trim_start_matches("./");

@@ -206,11 +206,14 @@ impl<'a> Context<'a> {
         };
         match change {
             Change::Base(key) => {
-                let base = self.catalog.base(key).ok_or_else(|| EditError::UnknownBase {
-                    key: key.clone(),
-                    suggestion: similar::nearest(key, self.catalog.keys()).map(str::to_string),
-                    known: self.catalog.keys().collect::<Vec<_>>().join(", "),
-                })?;
+                let base = self
+                    .catalog
+                    .base(key)
+                    .ok_or_else(|| EditError::UnknownBase {
+                        key: key.clone(),
+                        suggestion: similar::nearest(key, self.catalog.keys()).map(str::to_string),
+                        known: self.catalog.keys().collect::<Vec<_>>().join(", "),
+                    })?;
                 runtime::set_base(self, base).map_err(not_applicable)
             }
             Change::Set(toggle, on) => {
@@ -235,7 +238,11 @@ impl<'a> Context<'a> {
 }
 
 /// Applies `changes` in order, re-parsing between them, and returns the new text.
-pub fn apply_changes(text: &str, changes: &[Change], catalog: &Catalog) -> Result<String, EditError> {
+pub fn apply_changes(
+    text: &str,
+    changes: &[Change],
+    catalog: &Catalog,
+) -> Result<String, EditError> {
     let mut text = text.to_string();
     for change in changes {
         let df = parse(&text);

@@ -43,7 +43,11 @@ fn remove_item(ctx: &Context<'_>, item: usize) -> TextEdit {
     let text = span.slice(&ctx.df.source);
     if !text.ends_with('\n') && span.start > 0 {
         let before = ctx.df.source.get(..span.start).unwrap_or("");
-        let nl = if before.ends_with("\r\n") { 2 } else { usize::from(before.ends_with('\n')) };
+        let nl = if before.ends_with("\r\n") {
+            2
+        } else {
+            usize::from(before.ends_with('\n'))
+        };
         return TextEdit::delete(Span::new(span.start - nl, span.end));
     }
     TextEdit::delete(span)
@@ -132,7 +136,11 @@ fn split_single_stage(
 // ---- nonroot ----
 
 fn is_root(user: &str) -> bool {
-    let name = user.split(':').next().unwrap_or("").trim_matches(['"', '\'']);
+    let name = user
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .trim_matches(['"', '\'']);
     name == "root" || name == "0"
 }
 

@@ -129,7 +129,12 @@ fn go_commands_in(words: &[Word], item: usize, stage: StageIndex) -> Vec<GoComma
         }
         let is_go = text == "go" || text.ends_with("/go");
         let verb = words.get(i + 1).map(|w| w.text.trim_end_matches(';'));
-        if is_go && matches!(verb, Some("build" | "install" | "mod" | "test" | "vet" | "generate")) {
+        if is_go
+            && matches!(
+                verb,
+                Some("build" | "install" | "mod" | "test" | "vet" | "generate")
+            )
+        {
             let verb_index = i + 1;
             let mut end = verb_index + 1;
             while end < words.len() && !ends_command(&words[end].text) {

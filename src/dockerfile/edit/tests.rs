@@ -32,12 +32,24 @@ ENTRYPOINT [\"/hello\"]
 #[test]
 fn base_replaces_only_the_runtime_image() {
     let out = ok(HELLO, &["base=scratch"]);
-    assert_eq!(out, HELLO.replace("FROM debian:bookworm-slim", "FROM scratch"));
+    assert_eq!(
+        out,
+        HELLO.replace("FROM debian:bookworm-slim", "FROM scratch")
+    );
 }
 
 #[test]
 fn go_flags_go_right_after_build() {
-    let out = ok(HELLO, &["trimpath=on", "strip=on", "static-tags=on", "tzdata=on", "cgo=off"]);
+    let out = ok(
+        HELLO,
+        &[
+            "trimpath=on",
+            "strip=on",
+            "static-tags=on",
+            "tzdata=on",
+            "cgo=off",
+        ],
+    );
     assert!(
         out.contains("RUN CGO_ENABLED=0 go build -tags netgo,osusergo,timetzdata -ldflags=\"-s -w\" -trimpath -o /hello .\n"),
         "{out}"
@@ -50,12 +62,18 @@ fn every_toggle_round_trips_on_hello() {
         let name = toggle.name();
         let df = parse(HELLO);
         let on = Context::new(&df, Catalog::bundled()).state(toggle);
-        let Ok(on) = on else { panic!("{name} not applicable") };
+        let Ok(on) = on else {
+            panic!("{name} not applicable")
+        };
         let (there, back) = if on { ("off", "on") } else { ("on", "off") };
         let changed = ok(HELLO, &[&format!("{name}={there}")]);
         assert_ne!(changed, HELLO, "{name}={there} changed nothing");
         assert_eq!(ok(&changed, &[&format!("{name}={back}")]), HELLO, "{name}");
-        assert_eq!(ok(&changed, &[&format!("{name}={there}")]), changed, "{name} twice");
+        assert_eq!(
+            ok(&changed, &[&format!("{name}={there}")]),
+            changed,
+            "{name} twice"
+        );
     }
 }
 
@@ -84,7 +102,10 @@ fn strip_extends_existing_ldflags() {
 #[test]
 fn strip_off_drops_the_whole_flag_when_only_s_w() {
     let src = "FROM golang\nRUN go build -ldflags '-s -w' -o /a .\n";
-    assert_eq!(ok(src, &["strip=off"]), "FROM golang\nRUN go build -o /a .\n");
+    assert_eq!(
+        ok(src, &["strip=off"]),
+        "FROM golang\nRUN go build -o /a .\n"
+    );
 }
 
 #[test]
@@ -105,7 +126,10 @@ fn certs_copy_from_the_builder_after_from() {
 #[test]
 fn cache_mounts_cover_download_and_build() {
     let out = ok(HELLO, &["cache-mounts=on"]);
-    assert!(out.contains("RUN --mount=type=cache,target=/go/pkg/mod go mod download\n"), "{out}");
+    assert!(
+        out.contains("RUN --mount=type=cache,target=/go/pkg/mod go mod download\n"),
+        "{out}"
+    );
     assert!(out.contains(
         "RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build"
     ));
@@ -113,10 +137,14 @@ fn cache_mounts_cover_download_and_build() {
 
 #[test]
 fn single_stage_base_switch_adds_a_runtime_stage() {
-    let src = "FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN go build -o app .\nCMD [\"/src/app\"]\n";
+    let src =
+        "FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN go build -o app .\nCMD [\"/src/app\"]\n";
     let out = ok(src, &["base=scratch"]);
     assert!(out.starts_with("FROM golang:1.24 AS builder\n"), "{out}");
-    assert!(out.ends_with("FROM scratch\nCOPY --from=builder /src/app /src/app\nCMD [\"/src/app\"]\n"), "{out}");
+    assert!(
+        out.ends_with("FROM scratch\nCOPY --from=builder /src/app /src/app\nCMD [\"/src/app\"]\n"),
+        "{out}"
+    );
     let again = ok(&out, &["base=scratch"]);
     assert_eq!(again, out);
 }
@@ -132,15 +160,21 @@ fn crlf_files_get_crlf_lines() {
 fn toggles_that_do_not_fit_say_why() {
     let src = "FROM alpine:3.20\nRUN echo hi\n";
     let err = apply(src, &["trimpath=on"]);
-    assert!(matches!(err, Err(EditError::NotApplicable { ref reason, .. }) if reason.contains("no `go build`")));
+    assert!(
+        matches!(err, Err(EditError::NotApplicable { ref reason, .. }) if reason.contains("no `go build`"))
+    );
     assert!(apply("", &["nonroot=on"]).is_err());
 }
 
 #[test]
 fn unknown_names_suggest_the_near_one() {
     let e = "trimpth=on".parse::<Change>();
-    assert!(matches!(e, Err(EditError::UnknownToggle { suggestion: Some(ref s), .. }) if s == "trimpath"));
+    assert!(
+        matches!(e, Err(EditError::UnknownToggle { suggestion: Some(ref s), .. }) if s == "trimpath")
+    );
     let e = apply(HELLO, &["base=stratch"]);
-    assert!(matches!(e, Err(EditError::UnknownBase { suggestion: Some(ref s), .. }) if s == "scratch"));
+    assert!(
+        matches!(e, Err(EditError::UnknownBase { suggestion: Some(ref s), .. }) if s == "scratch")
+    );
     assert!("cgo=maybe".parse::<Change>().is_err());
 }

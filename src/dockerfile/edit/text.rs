@@ -4,7 +4,10 @@
 use crate::dockerfile::span::Span;
 
 fn line_bounds(source: &str, at: usize) -> (usize, usize, usize) {
-    let start = source.get(..at).and_then(|s| s.rfind('\n')).map_or(0, |i| i + 1);
+    let start = source
+        .get(..at)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let end = source
         .get(at..)
         .and_then(|s| s.find('\n'))
@@ -43,7 +46,10 @@ pub fn removal_span(source: &str, word: Span, escape: char) -> Span {
         let prev = prev.trim_end_matches(['\n', '\r']);
         if let Some(body) = prev.trim_end_matches([' ', '\t']).strip_suffix(escape) {
             let cut = body.trim_end_matches([' ', '\t']).len();
-            return Span::new(cut, word.end + (after.len() - after.trim_end().len()).min(after.len()));
+            return Span::new(
+                cut,
+                word.end + (after.len() - after.trim_end().len()).min(after.len()),
+            );
         }
     }
     let lead = before.len() - before.trim_end_matches([' ', '\t']).len();
@@ -106,18 +112,27 @@ mod tests {
 
     #[test]
     fn removes_a_word_with_the_space_before_it() {
-        assert_eq!(remove("RUN go build -trimpath -o /a .", "-trimpath"), "RUN go build -o /a .");
+        assert_eq!(
+            remove("RUN go build -trimpath -o /a .", "-trimpath"),
+            "RUN go build -o /a ."
+        );
     }
 
     #[test]
     fn removes_a_first_word_with_the_space_after_it() {
-        assert_eq!(remove("CGO_ENABLED=0 go build", "CGO_ENABLED=0"), "go build");
+        assert_eq!(
+            remove("CGO_ENABLED=0 go build", "CGO_ENABLED=0"),
+            "go build"
+        );
     }
 
     #[test]
     fn removes_a_flag_alone_on_a_continuation_line() {
         let src = "RUN \\\n    --mount=type=cache,target=/x \\\n    go build\n";
-        assert_eq!(remove(src, "--mount=type=cache,target=/x"), "RUN \\\n    go build\n");
+        assert_eq!(
+            remove(src, "--mount=type=cache,target=/x"),
+            "RUN \\\n    go build\n"
+        );
     }
 
     #[test]
@@ -128,10 +143,22 @@ mod tests {
 
     #[test]
     fn list_removal_inverts_append_and_prepend() {
-        assert_eq!(remove_list_items("foo,netgo,osusergo", ',', &["netgo", "osusergo"]), "foo");
-        assert_eq!(remove_list_items("netgo,osusergo,foo", ',', &["netgo", "osusergo"]), "foo");
-        assert_eq!(remove_list_items("-s -w -X a=b", ' ', &["-s", "-w"]), "-X a=b");
-        assert_eq!(remove_list_items("-X a=b -s -w", ' ', &["-s", "-w"]), "-X a=b");
+        assert_eq!(
+            remove_list_items("foo,netgo,osusergo", ',', &["netgo", "osusergo"]),
+            "foo"
+        );
+        assert_eq!(
+            remove_list_items("netgo,osusergo,foo", ',', &["netgo", "osusergo"]),
+            "foo"
+        );
+        assert_eq!(
+            remove_list_items("-s -w -X a=b", ' ', &["-s", "-w"]),
+            "-X a=b"
+        );
+        assert_eq!(
+            remove_list_items("-X a=b -s -w", ' ', &["-s", "-w"]),
+            "-X a=b"
+        );
         assert_eq!(remove_list_items("-s  -w", ' ', &["-s", "-w"]), "");
         assert_eq!(remove_list_items("a,b", ',', &["c"]), "a,b");
     }

@@ -33,7 +33,7 @@ fn misspelt_base(lint: &Lint<'_>, out: &mut Findings) {
         }
         let (repo, tag) = split_tag(&stage.base);
         let repo_l = repo.to_ascii_lowercase();
-        if known.iter().any(|k| *k == repo_l) || stage_names.contains(&repo_l) {
+        if known.contains(&repo_l) || stage_names.contains(&repo_l) {
             continue;
         }
         let mut candidates: Vec<&str> = known.iter().map(String::as_str).collect();
@@ -45,7 +45,11 @@ fn misspelt_base(lint: &Lint<'_>, out: &mut Findings) {
             Some(t) => format!("{near}:{t}"),
             None => near.to_string(),
         };
-        let what = if stage_names.iter().any(|n| n == near) { "stage" } else { "image" };
+        let what = if stage_names.iter().any(|n| n == near) {
+            "stage"
+        } else {
+            "image"
+        };
         let d = out.push(
             lint,
             &MISSPELT_BASE,
@@ -72,7 +76,10 @@ fn copy_before_mod_download(lint: &Lint<'_>, out: &mut Findings) {
         for (item, ins) in lint.stage_instructions(stage) {
             if matches!(ins.keyword, Keyword::Copy | Keyword::Add)
                 && ins.flag("from").is_none()
-                && ins.words().first().is_some_and(|w| w.text == "." || w.text == "./")
+                && ins
+                    .words()
+                    .first()
+                    .is_some_and(|w| w.text == "." || w.text == "./")
             {
                 copy_all.get_or_insert(ins);
             }
@@ -86,7 +93,11 @@ fn copy_before_mod_download(lint: &Lint<'_>, out: &mut Findings) {
                 out.push(
                     lint,
                     &COPY_BEFORE_MOD_DOWNLOAD,
-                    copy.keyword_word.span.cover(copy.args.as_ref().map_or(copy.keyword_word.span, Args::span)),
+                    copy.keyword_word.span.cover(
+                        copy.args
+                            .as_ref()
+                            .map_or(copy.keyword_word.span, Args::span),
+                    ),
                     format!(
                         "the whole source is copied before `go mod download` on line {}, so any \
                          change to a .go file downloads every module again; copy go.mod and \
@@ -123,13 +134,25 @@ fn cgo_with_static_base(lint: &Lint<'_>, out: &mut Findings) {
     if build.stage == target.index {
         return; // the binary runs where it was built
     }
-    let needs_libc = lint.facts.map(|f| f.uses_net || f.uses_os_user || f.uses_cgo);
-    let severity = if needs_libc == Some(true) { Severity::Error } else { Severity::Warning };
+    let needs_libc = lint
+        .facts
+        .map(|f| f.uses_net || f.uses_os_user || f.uses_cgo);
+    let severity = if needs_libc == Some(true) {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
     let why = match needs_libc {
-        Some(true) => "this project imports net or os/user, so the binary will be linked dynamically",
+        Some(true) => {
+            "this project imports net or os/user, so the binary will be linked dynamically"
+        }
         _ => "if the program imports net or os/user, the binary is linked dynamically",
     };
-    let lacks = if base.libc == Libc::Musl { "only musl, not glibc" } else { "no libc" };
+    let lacks = if base.libc == Libc::Musl {
+        "only musl, not glibc"
+    } else {
+        "no libc"
+    };
     let d = out.push_with(
         lint,
         &CGO_WITH_STATIC_BASE,
@@ -160,7 +183,8 @@ fn user_without_passwd(lint: &Lint<'_>, out: &mut Findings) {
             continue;
         }
         let copies_passwd = lint.stage_instructions(stage).iter().any(|(_, ins)| {
-            ins.keyword == Keyword::Copy && ins.words().iter().any(|w| w.text.contains("/etc/passwd"))
+            ins.keyword == Keyword::Copy
+                && ins.words().iter().any(|w| w.text.contains("/etc/passwd"))
         });
         if copies_passwd {
             continue;
@@ -171,7 +195,8 @@ fn user_without_passwd(lint: &Lint<'_>, out: &mut Findings) {
             }
             let user = ins.args_text();
             let name = user.split(':').next().unwrap_or("");
-            if name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) || name.starts_with('$') {
+            if name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) || name.starts_with('$')
+            {
                 continue;
             }
             let span = ins.args.as_ref().map_or(ins.keyword_word.span, Args::span);
@@ -224,7 +249,10 @@ fn missing_ca_certificates(lint: &Lint<'_>, out: &mut Findings) {
             base.key
         ),
     );
-    d.fix = lint.change_fix("copy ca-certificates.crt from the builder", Change::Set(Toggle::Certs, true));
+    d.fix = lint.change_fix(
+        "copy ca-certificates.crt from the builder",
+        Change::Set(Toggle::Certs, true),
+    );
 }
 
 pub const MISSING_TZDATA: Rule = Rule {
@@ -280,6 +308,17 @@ fn unpinned_image(lint: &Lint<'_>, out: &mut Findings) {
             continue;
         }
         let (repo, tag) = split_tag(&stage.base);
+        // distroless names its Debian release in the repository and publishes
+        // no version tags; a misspelt name gets MisspeltBase instead.
+        let catalog_untagged = lint
+            .catalog
+            .base_for_image(&stage.base)
+            .is_some_and(|b| split_tag(&b.image).1.is_none());
+        let misspelt =
+            similar::nearest(repo, ["golang", "scratch", "alpine", "busybox", "debian"]).is_some();
+        if catalog_untagged || misspelt {
+            continue;
+        }
         let builder = lint.edit.go.commands.iter().any(|c| c.stage == stage.index);
         let problem = match tag {
             None => "has no tag, so it means `latest`",
@@ -361,7 +400,10 @@ fn go_toolchain_in_final_image(lint: &Lint<'_>, out: &mut Findings) {
             lint.catalog.builder.typical_size_bytes / 1_000_000
         ),
     );
-    d.fix = lint.change_fix("add a scratch runtime stage", Change::Base("scratch".into()));
+    d.fix = lint.change_fix(
+        "add a scratch runtime stage",
+        Change::Base("scratch".into()),
+    );
 }
 
 pub const NO_SHELL_IN_BASE: Rule = Rule {
@@ -383,13 +425,17 @@ fn no_shell_in_base(lint: &Lint<'_>, out: &mut Findings) {
         let copies_shell = instructions.iter().any(|(_, ins)| {
             ins.keyword == Keyword::Copy && ins.words().iter().any(|w| w.text.contains("/bin/"))
         });
-        let sets_shell = instructions.iter().any(|(_, ins)| ins.keyword == Keyword::Shell);
+        let sets_shell = instructions
+            .iter()
+            .any(|(_, ins)| ins.keyword == Keyword::Shell);
         if copies_shell || sets_shell {
             continue;
         }
         for (_, ins) in instructions {
             let shell_form = match (&ins.keyword, &ins.args) {
-                (Keyword::Run | Keyword::Cmd | Keyword::Entrypoint, Some(Args::Shell { .. })) => true,
+                (Keyword::Run | Keyword::Cmd | Keyword::Entrypoint, Some(Args::Shell { .. })) => {
+                    true
+                }
                 (Keyword::Healthcheck, Some(Args::Shell { .. })) => ins
                     .subcommand
                     .as_ref()
@@ -414,13 +460,14 @@ fn no_shell_in_base(lint: &Lint<'_>, out: &mut Findings) {
             }
             let span = ins.args.as_ref().map_or(ins.keyword_word.span, Args::span);
             let d = out.push(lint, &NO_SHELL_IN_BASE, span, message);
-            if let (Keyword::Cmd | Keyword::Entrypoint, Some(Args::Shell { text, .. })) = (&ins.keyword, &ins.args) {
-                if let Some(json) = exec_form(text) {
-                    d.fix = Some(Fix {
-                        title: format!("use exec form {json}"),
-                        edits: vec![TextEdit::replace(span, json)],
-                    });
-                }
+            if let (Keyword::Cmd | Keyword::Entrypoint, Some(Args::Shell { text, .. })) =
+                (&ins.keyword, &ins.args)
+                && let Some(json) = exec_form(text)
+            {
+                d.fix = Some(Fix {
+                    title: format!("use exec form {json}"),
+                    edits: vec![TextEdit::replace(span, json)],
+                });
             }
         }
     }
@@ -431,6 +478,9 @@ pub fn exec_form(text: &str) -> Option<String> {
     if text.contains(['$', '|', '&', ';', '<', '>', '*', '"', '\'', '`', '\\', '(']) {
         return None;
     }
-    let words: Vec<String> = text.split_whitespace().map(|w| format!("\"{w}\"")).collect();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| format!("\"{w}\""))
+        .collect();
     (!words.is_empty()).then(|| format!("[{}]", words.join(", ")))
 }

@@ -14,10 +14,11 @@ pub const APT_WITHOUT_CLEANUP: Rule = Rule {
 fn apt_without_cleanup(lint: &Lint<'_>, out: &mut Findings) {
     for stage in &lint.graph.stages {
         // Only stages that end up in the final image cost the user size.
-        let shipped = Some(stage.index) == lint.graph.target
-            || lint.graph.stages.iter().any(|s| {
-                Some(s.index) == lint.graph.target && s.base_stage == Some(stage.index)
-            });
+        let shipped =
+            Some(stage.index) == lint.graph.target
+                || lint.graph.stages.iter().any(|s| {
+                    Some(s.index) == lint.graph.target && s.base_stage == Some(stage.index)
+                });
         if !shipped {
             continue;
         }
@@ -35,7 +36,10 @@ fn apt_without_cleanup(lint: &Lint<'_>, out: &mut Findings) {
             }
             let cleans = text.contains("/var/lib/apt/lists")
                 || ins.flags.iter().any(|f| {
-                    f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("/var/lib/apt"))
+                    f.name == "mount"
+                        && f.value
+                            .as_deref()
+                            .is_some_and(|v| v.contains("/var/lib/apt"))
                 });
             if !cleans {
                 missing.push("`rm -rf /var/lib/apt/lists/*` in the same RUN");
@@ -96,7 +100,14 @@ pub const SECRETS_IN_ARG_OR_ENV: Rule = Rule {
     check: secrets_in_arg_or_env,
 };
 
-const SECRET_WORDS: [&str; 6] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY"];
+const SECRET_WORDS: [&str; 6] = [
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "PRIVATE_KEY",
+];
 
 fn secrets_in_arg_or_env(lint: &Lint<'_>, out: &mut Findings) {
     for ins in lint.df.instructions() {

@@ -55,16 +55,34 @@ pub const RULES: &[Rule] = &[
 
 /// Rules raised by the parser and the graph rather than by `RULES`.
 pub const STRUCTURAL_RULES: &[(&str, &str)] = &[
-    ("UnknownInstruction", "an instruction the builder does not know"),
+    (
+        "UnknownInstruction",
+        "an instruction the builder does not know",
+    ),
     ("MissingArguments", "an instruction with nothing after it"),
-    ("UnterminatedHeredoc", "a heredoc with no closing delimiter line"),
+    (
+        "UnterminatedHeredoc",
+        "a heredoc with no closing delimiter line",
+    ),
     ("NoEmptyContinuation", "a blank line inside a continuation"),
     ("UnknownStage", "COPY --from or mount from= names no stage"),
-    ("StageReference", "a stage number that is not an earlier stage"),
+    (
+        "StageReference",
+        "a stage number that is not an earlier stage",
+    ),
     ("StageCycle", "stages that depend on each other"),
-    ("UndefinedArgInFrom", "a variable in FROM with no ARG before the first FROM"),
-    ("FromSyntax", "FROM with words other than an image and AS name"),
-    ("InvalidEscape", "an escape directive other than \\ or a backtick"),
+    (
+        "UndefinedArgInFrom",
+        "a variable in FROM with no ARG before the first FROM",
+    ),
+    (
+        "FromSyntax",
+        "FROM with words other than an image and AS name",
+    ),
+    (
+        "InvalidEscape",
+        "an escape directive other than \\ or a backtick",
+    ),
 ];
 
 /// What the rules can see.
@@ -82,7 +100,13 @@ pub struct Findings {
 }
 
 impl Findings {
-    fn push(&mut self, lint: &Lint<'_>, rule: &Rule, span: Span, message: String) -> &mut Diagnostic {
+    fn push(
+        &mut self,
+        lint: &Lint<'_>,
+        rule: &Rule,
+        span: Span,
+        message: String,
+    ) -> &mut Diagnostic {
         self.push_with(lint, rule, rule.severity, span, message)
     }
 
@@ -198,7 +222,11 @@ pub fn lint(df: &Dockerfile, catalog: &Catalog, facts: Option<&GoFacts>) -> Vec<
     let mut list: Vec<Diagnostic> = findings
         .list
         .into_iter()
-        .filter(|d| !(check.skip_all && d.severity != Severity::Error) && !check.skip.iter().any(|s| s == d.rule))
+        .filter(|d| {
+            let skipped = check.skip.iter().any(|s| s == d.rule);
+            let all_but_errors = check.skip_all && d.severity != Severity::Error;
+            !(skipped || all_but_errors)
+        })
         .map(|mut d| {
             if check.error && d.severity == Severity::Warning {
                 d.severity = Severity::Error;

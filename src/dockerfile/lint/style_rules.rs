@@ -29,12 +29,19 @@ fn from_as_casing(lint: &Lint<'_>, out: &mut Findings) {
         if is_upper(&from.keyword_word.text) == is_upper(&as_kw.text) {
             continue;
         }
-        let want = if is_upper(&from.keyword_word.text) { "AS" } else { "as" };
+        let want = if is_upper(&from.keyword_word.text) {
+            "AS"
+        } else {
+            "as"
+        };
         let d = out.push(
             lint,
             &FROM_AS_CASING,
             as_kw.span,
-            format!("`{}` and `{}` differ in case; write `{want}`", from.keyword_word.text, as_kw.text),
+            format!(
+                "`{}` and `{}` differ in case; write `{want}`",
+                from.keyword_word.text, as_kw.text
+            ),
         );
         d.fix = Some(Fix {
             title: format!("write `{want}`"),
@@ -84,9 +91,11 @@ fn duplicate_stage_name(lint: &Lint<'_>, out: &mut Findings) {
         let (Some(name), Some(span)) = (&stage.name, stage.name_span) else {
             continue;
         };
-        let earlier = lint.graph.stages[..i]
-            .iter()
-            .find(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        let earlier = lint.graph.stages[..i].iter().find(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        });
         if let Some(first) = earlier {
             out.push(
                 lint,
@@ -110,7 +119,10 @@ fn reserved_stage_name(lint: &Lint<'_>, out: &mut Findings) {
         let (Some(name), Some(span)) = (&stage.name, stage.name_span) else {
             continue;
         };
-        if ["scratch", "context"].iter().any(|r| name.eq_ignore_ascii_case(r)) {
+        if ["scratch", "context"]
+            .iter()
+            .any(|r| name.eq_ignore_ascii_case(r))
+        {
             out.push(
                 lint,
                 &RESERVED_STAGE_NAME,
@@ -137,7 +149,9 @@ fn json_args_recommended(lint: &Lint<'_>, out: &mut Findings) {
         return;
     }
     for (_, ins) in lint.stage_instructions(target) {
-        let (Keyword::Cmd | Keyword::Entrypoint, Some(Args::Shell { text, span })) = (&ins.keyword, &ins.args) else {
+        let (Keyword::Cmd | Keyword::Entrypoint, Some(Args::Shell { text, span })) =
+            (&ins.keyword, &ins.args)
+        else {
             continue;
         };
         if text.trim_start().starts_with('[') {
@@ -178,10 +192,12 @@ fn invalid_json_form(lint: &Lint<'_>, out: &mut Findings) {
             continue;
         }
         let fixed = text.replace('\'', "\"");
-        let fix = serde_json::from_str::<Vec<String>>(&fixed).ok().map(|_| Fix {
-            title: "use double quotes".into(),
-            edits: vec![TextEdit::replace(*span, fixed.clone())],
-        });
+        let fix = serde_json::from_str::<Vec<String>>(&fixed)
+            .ok()
+            .map(|_| Fix {
+                title: "use double quotes".into(),
+                edits: vec![TextEdit::replace(*span, fixed.clone())],
+            });
         let d = out.push(
             lint,
             &INVALID_JSON_FORM,
@@ -212,7 +228,11 @@ fn workdir_relative_path(lint: &Lint<'_>, out: &mut Findings) {
                 continue;
             }
             let dir = ins.args_text().trim_matches(['"', '\'']);
-            if dir.starts_with('/') || dir.starts_with('$') || dir.contains(":\\") || dir.starts_with("C:") {
+            if dir.starts_with('/')
+                || dir.starts_with('$')
+                || dir.contains(":\\")
+                || dir.starts_with("C:")
+            {
                 absolute = true;
             } else if !absolute {
                 let span = ins.args.as_ref().map_or(ins.keyword_word.span, Args::span);
@@ -246,11 +266,16 @@ fn maintainer_deprecated(lint: &Lint<'_>, out: &mut Findings) {
             ins.keyword_word.span,
             "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors".to_string(),
         );
-        let line_end = ins.args.as_ref().map_or(ins.keyword_word.span.end, |a| a.span().end);
+        let line_end = ins
+            .args
+            .as_ref()
+            .map_or(ins.keyword_word.span.end, |a| a.span().end);
         d.fix = Some(Fix {
             title: "use a LABEL".into(),
             edits: vec![TextEdit::replace(
-                ins.keyword_word.span.cover(crate::dockerfile::span::Span::at(line_end)),
+                ins.keyword_word
+                    .span
+                    .cover(crate::dockerfile::span::Span::at(line_end)),
                 format!("LABEL org.opencontainers.image.authors=\"{who}\""),
             )],
         });
@@ -268,14 +293,23 @@ fn multiple_instructions_disallowed(lint: &Lint<'_>, out: &mut Findings) {
     for stage in &lint.graph.stages {
         let instructions = lint.stage_instructions(stage);
         for kw in [Keyword::Cmd, Keyword::Entrypoint, Keyword::Healthcheck] {
-            let all: Vec<_> = instructions.iter().filter(|(_, i)| i.keyword == kw).collect();
-            let Some((_, last)) = all.last() else { continue };
+            let all: Vec<_> = instructions
+                .iter()
+                .filter(|(_, i)| i.keyword == kw)
+                .collect();
+            let Some((_, last)) = all.last() else {
+                continue;
+            };
             for (_, ins) in &all[..all.len() - 1] {
                 out.push(
                     lint,
                     &MULTIPLE_INSTRUCTIONS_DISALLOWED,
                     ins.keyword_word.span,
-                    format!("only the last {} in a stage counts (line {}); this one does nothing", kw.name(), last.line),
+                    format!(
+                        "only the last {} in a stage counts (line {}); this one does nothing",
+                        kw.name(),
+                        last.line
+                    ),
                 );
             }
         }
@@ -305,9 +339,17 @@ fn legacy_key_value_format(lint: &Lint<'_>, out: &mut Findings) {
             lint,
             &LEGACY_KEY_VALUE_FORMAT,
             span,
-            format!("write `{} {}=...`: the space-separated form is legacy and ambiguous", ins.keyword.name(), first.text),
+            format!(
+                "write `{} {}=...`: the space-separated form is legacy and ambiguous",
+                ins.keyword.name(),
+                first.text
+            ),
         );
-        let quoted = if value.starts_with('"') { value.to_string() } else { format!("\"{value}\"") };
+        let quoted = if value.starts_with('"') {
+            value.to_string()
+        } else {
+            format!("\"{value}\"")
+        };
         d.fix = Some(Fix {
             title: "use key=value".into(),
             edits: vec![TextEdit::replace(span, format!("{}={quoted}", first.text))],
@@ -323,8 +365,15 @@ pub const CONSISTENT_INSTRUCTION_CASING: Rule = Rule {
 };
 
 fn consistent_instruction_casing(lint: &Lint<'_>, out: &mut Findings) {
-    let known: Vec<_> = lint.df.instructions().filter(|i| i.keyword != Keyword::Unknown).collect();
-    let upper = known.iter().filter(|i| is_upper(&i.keyword_word.text)).count();
+    let known: Vec<_> = lint
+        .df
+        .instructions()
+        .filter(|i| i.keyword != Keyword::Unknown)
+        .collect();
+    let upper = known
+        .iter()
+        .filter(|i| is_upper(&i.keyword_word.text))
+        .count();
     let lower = known
         .iter()
         .filter(|i| i.keyword_word.text.chars().all(|c| !c.is_ascii_uppercase()))
@@ -332,11 +381,19 @@ fn consistent_instruction_casing(lint: &Lint<'_>, out: &mut Findings) {
     let want_upper = upper >= lower;
     for ins in known {
         let text = &ins.keyword_word.text;
-        let fine = if want_upper { is_upper(text) } else { text.chars().all(|c| !c.is_ascii_uppercase()) };
+        let fine = if want_upper {
+            is_upper(text)
+        } else {
+            text.chars().all(|c| !c.is_ascii_uppercase())
+        };
         if fine {
             continue;
         }
-        let want = if want_upper { text.to_ascii_uppercase() } else { text.to_ascii_lowercase() };
+        let want = if want_upper {
+            text.to_ascii_uppercase()
+        } else {
+            text.to_ascii_lowercase()
+        };
         let d = out.push(
             lint,
             &CONSISTENT_INSTRUCTION_CASING,
@@ -361,9 +418,23 @@ fn allowed_flags(kw: Keyword) -> &'static [&'static str] {
     match kw {
         Keyword::From => &["platform"],
         Keyword::Copy => &["from", "chown", "chmod", "link", "parents", "exclude"],
-        Keyword::Add => &["chown", "chmod", "link", "checksum", "keep-git-dir", "exclude", "unpack"],
+        Keyword::Add => &[
+            "chown",
+            "chmod",
+            "link",
+            "checksum",
+            "keep-git-dir",
+            "exclude",
+            "unpack",
+        ],
         Keyword::Run => &["mount", "network", "security", "device"],
-        Keyword::Healthcheck => &["interval", "timeout", "start-period", "start-interval", "retries"],
+        Keyword::Healthcheck => &[
+            "interval",
+            "timeout",
+            "start-period",
+            "start-interval",
+            "retries",
+        ],
         Keyword::Arg | Keyword::Env | Keyword::Label => &[],
         _ => &[],
     }
@@ -381,7 +452,9 @@ fn unknown_flag(lint: &Lint<'_>, out: &mut Findings) {
                 continue;
             }
             let near = similar::nearest(&flag.name, allowed.iter().copied());
-            let hint = near.map(|n| format!(" (did you mean --{n}?)")).unwrap_or_default();
+            let hint = near
+                .map(|n| format!(" (did you mean --{n}?)"))
+                .unwrap_or_default();
             let d = out.push(
                 lint,
                 &UNKNOWN_FLAG,

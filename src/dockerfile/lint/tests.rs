@@ -233,7 +233,11 @@ fn each_rule_fires_and_stays_silent() {
 #[test]
 fn every_rule_has_a_case() {
     for rule in RULES {
-        assert!(CASES.iter().any(|c| c.rule == rule.id), "no case for {}", rule.id);
+        assert!(
+            CASES.iter().any(|c| c.rule == rule.id),
+            "no case for {}",
+            rule.id
+        );
     }
     assert!(RULES.len() + STRUCTURAL_RULES.len() >= 12);
 }
@@ -249,7 +253,9 @@ fn fixes_make_the_finding_go_away() {
             let fixed = apply_edits(case.fires, &fix.edits);
             let again = rules_found(&fixed, facts.as_ref());
             assert!(
-                !again.iter().any(|x| x.rule == case.rule && x.line == d.line),
+                !again
+                    .iter()
+                    .any(|x| x.rule == case.rule && x.line == d.line),
                 "{}: fix `{}` left the finding:\n{fixed}",
                 case.rule,
                 fix.title
@@ -263,17 +269,28 @@ fn cgo_on_scratch_is_an_error_when_the_project_imports_net() {
     let src = "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n";
     let with = rules_found(src, Some(&net()));
     let without = rules_found(src, None);
-    let sev = |list: &[Diagnostic]| list.iter().find(|d| d.rule == "CgoWithStaticBase").map(|d| d.severity);
+    let sev = |list: &[Diagnostic]| {
+        list.iter()
+            .find(|d| d.rule == "CgoWithStaticBase")
+            .map(|d| d.severity)
+    };
     assert_eq!(sev(&with), Some(Severity::Error));
     assert_eq!(sev(&without), Some(Severity::Warning));
 }
 
 #[test]
 fn check_directive_skips_rules_and_can_make_warnings_errors() {
-    let skipped = rules_found("# check=skip=FromAsCasing\nFROM alpine:3.20 as base\n", None);
+    let skipped = rules_found(
+        "# check=skip=FromAsCasing\nFROM alpine:3.20 as base\n",
+        None,
+    );
     assert!(!skipped.iter().any(|d| d.rule == "FromAsCasing"));
     let strict = rules_found("# check=error=true\nFROM alpine:3.20 as base\n", None);
-    assert!(strict.iter().any(|d| d.rule == "FromAsCasing" && d.severity == Severity::Error));
+    assert!(
+        strict
+            .iter()
+            .any(|d| d.rule == "FromAsCasing" && d.severity == Severity::Error)
+    );
 }
 
 #[test]

@@ -1,0 +1,202 @@
+//! The command line: subcommands for scripts and CI, sharing the core with the TUI.
+
+pub mod edit;
+pub mod graph;
+pub mod input;
+pub mod lint;
+pub mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit statuses, the same for every subcommand.
+pub mod status {
+    /// Everything worked, and lint found no error.
+    pub const OK: u8 = 0;
+    /// Lint found at least one error-severity problem.
+    pub const FINDINGS: u8 = 1;
+    /// The input could not be used: a missing or unreadable file, a toggle
+    /// that does not apply, a bad argument.
+    pub const USAGE: u8 = 2;
+}
+
+macro_rules! exit_codes {
+    () => {
+        "Exit status:\n  0  success\n  1  lint found an error-severity problem\n  2  the input could not be used (missing, unreadable or binary file; a toggle that does not apply; bad arguments)"
+    };
+}
+
+macro_rules! top_examples {
+    () => {
+        "Examples:\n  \
+         dockstage graph assets/examples/hello/Dockerfile\n  \
+         dockstage lint Dockerfile --format json\n  \
+         dockstage edit Dockerfile --base scratch --set cgo=off --set strip=on --write\n\n\
+         Run `dockstage help <command>` for more on each command."
+    };
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dockstage",
+    version,
+    about = "A workbench for multi-stage Docker builds of Go applications",
+    long_about = "A workbench for multi-stage Docker builds of Go applications.\n\n\
+        dockstage reads a Dockerfile the way BuildKit does, draws its stage graph, lints it \
+        with rules that know Go and runtime bases (scratch, distroless, alpine, busybox, \
+        debian-slim), and switches Go build settings by rewriting only the bytes they need.",
+    after_help = top_examples!(),
+    after_long_help = concat!(top_examples!(), "\n\n", exit_codes!()),
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the stages, their bases and what each copies from
+    #[command(
+        long_about = "Show the stage graph: every stage with its base image or stage, the \
+            edges FROM <stage>, COPY --from and RUN --mount=from=, the target stage (the last \
+            one, or --target), and the stages the target does not need, which BuildKit skips.\n\n\
+            Unknown stage references and cycles are reported after the graph.",
+        after_help = "Examples:\n  dockstage graph Dockerfile\n  dockstage graph Dockerfile --target test --format json",
+        after_long_help = concat!("Examples:\n  dockstage graph Dockerfile\n  dockstage graph Dockerfile --target test --format json", "\n\n", exit_codes!()),
+    )]
+    Graph {
+        /// The Dockerfile to read
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Build this stage instead of the last one
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// Find problems, with Go-aware rules and BuildKit's check names
+    #[command(
+        long_about = "Find problems in a Dockerfile. Besides BuildKit's build checks \
+            (FromAsCasing, JSONArgsRecommended, ...), dockstage knows Go builds and runtime \
+            bases: cgo on a base without libc, USER names on scratch, missing CA certificates \
+            or time zone data for what the Go code does, cache-busting COPY order, and more.\n\n\
+            The Go sources beside the Dockerfile (or under --context) are scanned for TLS \
+            clients, time zone use and cgo, so those rules can fire.",
+        after_help = "Examples:\n  dockstage lint Dockerfile\n  dockstage lint build/Dockerfile --context . --format json\n  dockstage lint --rules",
+        after_long_help = concat!("Examples:\n  dockstage lint Dockerfile\n  dockstage lint build/Dockerfile --context . --format json\n  dockstage lint --rules", "\n\n", exit_codes!()),
+    )]
+    Lint {
+        /// The Dockerfile to read
+        #[arg(required_unless_present = "rules")]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// The Go project to scan (default: the Dockerfile's directory)
+        #[arg(long)]
+        context: Option<PathBuf>,
+        /// Do not scan Go sources; rules that need them stay silent
+        #[arg(long)]
+        no_source_scan: bool,
+        /// List every rule with its severity and what it finds
+        #[arg(long)]
+        rules: bool,
+    },
+    /// Switch the runtime base and Go build settings by editing the text
+    #[command(
+        long_about = "Switch the runtime base and Go build settings. Each change is a \
+            minimal text edit that keeps your formatting and comments; turning a toggle on \
+            and off again gives the original bytes back. Without --write the edited file \
+            goes to standard output and the file on disk is untouched. With no --base or \
+            --set, the current state of every toggle is shown.\n\n\
+            Toggles: cgo (CGO_ENABLED), strip (-ldflags=\"-s -w\"), trimpath, static-tags \
+            (-tags netgo,osusergo), tzdata (-tags timetzdata), nonroot (USER 65532:65532), \
+            certs (copy the CA bundle from the builder), cache-mounts (RUN --mount=type=cache).\n\
+            Bases: scratch, distroless-static, distroless-base, alpine, busybox, debian-slim.",
+        after_help = "Examples:\n  dockstage edit Dockerfile\n  dockstage edit Dockerfile --base scratch --set cgo=off > Dockerfile.scratch\n  dockstage edit Dockerfile --set strip=on --set trimpath=on --write",
+        after_long_help = concat!("Examples:\n  dockstage edit Dockerfile\n  dockstage edit Dockerfile --base scratch --set cgo=off > Dockerfile.scratch\n  dockstage edit Dockerfile --set strip=on --set trimpath=on --write", "\n\n", exit_codes!()),
+    )]
+    Edit {
+        /// The Dockerfile to edit
+        file: PathBuf,
+        /// Runtime base for the target stage (a catalog key)
+        #[arg(long, value_name = "KEY")]
+        base: Option<String>,
+        /// A toggle to set, as NAME=on or NAME=off (repeatable)
+        #[arg(long = "set", value_name = "NAME=on|off")]
+        set: Vec<String>,
+        /// Write the result back to FILE (atomically) instead of printing it
+        #[arg(long)]
+        write: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+/// A failure that ends a subcommand with a status and one line for the user.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub status: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Self {
+            status: status::USAGE,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<input::InputError> for Failure {
+    fn from(e: input::InputError) -> Self {
+        Failure::usage(e)
+    }
+}
+
+/// Runs a parsed command line and returns the process status.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Graph {
+            file,
+            format,
+            target,
+        } => graph::run(&file, format, target.as_deref()),
+        Command::Lint {
+            file,
+            format,
+            context,
+            no_source_scan,
+            rules,
+        } => {
+            if rules {
+                lint::print_rules()
+            } else {
+                let file = file.unwrap_or_default();
+                lint::run(&file, format, context.as_deref(), !no_source_scan)
+            }
+        }
+        Command::Edit {
+            file,
+            base,
+            set,
+            write,
+            format,
+        } => edit::run(&file, base, &set, write, format),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("dockstage: {}", failure.message);
+            ExitCode::from(failure.status)
+        }
+    }
+}
