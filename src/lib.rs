@@ -3,4 +3,6 @@
 pub mod catalog;
 pub mod cli;
 pub mod dockerfile;
+pub mod engine;
 pub mod goproject;
+pub mod workbench;

@@ -1,5 +1,7 @@
 //! The command line: subcommands for scripts and CI, sharing the core with the TUI.
 
+pub mod build;
+pub mod clean;
 pub mod edit;
 pub mod graph;
 pub mod input;
@@ -137,6 +139,61 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Build the image (BuildKit by default), show its layers, and run it in a sandbox
+    #[command(
+        long_about = "Build DIR's Dockerfile on the local Docker daemon, map every step and \
+            every layer of the final image back to its Dockerfile line, then run the image with \
+            no network, a read-only root file system, no capabilities and a timeout, and report \
+            the exit code and output.\n\n\
+            --base and --set edit an in-memory copy of the Dockerfile (the file on disk changes \
+            only with --write). Base images must be present or pullable: offline, the build stops \
+            before it starts and says which image is missing and how to get it. Progress goes to \
+            standard error; the summary (text, json or markdown) to standard output.\n\n\
+            Everything the build creates is labelled io.dockstage.session and removed afterwards, \
+            unless --tag names the image to keep.",
+        after_help = "Examples:\n  dockstage build assets/examples/hello\n  dockstage build . --base scratch --set cgo=off --set strip=on\n  dockstage build . --file build/Dockerfile --builder legacy --format json --no-run",
+        after_long_help = concat!("Examples:\n  dockstage build assets/examples/hello\n  dockstage build . --base scratch --set cgo=off --set strip=on\n  dockstage build . --file build/Dockerfile --builder legacy --format json --no-run", "\n\n", "Exit status:\n  0  built, and the run exited 0 (or --no-run)\n  1  the build failed, or the run failed, timed out or ran out of memory\n  2  could not start: no daemon, a missing base image, bad input\n  130  cancelled with Ctrl-C; nothing is left behind"),
+    )]
+    Build {
+        /// The build context directory
+        dir: PathBuf,
+        /// The Dockerfile, relative to DIR (default DIR/Dockerfile)
+        #[arg(long, short = 'f')]
+        file: Option<PathBuf>,
+        /// Runtime base for the target stage (a catalog key)
+        #[arg(long, value_name = "KEY")]
+        base: Option<String>,
+        /// A toggle to set, as NAME=on or NAME=off (repeatable)
+        #[arg(long = "set", value_name = "NAME=on|off")]
+        set: Vec<String>,
+        /// Build this stage instead of the last one
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long, value_enum, default_value = "auto")]
+        builder: crate::engine::build::BuilderChoice,
+        /// Build only; do not run the image
+        #[arg(long)]
+        no_run: bool,
+        /// Seconds the run may take before it is stopped
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: build::BuildFormat,
+        /// Also write the edited Dockerfile back to disk
+        #[arg(long)]
+        write: bool,
+        /// Tag the image with this name and keep it
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Remove containers and images left by dockstage sessions
+    #[command(
+        long_about = "Remove every container and image labelled io.dockstage.session, left behind \
+            by a session that was killed. Offline stand-in base images are not touched.",
+        after_help = "Examples:\n  dockstage clean",
+        after_long_help = concat!("Examples:\n  dockstage clean", "\n\n", exit_codes!()),
+    )]
+    Clean,
 }
 
 /// A failure that ends a subcommand with a status and one line for the user.
@@ -191,6 +248,32 @@ pub fn run(cli: Cli) -> ExitCode {
             write,
             format,
         } => edit::run(&file, base, &set, write, format),
+        Command::Build {
+            dir,
+            file,
+            base,
+            set,
+            target,
+            builder,
+            no_run,
+            timeout,
+            format,
+            write,
+            tag,
+        } => build::run(build::BuildArgs {
+            dir,
+            file,
+            base,
+            set,
+            target,
+            builder,
+            no_run,
+            format,
+            timeout,
+            write,
+            tag,
+        }),
+        Command::Clean => clean::run(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -189,6 +189,12 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Whether the runtime stage copies a CA bundle in, whether or not the
+    /// certs toggle applies to this file.
+    pub fn has_certs(&self) -> bool {
+        runtime::has_certs(self)
+    }
+
     /// The catalog base the runtime stage starts from, if it is one.
     pub fn base(&self) -> Option<&'a RuntimeBase> {
         let stage = self.graph.target_stage()?;

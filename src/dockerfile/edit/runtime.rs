@@ -73,6 +73,11 @@ fn insert_line_before(ctx: &Context<'_>, item: usize, line: &str) -> TextEdit {
 
 pub fn set_base(ctx: &Context<'_>, base: &RuntimeBase) -> Result<Vec<TextEdit>, NotApplicable> {
     let stage = target(ctx)?;
+    if stage.base_written.is_empty() {
+        return Err(NotApplicable(
+            "the runtime stage's FROM names no image".into(),
+        ));
+    }
     let builds_here: Vec<_> = ctx.go.builds().filter(|b| b.stage == stage.index).collect();
     if let Some(build) = builds_here.last() {
         return split_single_stage(ctx, stage, build, base);
@@ -187,12 +192,20 @@ fn copies_certs(ins: &Instruction) -> bool {
             .any(|w| w.text.contains("ca-certificates") || w.text.starts_with("/etc/ssl/certs"))
 }
 
+/// Whether the runtime stage copies a CA bundle in, from anywhere.
+pub fn has_certs(ctx: &Context<'_>) -> bool {
+    ctx.graph
+        .target_stage()
+        .is_some_and(|stage| stage_instructions(ctx, stage).any(|(_, ins)| copies_certs(ins)))
+}
+
+/// On when the runtime stage copies a CA bundle in. The toggle applies only
+/// when there is a builder stage to copy it from, so that turning it off can
+/// always be undone.
 pub fn certs_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
     let stage = target(ctx)?;
-    if stage_instructions(ctx, stage).any(|(_, ins)| copies_certs(ins)) {
-        return Ok(true);
-    }
-    certs_source(ctx, stage).map(|_| false)
+    certs_source(ctx, stage)?;
+    Ok(has_certs(ctx))
 }
 
 /// The stage to copy the CA bundle from: the one that runs `go build`.

@@ -235,7 +235,7 @@ fn missing_ca_certificates(lint: &Lint<'_>, out: &mut Findings) {
     let Some(base) = lint.base_of(target) else {
         return;
     };
-    if base.ca_certs || matches!(lint.edit.state(Toggle::Certs), Ok(true)) {
+    if base.ca_certs || lint.edit.has_certs() {
         return;
     }
     let span = target.base_span;

@@ -1,0 +1,434 @@
+//! `dockstage build`: build (and run) a project's image headless, with
+//! progress on stderr and a summary for people or scripts on stdout.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::{Failure, input, status};
+use crate::catalog::Catalog;
+use crate::dockerfile::edit::{Change, apply_changes};
+use crate::dockerfile::{Dockerfile, StageGraph, parse};
+use crate::engine::build::{BuildOutcome, BuildRequest, BuilderChoice, BuilderKind};
+use crate::engine::context::{self, human_bytes};
+use crate::engine::events::{BuildEvent, StepMapper, StepState};
+use crate::engine::images::required_images;
+use crate::engine::layers::{ImageLayers, Layer};
+use crate::engine::run::{RunOptions, RunResult};
+use crate::engine::{Engine, EngineError, IMAGE_REPOSITORY};
+use crate::workbench::explain::{Explanation, explain_failure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BuildFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Everything `dockstage build` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildArgs {
+    pub dir: PathBuf,
+    pub file: Option<PathBuf>,
+    pub base: Option<String>,
+    pub set: Vec<String>,
+    pub target: Option<String>,
+    pub builder: BuilderChoice,
+    pub no_run: bool,
+    pub format: BuildFormat,
+    pub timeout: u64,
+    pub write: bool,
+    pub tag: Option<String>,
+}
+
+/// The build's result as scripts read it (the CLI contract's `build` object).
+#[derive(Debug, Serialize)]
+pub struct BuildReport {
+    pub image_id: String,
+    pub size_bytes: u64,
+    pub builder: BuilderKind,
+    pub build_seconds: f64,
+    pub steps: usize,
+    pub cached_steps: usize,
+    pub layers: Vec<Layer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+    pub context: ContextReport,
+    pub dockerfile: String,
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ContextReport {
+    pub files: usize,
+    pub bytes: u64,
+    pub ignored: usize,
+    pub secrets: Vec<String>,
+}
+
+pub fn run(args: BuildArgs) -> Result<u8, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(build_and_run(args))
+}
+
+fn dockerfile_path(args: &BuildArgs) -> Result<PathBuf, Failure> {
+    if !args.dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "{}: not a directory; give the build context directory (and --file for the Dockerfile)",
+            args.dir.display()
+        )));
+    }
+    Ok(match &args.file {
+        Some(f) if f.is_absolute() => f.clone(),
+        Some(f) if f.exists() => f.clone(),
+        Some(f) => args.dir.join(f),
+        None => args.dir.join("Dockerfile"),
+    })
+}
+
+async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
+    let path = dockerfile_path(&args)?;
+    let original = input::read_dockerfile(&path)?;
+    let mut changes = Vec::new();
+    if let Some(key) = &args.base {
+        changes.push(Change::Base(key.clone()));
+    }
+    for s in &args.set {
+        changes.push(s.parse::<Change>().map_err(Failure::usage)?);
+    }
+    let text = apply_changes(&original, &changes, Catalog::bundled()).map_err(Failure::usage)?;
+    if args.write && text != original {
+        input::write_atomically(&path, &text)
+            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
+        eprintln!("wrote {}", path.display());
+    }
+    let df = parse(&text);
+    let graph = StageGraph::with_target(&df, args.target.as_deref());
+    if let Some(d) = graph.diagnostics.iter().find(|d| d.rule == "UnknownTarget") {
+        return Err(Failure::usage(&d.message));
+    }
+
+    let engine = Engine::connect().await.map_err(Failure::usage)?;
+    eprintln!(
+        "docker {} (API {}) at {}",
+        engine.server.version, engine.server.api_version, engine.endpoint
+    );
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling…");
+            on_ctrl_c.cancel();
+        }
+    });
+    let result = build_steps(&engine, &args, &df, &graph, &text, &changes, &cancel).await;
+    // Whatever happened, this session's containers and images go.
+    let keep_tag = args.tag.is_some();
+    match engine.cleanup_session().await {
+        Ok(removed) if removed.containers + removed.images > 0 && !keep_tag => {
+            eprintln!(
+                "removed {} image(s) and {} container(s) this build made",
+                removed.images, removed.containers
+            );
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: cleanup failed: {e}; run `dockstage clean`"),
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(EngineError::Cancelled) => {
+            return Err(Failure {
+                status: 130,
+                message: "cancelled; nothing was left behind".into(),
+            });
+        }
+        Err(e @ EngineError::BuildFailed { .. }) => {
+            eprintln!("{}: {e}", path.display());
+            return Ok(status::FINDINGS);
+        }
+        Err(e) => return Err(Failure::usage(e)),
+    };
+    let name = path.display().to_string();
+    match args.format {
+        BuildFormat::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(Failure::usage)?
+            );
+        }
+        BuildFormat::Markdown => print!("{}", markdown(&name, &report)),
+        BuildFormat::Text => print!("{}", text_summary(&report)),
+    }
+    let ok = report.run.as_ref().is_none_or(RunResult::ok);
+    Ok(if ok { status::OK } else { status::FINDINGS })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn build_steps(
+    engine: &Engine,
+    args: &BuildArgs,
+    df: &Dockerfile,
+    graph: &StageGraph,
+    text: &str,
+    changes: &[Change],
+    cancel: &CancellationToken,
+) -> Result<BuildReport, EngineError> {
+    let ctx = context::pack(&args.dir, text)?;
+    eprintln!("{}", ctx.summary());
+    for secret in &ctx.secrets {
+        eprintln!(
+            "warning: {secret} looks like a secret and is sent to the daemon; add it to .dockerignore"
+        );
+    }
+    let buildkit = args.builder != BuilderChoice::Legacy;
+    let required = required_images(df, graph, buildkit);
+    let mut last_pull = String::new();
+    let present = engine
+        .preflight(&required, &mut |p| {
+            let line = format!(
+                "pull {} {} {}",
+                p.image,
+                p.layer.unwrap_or_default(),
+                p.status
+            );
+            if line != last_pull {
+                eprintln!("{line}");
+                last_pull = line;
+            }
+        })
+        .await?;
+    for (req, local) in &present {
+        let standin = if local.standin {
+            " (offline stand-in)"
+        } else {
+            ""
+        };
+        eprintln!(
+            "base {} line {}: {}{standin}",
+            req.image,
+            req.line,
+            human_bytes(local.size_bytes)
+        );
+    }
+    let mapper = StepMapper::new(df, graph);
+    let mut labels: HashMap<String, String> = HashMap::new();
+    let tag = match &args.tag {
+        Some(t) => t.clone(),
+        None => {
+            labels = engine.labels();
+            format!(
+                "{IMAGE_REPOSITORY}/build:{}",
+                &engine.session[..12.min(engine.session.len())]
+            )
+        }
+    };
+    let request = BuildRequest {
+        context: &ctx,
+        mapper: &mapper,
+        target: args.target.clone(),
+        builder: args.builder,
+        tag,
+        labels,
+    };
+    let outcome: BuildOutcome = engine.build(&request, &mut print_event, cancel).await?;
+    eprintln!(
+        "built {} with {} in {:.2} s ({} of {} steps cached)",
+        short_id(&outcome.image_id),
+        outcome.builder.name(),
+        outcome.seconds,
+        outcome.cached_steps,
+        outcome.steps
+    );
+    let layers: ImageLayers = engine.image_layers(&outcome.image_id, df, graph).await?;
+    let run = if args.no_run {
+        None
+    } else {
+        let options = RunOptions {
+            timeout: Duration::from_secs(args.timeout),
+            service: df
+                .instructions()
+                .any(|i| i.keyword == crate::dockerfile::Keyword::Healthcheck),
+            ..RunOptions::default()
+        };
+        Some(
+            engine
+                .run_image(&outcome.image_id, &options, cancel)
+                .await?,
+        )
+    };
+    let explanation = run
+        .as_ref()
+        .filter(|r| !r.ok())
+        .and_then(|r| explain_failure(&[&r.stderr, r.error.as_deref().unwrap_or("")]));
+    Ok(BuildReport {
+        image_id: outcome.image_id,
+        size_bytes: layers.size_bytes,
+        builder: outcome.builder,
+        build_seconds: outcome.seconds,
+        steps: outcome.steps,
+        cached_steps: outcome.cached_steps,
+        layers: layers.layers,
+        run,
+        explanation,
+        context: ContextReport {
+            files: ctx.files,
+            bytes: ctx.bytes,
+            ignored: ctx.ignored,
+            secrets: ctx.secrets.clone(),
+        },
+        dockerfile: text.to_string(),
+        changes: changes.iter().map(ToString::to_string).collect(),
+    })
+}
+
+fn short_id(id: &str) -> &str {
+    let bare = id.strip_prefix("sha256:").unwrap_or(id);
+    bare.get(..12).unwrap_or(bare)
+}
+
+fn print_event(event: BuildEvent) {
+    match event {
+        BuildEvent::Step { step, state } => {
+            let line = step
+                .line
+                .map_or("      ".to_string(), |l| format!("l.{l:<4}"));
+            let mark = match &state {
+                StepState::Running => return,
+                StepState::Cached => "cached",
+                StepState::Done => "done",
+                StepState::Failed(_) => "FAILED",
+            };
+            eprintln!("{line} {mark:<6} {}", step.name);
+            if let StepState::Failed(e) = state {
+                eprintln!("       {e}");
+            }
+        }
+        BuildEvent::Log { text, .. } => eprintln!("       │ {text}"),
+        BuildEvent::Note { text } => eprintln!("       {text}"),
+        BuildEvent::Image { .. } => {}
+    }
+}
+
+fn created_by_short(created_by: &str) -> String {
+    let t = created_by.trim().trim_end_matches("# buildkit").trim();
+    let t = t.strip_prefix("/bin/sh -c #(nop)").unwrap_or(t).trim();
+    let t = t
+        .strip_prefix("/bin/sh -c ")
+        .map_or(t.to_string(), |r| format!("RUN {r}"));
+    if t.chars().count() > 60 {
+        format!("{}…", t.chars().take(59).collect::<String>())
+    } else {
+        t
+    }
+}
+
+fn run_lines(run: &RunResult) -> String {
+    let mut out = String::new();
+    let outcome = if run.timed_out {
+        format!("timed out after {} ms", run.duration_ms)
+    } else if run.oom_killed {
+        "killed: out of memory".to_string()
+    } else {
+        format!(
+            "exit {}",
+            run.exit_code.map_or("?".to_string(), |c| c.to_string())
+        )
+    };
+    let health = run
+        .health
+        .as_deref()
+        .map(|h| format!(" · {h}"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "Run: {outcome} · {} ms{health}", run.duration_ms);
+    for line in run.stdout.lines().take(20) {
+        let _ = writeln!(out, "  {line}");
+    }
+    for line in run.stderr.lines().take(20) {
+        let _ = writeln!(out, "  stderr: {line}");
+    }
+    if let Some(e) = &run.error {
+        let _ = writeln!(out, "  error: {e}");
+    }
+    out
+}
+
+fn text_summary(r: &BuildReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "image {} · {} · {} · {:.2} s",
+        short_id(&r.image_id),
+        human_bytes(r.size_bytes),
+        r.builder.name(),
+        r.build_seconds
+    );
+    let _ = writeln!(out, "\nLayers of the final image (oldest first):");
+    for l in &r.layers {
+        let line = l.line.map_or("    ".to_string(), |n| format!("l.{n}"));
+        let base = if l.from_base { " (base)" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {:>9}  {line:<6} {}{base}",
+            human_bytes(l.size_bytes),
+            created_by_short(&l.created_by)
+        );
+    }
+    let _ = writeln!(out, "  {:>9}  total", human_bytes(r.size_bytes));
+    if let Some(run) = &r.run {
+        let _ = writeln!(out);
+        out.push_str(&run_lines(run));
+    }
+    if let Some(e) = &r.explanation {
+        let fix = e
+            .fix
+            .as_ref()
+            .map(|c| format!(" → try --set {c}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  why: {}: {}{fix}", e.cause, e.detail);
+    }
+    out
+}
+
+fn markdown(name: &str, r: &BuildReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### {name}\n");
+    let changes = if r.changes.is_empty() {
+        "none".to_string()
+    } else {
+        r.changes.join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "**{}** with {} in {:.2} s · changes: {changes}\n",
+        human_bytes(r.size_bytes),
+        r.builder.name(),
+        r.build_seconds
+    );
+    let _ = writeln!(out, "| size | line | created by |\n|---:|---:|---|");
+    for l in &r.layers {
+        let line = l.line.map_or(String::new(), |n| n.to_string());
+        let by = created_by_short(&l.created_by).replace('|', "\\|");
+        let _ = writeln!(out, "| {} | {line} | `{by}` |", human_bytes(l.size_bytes));
+    }
+    let _ = writeln!(out, "| **{}** | | total |", human_bytes(r.size_bytes));
+    if let Some(run) = &r.run {
+        let first = run.first_line().replace('|', "\\|");
+        let _ = writeln!(
+            out,
+            "\nRun: exit {} in {} ms{} — `{first}`",
+            run.exit_code.map_or("?".to_string(), |c| c.to_string()),
+            run.duration_ms,
+            if run.timed_out { " (timed out)" } else { "" }
+        );
+    }
+    out
+}

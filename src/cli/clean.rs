@@ -1,0 +1,23 @@
+//! `dockstage clean`: remove what killed sessions left behind.
+
+use super::{Failure, status};
+use crate::engine::Engine;
+use crate::engine::context::human_bytes;
+
+pub fn run() -> Result<u8, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let engine = Engine::connect().await.map_err(Failure::usage)?;
+        let removed = engine.cleanup_all().await.map_err(Failure::usage)?;
+        println!(
+            "removed {} container(s) and {} image(s) ({})",
+            removed.containers,
+            removed.images,
+            human_bytes(removed.bytes)
+        );
+        Ok(status::OK)
+    })
+}

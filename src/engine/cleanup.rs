@@ -1,0 +1,101 @@
+//! Removing what dockstage created: this session's objects on exit, and any
+//! session's leftovers with `dockstage clean`.
+
+use std::collections::HashMap;
+
+use bollard::query_parameters::{
+    ListContainersOptions, ListImagesOptions, RemoveContainerOptions, RemoveImageOptions,
+};
+use serde::Serialize;
+
+use super::{Engine, EngineError, SESSION_LABEL};
+
+/// What a cleanup removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Removed {
+    pub containers: usize,
+    pub images: usize,
+    pub bytes: u64,
+}
+
+impl Engine {
+    /// Removes this session's containers and images.
+    pub async fn cleanup_session(&self) -> Result<Removed, EngineError> {
+        self.remove_labelled(&format!("{SESSION_LABEL}={}", self.session))
+            .await
+    }
+
+    /// Removes the containers and images of every dockstage session.
+    pub async fn cleanup_all(&self) -> Result<Removed, EngineError> {
+        self.remove_labelled(SESSION_LABEL).await
+    }
+
+    /// Objects carrying `label` (`key` or `key=value`), as (containers, images).
+    pub async fn labelled(
+        &self,
+        label: &str,
+    ) -> Result<(Vec<String>, Vec<(String, u64)>), EngineError> {
+        let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
+        let containers = self
+            .docker()
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters.clone()),
+                ..Default::default()
+            }))
+            .await?
+            .into_iter()
+            .filter_map(|c| c.id)
+            .collect();
+        let images = self
+            .docker()
+            .list_images(Some(ListImagesOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await?
+            .into_iter()
+            .map(|i| (i.id, u64::try_from(i.size).unwrap_or(0)))
+            .collect();
+        Ok((containers, images))
+    }
+
+    async fn remove_labelled(&self, label: &str) -> Result<Removed, EngineError> {
+        let (containers, images) = self.labelled(label).await?;
+        let mut removed = Removed::default();
+        for id in containers {
+            let options = RemoveContainerOptions {
+                force: true,
+                v: true,
+                ..Default::default()
+            };
+            if self
+                .docker()
+                .remove_container(&id, Some(options))
+                .await
+                .is_ok()
+            {
+                removed.containers += 1;
+            }
+        }
+        for (id, size) in images {
+            let options = RemoveImageOptions {
+                force: true,
+                ..Default::default()
+            };
+            match self.docker().remove_image(&id, Some(options), None).await {
+                Ok(_) => {
+                    removed.images += 1;
+                    removed.bytes += size;
+                }
+                // Already gone with a child image removed before it.
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(removed)
+    }
+}

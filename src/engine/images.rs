@@ -1,0 +1,227 @@
+//! Base images: which ones a build needs, whether they are here, pulling
+//! them when a registry answers, and saying exactly what to do when not.
+//!
+//! A build whose base image is missing makes the daemon ask a registry, and
+//! offline that fails at DNS after a long wait. So every image is checked
+//! before the build starts.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::query_parameters::CreateImageOptions;
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::error::offline_hint;
+use super::{Engine, EngineError, STANDIN_LABEL};
+use crate::catalog::{Catalog, split_tag};
+use crate::dockerfile::graph::{EdgeKind, Source};
+use crate::dockerfile::{Dockerfile, StageGraph};
+
+/// An external image the build needs, and the line that needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequiredImage {
+    pub image: String,
+    pub line: usize,
+    /// `FROM`, `COPY --from`, `RUN --mount` or `# syntax`.
+    pub used_by: &'static str,
+}
+
+/// An image present on the daemon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalImage {
+    pub id: String,
+    pub size_bytes: u64,
+    /// Made by `scripts/offline-bases.sh` rather than pulled.
+    pub standin: bool,
+}
+
+/// Per-layer progress of a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PullProgress {
+    pub image: String,
+    pub layer: Option<String>,
+    pub status: String,
+    pub current: Option<u64>,
+    pub total: Option<u64>,
+}
+
+/// The images the target stage needs, first use first, each once.
+pub fn required_images(df: &Dockerfile, graph: &StageGraph, buildkit: bool) -> Vec<RequiredImage> {
+    let mut out: Vec<RequiredImage> = Vec::new();
+    if buildkit && let Some(syntax) = df.directive("syntax") {
+        out.push(RequiredImage {
+            image: syntax.value.clone(),
+            line: syntax.line,
+            used_by: "# syntax",
+        });
+    }
+    for edge in &graph.edges {
+        if graph.is_unused(edge.to) {
+            continue;
+        }
+        let Source::Image(image) = &edge.from else {
+            continue;
+        };
+        if image.eq_ignore_ascii_case("scratch")
+            || image.is_empty()
+            || out.iter().any(|r| r.image == *image)
+        {
+            continue;
+        }
+        out.push(RequiredImage {
+            image: image.clone(),
+            line: edge.line,
+            used_by: match edge.kind {
+                EdgeKind::From => "FROM",
+                EdgeKind::Copy => "COPY --from",
+                EdgeKind::Mount => "RUN --mount",
+            },
+        });
+    }
+    out
+}
+
+/// The registry host an image reference is pulled from.
+pub fn registry_host(image: &str) -> &str {
+    let (repo, _) = split_tag(image);
+    match repo.split_once('/') {
+        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+        _ => "registry-1.docker.io",
+    }
+}
+
+/// Whether the registry's name resolves within a second: offline machines
+/// fail at once, without the daemon's long retries.
+pub async fn registry_reachable(image: &str) -> bool {
+    let host = registry_host(image);
+    let host = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:443")
+    };
+    match tokio::time::timeout(Duration::from_secs(1), tokio::net::lookup_host(host)).await {
+        Ok(Ok(mut addrs)) => addrs.next().is_some(),
+        _ => false,
+    }
+}
+
+impl Engine {
+    /// The local image `image`, if present.
+    pub async fn local_image(&self, image: &str) -> Result<Option<LocalImage>, EngineError> {
+        match self.docker().inspect_image(image).await {
+            Ok(found) => Ok(Some(LocalImage {
+                id: found.id.unwrap_or_default(),
+                size_bytes: u64::try_from(found.size.unwrap_or(0)).unwrap_or(0),
+                standin: found.config.and_then(|c| c.labels).is_some_and(
+                    |l: HashMap<String, String>| l.get(STANDIN_LABEL).is_some_and(|v| v == "true"),
+                ),
+            })),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Makes sure every required image is here: present, or pulled when a
+    /// registry answers; otherwise names the image, its line and the fix.
+    pub async fn preflight(
+        &self,
+        required: &[RequiredImage],
+        on_pull: &mut (dyn FnMut(PullProgress) + Send),
+    ) -> Result<Vec<(RequiredImage, LocalImage)>, EngineError> {
+        let mut found = Vec::new();
+        for req in required {
+            if let Some(local) = self.local_image(&req.image).await? {
+                found.push((req.clone(), local));
+                continue;
+            }
+            let standin_possible = Catalog::bundled().base_for_image(&req.image).is_some()
+                || split_tag(&req.image).0.ends_with("golang");
+            if !registry_reachable(&req.image).await {
+                return Err(EngineError::MissingImage {
+                    image: req.image.clone(),
+                    line: req.line,
+                    hint: offline_hint(&req.image, standin_possible),
+                });
+            }
+            self.pull(&req.image, on_pull).await?;
+            match self.local_image(&req.image).await? {
+                Some(local) => found.push((req.clone(), local)),
+                None => {
+                    return Err(EngineError::Pull {
+                        image: req.image.clone(),
+                        reason: "the pull finished but the image is not there".into(),
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Pulls `image`, reporting each layer's progress.
+    pub async fn pull(
+        &self,
+        image: &str,
+        on_pull: &mut (dyn FnMut(PullProgress) + Send),
+    ) -> Result<(), EngineError> {
+        let (repo, tag) = split_tag(image);
+        let options = CreateImageOptions {
+            from_image: Some(repo.to_string()),
+            tag: Some(tag.unwrap_or("latest").to_string()),
+            ..Default::default()
+        };
+        let mut stream = self.docker().create_image(Some(options), None, None);
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| EngineError::Pull {
+                image: image.to_string(),
+                reason: e.to_string(),
+            })?;
+            let detail = info.progress_detail.unwrap_or_default();
+            on_pull(PullProgress {
+                image: image.to_string(),
+                layer: info.id,
+                status: info.status.unwrap_or_default(),
+                current: detail.current.and_then(|c| u64::try_from(c).ok()),
+                total: detail.total.and_then(|t| u64::try_from(t).ok()),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::parse;
+
+    #[test]
+    fn required_images_skip_scratch_stages_and_unused_stages() {
+        let src = "# syntax=docker/dockerfile:1\nFROM golang:1.24 AS b\nFROM alpine:3.20 AS unused\nFROM scratch\nCOPY --from=b /a /a\nCOPY --from=busybox:stable /bin/sh /sh\n";
+        let df = parse(src);
+        let graph = StageGraph::new(&df);
+        let req = required_images(&df, &graph, true);
+        let names: Vec<_> = req
+            .iter()
+            .map(|r| (r.image.as_str(), r.line, r.used_by))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("docker/dockerfile:1", 1, "# syntax"),
+                ("golang:1.24", 2, "FROM"),
+                ("busybox:stable", 6, "COPY --from"),
+            ]
+        );
+        assert_eq!(required_images(&df, &graph, false).len(), 2);
+    }
+
+    #[test]
+    fn registry_hosts() {
+        assert_eq!(registry_host("golang:1.24"), "registry-1.docker.io");
+        assert_eq!(registry_host("gcr.io/distroless/static-debian12"), "gcr.io");
+        assert_eq!(registry_host("localhost:5000/app:1"), "localhost:5000");
+        assert_eq!(registry_host("library/alpine"), "registry-1.docker.io");
+    }
+}

@@ -1,0 +1,4 @@
+//! Pure domain logic of the workbench: what a build and run result mean to
+//! the user, independent of the terminal and of Docker.
+
+pub mod explain;
