@@ -328,37 +328,37 @@ async fn an_abandoned_run_still_removes_its_container() {
     let Some(engine) = engine_with("abandoned", &[BUSYBOX]).await else {
         return;
     };
-    let opts = RunOptions {
-        timeout: Duration::from_secs(30),
-        cmd: cmd(&["sleep", "30"]),
-        ..RunOptions::default()
-    };
-    let runner = engine.clone();
-    let task = tokio::spawn(async move {
-        runner
-            .run_image(BUSYBOX, &opts, &CancellationToken::new())
-            .await
-    });
-    // Wait until the container exists, then drop the run mid-flight.
-    let began = Instant::now();
-    while leftovers(&engine).await.is_empty() {
-        assert!(
-            began.elapsed() < Duration::from_secs(5),
-            "the run never created a container"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    task.abort();
-    assert!(task.await.is_err_and(|e| e.is_cancelled()));
+    // Abort the caller at different moments: during create, during start and
+    // while the program runs.
+    for delay_ms in [0, 10, 25, 50, 100, 200, 400] {
+        let runner = engine.clone();
+        let task = tokio::spawn(async move {
+            let opts = RunOptions {
+                timeout: Duration::from_secs(30),
+                cmd: cmd(&["sleep", "30"]),
+                ..RunOptions::default()
+            };
+            runner
+                .run_image(BUSYBOX, &opts, &CancellationToken::new())
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        task.abort();
+        assert!(task.await.is_err_and(|e| e.is_cancelled()));
 
-    let gone_by = Instant::now() + Duration::from_secs(3);
-    while !leftovers(&engine).await.is_empty() {
-        assert!(
-            Instant::now() < gone_by,
-            "left behind: {:?}",
-            leftovers(&engine).await
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let gone_by = Instant::now() + Duration::from_secs(3);
+        loop {
+            // Long enough for a create that was in flight to have landed.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let left = leftovers(&engine).await;
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                Instant::now() < gone_by,
+                "aborted after {delay_ms} ms, left behind: {left:?}"
+            );
+        }
     }
 }
 

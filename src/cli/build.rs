@@ -182,7 +182,8 @@ async fn build_steps(
     changes: &[Change],
     cancel: &CancellationToken,
 ) -> Result<BuildReport, EngineError> {
-    let ctx = context::pack(&args.dir, text)?;
+    let on_disk = dockerfile_path(args).ok();
+    let ctx = context::pack_for(&args.dir, text, on_disk.as_deref())?;
     eprintln!("{}", ctx.summary());
     for secret in &ctx.secrets {
         eprintln!(

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::context::{BuildContext, DOCKERFILE_IN_CONTEXT};
+use super::context::BuildContext;
 use super::events::{BuildEvent, Step, StepMapper, StepState};
 use super::{Engine, EngineError, new_session_id};
 
@@ -127,7 +127,7 @@ impl Engine {
     ) -> Result<BuildOutcome, EngineError> {
         let started = Instant::now();
         let options = BuildImageOptions {
-            dockerfile: DOCKERFILE_IN_CONTEXT.to_string(),
+            dockerfile: req.context.dockerfile_name.clone(),
             t: Some(req.tag.clone()),
             rm: true,
             forcerm: true,

@@ -111,6 +111,19 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// Packs `dir` as the context for a build of `dockerfile_text`.
 pub fn pack(dir: &Path, dockerfile_text: &str) -> Result<BuildContext, EngineError> {
+    pack_for(dir, dockerfile_text, None)
+}
+
+/// Packs `dir` for a build of `dockerfile_text`, which the user keeps at
+/// `on_disk`. When that file is in the context and holds exactly this text,
+/// nothing is injected and the context is byte for byte what `docker build`
+/// sends, so `COPY . .` caches the same. BuildKit applies no `.dockerignore`
+/// to an uploaded context, so an injected copy is seen by `COPY . .`.
+pub fn pack_for(
+    dir: &Path,
+    dockerfile_text: &str,
+    on_disk: Option<&Path>,
+) -> Result<BuildContext, EngineError> {
     let fail = |reason: String| EngineError::Context {
         dir: dir.to_path_buf(),
         reason,
@@ -143,7 +156,14 @@ pub fn pack(dir: &Path, dockerfile_text: &str) -> Result<BuildContext, EngineErr
         )));
     }
 
+    let unchanged_on_disk = on_disk.and_then(|file| {
+        let rel = file.strip_prefix(dir).ok()?;
+        let rel_text = rel.to_str()?.replace('\\', "/");
+        let same = fs::read(file).ok()? == dockerfile_text.as_bytes();
+        (same && !rel_text.is_empty() && !ignore.is_excluded(&rel_text)).then_some(rel_text)
+    });
     let mut packer = Packer {
+        inject: unchanged_on_disk.is_none(),
         ignore,
         tar: tar::Builder::new(Vec::new()),
         pending: Vec::new(),
@@ -157,9 +177,11 @@ pub fn pack(dir: &Path, dockerfile_text: &str) -> Result<BuildContext, EngineErr
         .map_err(&fail)?;
     let root = fs::read_dir(dir).map_err(|e| fail(format!("cannot be listed ({e})")))?;
     packer.walk(root, dir, Path::new(""), "").map_err(&fail)?;
-    packer
-        .add_dockerfile(dockerfile_text)
-        .map_err(|e| fail(format!("cannot add the Dockerfile ({e})")))?;
+    if packer.inject {
+        packer
+            .add_dockerfile(dockerfile_text)
+            .map_err(|e| fail(format!("cannot add the Dockerfile ({e})")))?;
+    }
 
     let tar = packer
         .tar
@@ -171,7 +193,7 @@ pub fn pack(dir: &Path, dockerfile_text: &str) -> Result<BuildContext, EngineErr
         bytes: packer.bytes,
         ignored: packer.ignored,
         secrets: packer.secrets,
-        dockerfile_name: DOCKERFILE_IN_CONTEXT.to_string(),
+        dockerfile_name: unchanged_on_disk.unwrap_or_else(|| DOCKERFILE_IN_CONTEXT.to_string()),
     })
 }
 
@@ -192,6 +214,8 @@ fn read_ignore_file(dir: &Path) -> Result<Option<IgnoreFile>, String> {
 }
 
 struct Packer {
+    /// Whether the Dockerfile travels as an injected copy.
+    inject: bool,
     ignore: DockerIgnore,
     tar: tar::Builder<Vec<u8>>,
     /// Excluded directories being walked for exceptions, outermost first.
@@ -213,10 +237,13 @@ impl Packer {
                 self.bytes += file.content.len() as u64;
                 file.content.clone()
             }
+            None if !self.inject => return Ok(()),
             // A made-up file must drop itself too.
             None => IGNORE_FILE.as_bytes().to_vec(),
         };
-        content.extend_from_slice(IGNORE_INJECTED.as_bytes());
+        if self.inject {
+            content.extend_from_slice(IGNORE_INJECTED.as_bytes());
+        }
         let mut header = header(EntryType::Regular, file.map(|f| &f.meta));
         header.set_size(content.len() as u64);
         self.tar
@@ -255,7 +282,7 @@ impl Packer {
             } else {
                 format!("{rel_text}/{name_text}")
             };
-            if child_text == IGNORE_FILE || child_text == DOCKERFILE_IN_CONTEXT {
+            if child_text == IGNORE_FILE || (self.inject && child_text == DOCKERFILE_IN_CONTEXT) {
                 continue; // written by pack itself
             }
             let meta = fs::symlink_metadata(&child_abs)

@@ -135,8 +135,33 @@ struct Ending {
 
 impl Engine {
     /// Runs `image` in the sandbox and reports what it did. The container is
-    /// removed afterwards whatever happens, including on cancel.
+    /// removed afterwards whatever happens: on success, failure, timeout,
+    /// cancel, and when the caller stops awaiting this future.
     pub async fn run_image(
+        &self,
+        image: &str,
+        opts: &RunOptions,
+        cancel: &CancellationToken,
+    ) -> Result<RunResult, EngineError> {
+        // The run lives in its own task so that dropping this future (an
+        // aborted worker task) cancels the run instead of abandoning it halfway,
+        // e.g. with a create request in flight whose container id we never see.
+        let stop = cancel.child_token();
+        let _cancel_when_dropped = stop.clone().drop_guard();
+        let engine = self.clone();
+        let image = image.to_string();
+        let opts = opts.clone();
+        let run = tokio::spawn(async move { engine.run_to_removal(&image, &opts, &stop).await });
+        match run.await {
+            Ok(result) => result,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(_) => Err(EngineError::Cancelled),
+        }
+    }
+
+    /// Create, run, remove: the removal follows whatever the run did, since
+    /// nothing between create and remove can return early.
+    async fn run_to_removal(
         &self,
         image: &str,
         opts: &RunOptions,
@@ -149,15 +174,14 @@ impl Engine {
             .docker()
             .create_container(None, sandbox_config(image, opts, self.labels()))
             .await?;
-        let container = RemoveOnDrop::new(self.docker().clone(), created.id);
         let outcome = tokio::select! {
             biased;
             () = cancel.cancelled() => Err(EngineError::Cancelled),
-            result = self.drive(container.id(), opts) => result,
+            result = self.drive(&created.id, opts) => result,
         };
-        let removed = container.remove().await;
+        let removed = remove_container(self.docker(), &created.id).await;
         let result = outcome?;
-        removed?;
+        ignore_gone(removed)?;
         Ok(result)
     }
 
@@ -464,49 +488,7 @@ fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
     }
 }
 
-/// Owns a created container until it is removed. `remove` is the normal path;
-/// if the run future is dropped first (its task aborted), `Drop` still sends
-/// the removal from a spawned task so nothing is left behind.
-struct RemoveOnDrop {
-    docker: Docker,
-    id: Option<String>,
-}
-
-impl RemoveOnDrop {
-    fn new(docker: Docker, id: String) -> Self {
-        Self {
-            docker,
-            id: Some(id),
-        }
-    }
-
-    fn id(&self) -> &str {
-        self.id.as_deref().unwrap_or_default()
-    }
-
-    async fn remove(mut self) -> Result<(), EngineError> {
-        match self.id.take() {
-            Some(id) => ignore_gone(remove_container(&self.docker, &id).await),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let Some(id) = self.id.take() else { return };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let docker = self.docker.clone();
-        runtime.spawn(async move {
-            // Nobody is left to report to; `dockstage clean` finds leftovers
-            // by their session label.
-            let _ = remove_container(&docker, &id).await;
-        });
-    }
-}
-
+/// Force, so a container still running (timeout, cancel) goes too.
 async fn remove_container(docker: &Docker, id: &str) -> Result<(), DockerError> {
     let options = RemoveContainerOptions {
         force: true,
