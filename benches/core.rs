@@ -7,10 +7,18 @@
 //! - the same file repeated up to 1 MB, in milliseconds;
 //! - then, when hadolint is installed ($HADOLINT, PATH or /tmp/peers/bin), the
 //!   wall time of one `hadolint` process and one `dockstage lint` process
-//!   (target/release/dockstage) on the 500-line file, median of 5 runs.
+//!   (target/release/dockstage) on the 500-line file, median of 5 runs. hadolint
+//!   2.x stops at the first heredoc it cannot parse, so both are also timed on
+//!   a variant with the heredocs written as RUN continuations, which it parses
+//!   to the end.
 //!
-//! No harness and no dependencies: plain `std::time::Instant` and
-//! `std::hint::black_box`. The generated input is deterministic.
+//! `DOCKSTAGE_BENCH_DUMP=/tmp/bench.Dockerfile` also writes the generated
+//! 500-line file there (and the heredoc-free variant beside it as
+//! `bench.no-heredocs.Dockerfile`), to look at or to feed to other tools.
+//!
+//! No harness and no extra dependencies: plain `std::time::Instant` and
+//! `std::hint::black_box`, and serde_json (already a dependency of the crate)
+//! to read hadolint's JSON. The generated input is deterministic.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -25,9 +33,19 @@ const TARGET_LINES: usize = 500;
 const ONE_MB: usize = 1 << 20;
 
 fn main() {
-    let small = generate(TARGET_LINES);
+    let small = generate(TARGET_LINES, true);
     let big = repeat_to(&small, ONE_MB);
     let catalog = Catalog::bundled();
+    // DOCKSTAGE_BENCH_DUMP=path writes both generated 500-line files.
+    let plain = generate(TARGET_LINES, false);
+    if let Some(path) = std::env::var_os("DOCKSTAGE_BENCH_DUMP").map(PathBuf::from) {
+        let other = path.with_extension("no-heredocs.Dockerfile");
+        for (p, text) in [(&path, &small), (&other, &plain)] {
+            if let Err(e) = std::fs::write(p, text) {
+                eprintln!("cannot write {}: {e}", p.display());
+            }
+        }
+    }
 
     println!("dockstage core benchmark (cargo bench --bench core)");
     describe("500-line file", &small, catalog);
@@ -69,7 +87,7 @@ fn main() {
     );
     println!();
 
-    processes(&small);
+    processes(&small, &plain);
 }
 
 // ---------------------------------------------------------------------------
@@ -238,10 +256,15 @@ impl Rng {
 /// A realistic monorepo Dockerfile of exactly `lines` lines (for `lines` of a
 /// hundred or more): shared base/tools/deps/generate stages, then per service
 /// a build stage, a test stage and a runtime stage, then a bundle stage.
-fn generate(lines: usize) -> String {
+/// With `heredocs` false, the `RUN <<EOF` and `COPY <<file` blocks are
+/// written as `RUN a; \` continuations and a context COPY instead, which
+/// hadolint can parse to the end.
+fn generate(lines: usize, heredocs: bool) -> String {
     let mut rng = Rng(0x5eed_d0c5_7a9e_2024);
     let mut out = String::new();
     out.push_str(HEADER);
+    out.push_str(if heredocs { TOOLS_HEREDOC } else { TOOLS_PLAIN });
+    out.push_str(HEADER_REST);
 
     let mut services = Vec::new();
     let mut i = 0;
@@ -250,7 +273,7 @@ fn generate(lines: usize) -> String {
             Some(n) => (*n).to_string(),
             None => format!("{}{}", SERVICES[i % SERVICES.len()], i / SERVICES.len() + 1),
         };
-        let block = service(&name, i, &mut rng);
+        let block = service(&name, i, heredocs, &mut rng);
         let footer = footer(&services);
         if line_count(&out) + line_count(&block) + line_count(&footer) + 1 > lines {
             break;
@@ -293,13 +316,23 @@ WORKDIR /src
 
 # Code generators, installed once and copied where needed.
 FROM base AS tools
-RUN <<-EOF
-	set -eux
-	apt-get update
-	apt-get install -y --no-install-recommends protobuf-compiler unzip
-	rm -rf /var/lib/apt/lists/*
-	EOF
-RUN --mount=type=cache,target=/go/pkg/mod \
+"#;
+
+const TOOLS_HEREDOC: &str = "RUN <<-EOF
+\tset -eux
+\tapt-get update
+\tapt-get install -y --no-install-recommends protobuf-compiler unzip
+\trm -rf /var/lib/apt/lists/*
+\tEOF
+";
+
+const TOOLS_PLAIN: &str = r#"RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends protobuf-compiler unzip; \
+    rm -rf /var/lib/apt/lists/*
+"#;
+
+const HEADER_REST: &str = r#"RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.34.2 \
  && go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.4.0
@@ -323,8 +356,20 @@ RUN --mount=type=bind,from=tools,source=/usr/include/google,target=/usr/include/
            proto/*/v1/*.proto
 "#;
 
-fn service(name: &str, i: usize, rng: &mut Rng) -> String {
+fn service(name: &str, i: usize, heredocs: bool, rng: &mut Rng) -> String {
     let port = 8000 + rng.below(1000);
+    let check = if heredocs {
+        format!("RUN <<EOF\nset -eu\ntest -x /out/{name}\nmkdir -p /out/etc/{name}\nEOF\n")
+    } else {
+        format!("RUN set -eu; \\\n    test -x /out/{name}; \\\n    mkdir -p /out/etc/{name}\n")
+    };
+    let config = if heredocs {
+        format!(
+            "COPY <<config.yaml /etc/{name}/config.yaml\nlisten: \":{port}\"\nlog_level: info\nconfig.yaml\n"
+        )
+    } else {
+        format!("COPY config/{name}.yaml /etc/{name}/config.yaml\n")
+    };
     let mut s = String::new();
     let _ = write!(
         s,
@@ -346,12 +391,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
       -ldflags "-s -w -X github.com/acme/platform/internal/buildinfo.Version=${{VERSION}} \
                 -X github.com/acme/platform/internal/buildinfo.Commit=${{COMMIT}}" \
       -o /out/{name} ./cmd/{name}
-RUN <<EOF
-set -eu
-test -x /out/{name}
-mkdir -p /out/etc/{name}
-EOF
-
+{check}
 FROM build-{name} AS test-{name}
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
@@ -367,11 +407,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
                 r#"
 FROM ${{DISTROLESS}} AS {name}
 COPY --from=build-{name} /out/{name} /usr/local/bin/{name}
-COPY <<config.yaml /etc/{name}/config.yaml
-listen: ":{port}"
-log_level: info
-config.yaml
-USER 65532:65532
+{config}USER 65532:65532
 "#
             );
         }
@@ -453,8 +489,8 @@ fn repeat_to(source: &str, size: usize) -> String {
 // ---------------------------------------------------------------------------
 // Processes: hadolint and the dockstage binary
 
-fn processes(source: &str) {
-    println!("process wall time on the 500-line file (median of 5 runs after 1 warm-up run)");
+fn processes(with_heredocs: &str, without_heredocs: &str) {
+    println!("process wall time, median of 5 runs after 1 warm-up run");
     let Some(hadolint) = find_hadolint() else {
         println!(
             "  hadolint: not found in $HADOLINT, PATH or /tmp/peers/bin; skipped.\n  \
@@ -463,58 +499,88 @@ fn processes(source: &str) {
         );
         return;
     };
-    // A directory of its own, so dockstage's Go source scan finds nothing.
-    let dir = std::env::temp_dir().join(format!("dockstage-bench-{}", std::process::id()));
-    let file = dir.join("Dockerfile");
-    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, source)) {
-        println!("  cannot write {}: {e}; skipped", file.display());
-        return;
-    }
-
     let version = Command::new(&hadolint)
         .arg("--version")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    let hl = time_process(&hadolint, &["--format", "json", "--no-fail"], &file);
-    match hl {
-        Some(d) => println!(
-            "  hadolint  {:>8.1} ms  ({version}, {})",
-            millis(d),
-            hadolint.display()
+    println!("  hadolint:  {} ({version})", hadolint.display());
+    let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/dockstage");
+    let dockstage = release.is_file().then_some(release.as_path());
+    match dockstage {
+        Some(p) => println!(
+            "  dockstage: {} lint --format json --no-source-scan",
+            p.display()
         ),
-        None => println!("  hadolint: failed to run {}", hadolint.display()),
+        None => println!(
+            "  dockstage: {} not built; run `cargo build --release` first (skipped)",
+            release.display()
+        ),
     }
 
-    let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/dockstage");
-    if release.is_file() {
-        let ds = time_process(
-            &release,
-            &["lint", "--format", "json", "--no-source-scan"],
-            &file,
-        );
-        match (ds, hl) {
-            (Some(ds), Some(hl)) => {
+    // A directory of its own, so dockstage's Go source scan finds nothing.
+    let dir = std::env::temp_dir().join(format!("dockstage-bench-{}", std::process::id()));
+    for (label, source) in [
+        ("500 lines with heredocs", with_heredocs),
+        (
+            "500 lines, heredocs written as RUN continuations",
+            without_heredocs,
+        ),
+    ] {
+        let file = dir.join("Dockerfile");
+        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, source)) {
+            println!("  cannot write {}: {e}; skipped", file.display());
+            break;
+        }
+        println!("  {label}: hadolint {}", hadolint_outcome(&hadolint, &file));
+        let hl = time_process(&hadolint, &["--format", "json", "--no-fail"], &file);
+        let ds = dockstage.and_then(|p| {
+            time_process(p, &["lint", "--format", "json", "--no-source-scan"], &file)
+        });
+        match hl {
+            Some(d) => println!("    hadolint  {:>8.1} ms", millis(d)),
+            None => println!("    hadolint: failed to run"),
+        }
+        if let Some(ds) = ds {
+            println!("    dockstage {:>8.1} ms", millis(ds));
+            if let Some(hl) = hl {
                 println!(
-                    "  dockstage {:>8.1} ms  ({})",
-                    millis(ds),
-                    release.display()
-                );
-                println!(
-                    "  ratio: hadolint takes {:.1}× as long as dockstage",
+                    "    ratio: hadolint takes {:.1}× as long as dockstage",
                     hl.as_secs_f64() / ds.as_secs_f64().max(1e-9)
                 );
             }
-            (Some(ds), None) => println!("  dockstage {:>8.1} ms", millis(ds)),
-            (None, _) => println!("  dockstage: failed to run {}", release.display()),
+        } else if dockstage.is_some() {
+            println!("    dockstage: failed to run");
         }
-    } else {
-        println!(
-            "  dockstage: {} not built; run `cargo build --release` first (skipped)",
-            release.display()
-        );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What hadolint made of `file`: its finding count, or where it stopped
+/// parsing (DL1000), since a parse error ends its run early and makes it look
+/// faster than it is.
+fn hadolint_outcome(hadolint: &Path, file: &Path) -> String {
+    let Ok(out) = Command::new(hadolint)
+        .args(["--format", "json", "--no-fail"])
+        .arg(file)
+        .stdin(Stdio::null())
+        .output()
+    else {
+        return "could not be started".to_string();
+    };
+    let Ok(serde_json::Value::Array(findings)) = serde_json::from_slice(&out.stdout) else {
+        return "printed no JSON".to_string();
+    };
+    let stopped = findings
+        .iter()
+        .find(|f| f.get("code").and_then(|c| c.as_str()) == Some("DL1000"));
+    match stopped {
+        Some(f) => format!(
+            "STOPS at line {} with DL1000 (parse error), so its time covers only the lines before",
+            f.get("line").and_then(|l| l.as_u64()).unwrap_or(0)
+        ),
+        None => format!("parses the whole file ({} findings)", findings.len()),
+    }
 }
 
 fn find_hadolint() -> Option<PathBuf> {

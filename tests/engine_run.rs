@@ -215,6 +215,7 @@ async fn a_missing_entrypoint_is_a_run_result_with_the_daemons_reason() {
         result.stderr.contains("no such file or directory"),
         "{result:?}"
     );
+    assert_eq!(result.duration_ms, 0, "it never ran");
     assert!(!result.ok());
     assert_no_leftovers(&engine).await;
 }

@@ -20,7 +20,7 @@ fn assert_flips_cleanly(text: &str) {
         let changed = apply_edits(text, &edits);
         let state = Context::new(&parse(&changed), catalog).state(toggle);
         assert_eq!(state, Ok(!on), "{flip} did not reach its state:\n{changed}");
-        let twice = apply_changes(&changed, &[flip.clone()], catalog);
+        let twice = apply_changes(&changed, std::slice::from_ref(&flip), catalog);
         assert_eq!(twice.as_deref(), Ok(changed.as_str()), "{flip} twice");
     }
 }
@@ -52,5 +52,94 @@ fn certs_off_can_be_undone_when_certs_come_from_an_image() {
         "FROM scratch\n\
          COPY --from=alpine /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\n\
          COPY app /app\n",
+    );
+}
+
+#[test]
+fn nonroot_is_not_added_inside_an_unterminated_heredoc() {
+    // `USER 65532:65532` went into the heredoc body, so nonroot never turned on.
+    assert_flips_cleanly("FROM\nRUN <<C");
+    assert_flips_cleanly("FROM scratch\nRUN <<EOF\necho hi\n");
+}
+
+#[test]
+fn nonroot_is_not_added_after_a_trailing_continuation() {
+    assert_flips_cleanly("FROM scratch\nCOPY a /a \\");
+    assert_flips_cleanly("FROM scratch\nCOPY a /a \\\n# the end\n");
+}
+
+#[test]
+fn base_split_is_not_appended_inside_an_unterminated_heredoc() {
+    // A single-stage build gets a runtime stage appended at the end of the file.
+    let text = "FROM golang:1.24\nRUN go build -o /app . <<EOF\n";
+    let scratch = [Change::Base("scratch".to_string())];
+    if let Ok(once) = apply_changes(text, &scratch, Catalog::bundled()) {
+        let twice = apply_changes(&once, &scratch, Catalog::bundled());
+        assert_eq!(twice.as_deref(), Ok(once.as_str()), "{once}");
+    }
+}
+
+#[test]
+fn strip_and_tags_leave_values_with_stray_quotes_alone() {
+    // strip=on wrapped `"- ` in more quotes and never reached its state.
+    assert_flips_cleanly("FROM\nRUN go build -ldflags=\"- ");
+    assert_flips_cleanly("FROM golang\nRUN go build -ldflags=-X\" a\"b -o /a .\n");
+    assert_flips_cleanly("FROM golang\nRUN go build -tags \"netgo -o /a .\n");
+}
+
+#[test]
+fn certs_off_can_be_undone_when_the_certs_copy_is_what_uses_the_source_stage() {
+    // Removing the COPY left no needed stage to copy the bundle from again.
+    assert_flips_cleanly("FROM g AS build\nCOPY --from=build /etc/ssl/certsR2");
+    assert_flips_cleanly(
+        "FROM alpine AS certs\n\
+         RUN apk add ca-certificates\n\
+         FROM scratch\n\
+         COPY --from=certs /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\n\
+         COPY app /app\n",
+    );
+    assert_flips_cleanly(
+        "FROM golang AS build\n\
+         RUN go build -o /app .\n\
+         FROM scratch\n\
+         COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\n",
+    );
+}
+
+/// The parse properties: lossless, and the items tile the text.
+fn assert_lossless(text: &str) {
+    let df = parse(text);
+    assert_eq!(df.print(), text);
+    let mut at = 0;
+    for item in &df.items {
+        assert_eq!(
+            item.span.start, at,
+            "gap or overlap before byte {at} in {text:?}"
+        );
+        at = item.span.end;
+    }
+    assert_eq!(at, text.len(), "items stop before the end of {text:?}");
+}
+
+#[test]
+fn a_continuation_into_blank_or_comment_lines_at_the_end_keeps_them() {
+    // The skipped lines after a trailing `\` fell out of every item, so
+    // print() lost them.
+    assert_lossless("\\\n ");
+    assert_lossless("RUN a \\\n\n");
+    assert_lossless("RUN a \\\n# note\n  \n");
+    assert_lossless("# escape=`\nRUN a `\r\n\r\n");
+}
+
+#[test]
+fn removing_the_last_lines_of_a_file_with_no_final_newline_does_not_overlap() {
+    // nonroot=off removed "USER\n" and "\nUSER": two edits sharing a newline,
+    // so one was dropped and the toggle stayed on.
+    assert_flips_cleanly("FROM\nUSER\nUSER");
+    assert_flips_cleanly("FROM scratch\nUSER a\r\nUSER b");
+    assert_flips_cleanly(
+        "FROM golang AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n\
+         COPY --from=b /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\n\
+         COPY --from=b /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/",
     );
 }

@@ -18,6 +18,12 @@ pub fn run() -> Result<u8, Failure> {
             removed.images,
             human_bytes(removed.bytes)
         );
+        if removed.in_use > 0 {
+            println!(
+                "{} image(s) are in use by a running dockstage and were left",
+                removed.in_use
+            );
+        }
         Ok(status::OK)
     })
 }

@@ -1,5 +1,6 @@
 //! The command line: subcommands for scripts and CI, sharing the core with the TUI.
 
+pub mod bases;
 pub mod build;
 pub mod clean;
 pub mod edit;
@@ -194,6 +195,16 @@ pub enum Command {
         after_long_help = concat!("Examples:\n  dockstage clean", "\n\n", exit_codes!()),
     )]
     Clean,
+    /// List, pull, save and load the catalog's base images
+    #[command(
+        subcommand,
+        long_about = "The catalog's base images on this daemon. `list` marks missing images and \
+            offline stand-ins; `save FILE` writes the present ones into one bundle on a connected \
+            machine, and `load FILE` loads it on an offline one (a workshop laptop, say).",
+        after_help = "Examples:\n  dockstage bases list\n  dockstage bases save bases.tar\n  dockstage bases load bases.tar",
+        after_long_help = concat!("Examples:\n  dockstage bases list\n  dockstage bases save bases.tar\n  dockstage bases load bases.tar", "\n\n", exit_codes!()),
+    )]
+    Bases(bases::BasesCommand),
 }
 
 /// A failure that ends a subcommand with a status and one line for the user.
@@ -274,6 +285,7 @@ pub fn run(cli: Cli) -> ExitCode {
             tag,
         }),
         Command::Clean => clean::run(),
+        Command::Bases(command) => bases::run(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -96,6 +96,13 @@ pub struct StageGraph {
     /// `ARG`s declared before the first `FROM`, with their defaults.
     #[serde(skip)]
     pub global_args: Vec<(String, Option<String>)>,
+    /// The first stage of each lower-cased name, which is the stage a
+    /// reference by name finds, without a scan of all stages.
+    #[serde(skip)]
+    by_name: HashMap<String, StageIndex>,
+    /// Per stage, the stage at the end of its `FROM stage` chain.
+    #[serde(skip)]
+    roots: Vec<StageIndex>,
 }
 
 impl StageGraph {
@@ -128,14 +135,13 @@ impl StageGraph {
         if let Ok(n) = reference.parse::<usize>() {
             return (n < self.stages.len()).then_some(StageIndex(n));
         }
-        self.stages
-            .iter()
-            .find(|s| {
-                s.name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(reference))
-            })
-            .map(|s| s.index)
+        self.by_name.get(&reference.to_ascii_lowercase()).copied()
+    }
+
+    /// The stage `index` finally rests on, following `FROM stage` links: the
+    /// one whose base is an image.
+    pub fn root_stage(&self, index: StageIndex) -> Option<&Stage> {
+        self.roots.get(index.0).and_then(|&r| self.stage(r))
     }
 
     /// The stage whose items include `item`.
@@ -153,8 +159,20 @@ impl StageGraph {
         })
     }
 
+    /// `dependencies` of every stage at once, in the same order.
+    fn adjacency(&self) -> Vec<Vec<StageIndex>> {
+        let mut out = vec![Vec::new(); self.stages.len()];
+        for e in &self.edges {
+            if let (Source::Stage(s), Some(deps)) = (&e.from, out.get_mut(e.to.0)) {
+                deps.push(*s);
+            }
+        }
+        out
+    }
+
     pub fn is_unused(&self, index: StageIndex) -> bool {
-        self.unused.contains(&index)
+        // `unused` is in stage order.
+        self.unused.binary_search(&index).is_ok()
     }
 
     fn diag(
@@ -250,7 +268,19 @@ impl StageGraph {
                     ),
                 );
             }
-            let base_stage = self.resolve_base(&expanded.text, index);
+            // Only the stages before this one are in `by_name` yet.
+            let base_stage = self
+                .by_name
+                .get(&expanded.text.to_ascii_lowercase())
+                .copied();
+            if let Some(n) = &name {
+                self.by_name.entry(n.to_ascii_lowercase()).or_insert(index);
+            }
+            // A FROM names only earlier stages, whose roots are known.
+            let root = base_stage
+                .and_then(|b| self.roots.get(b.0).copied())
+                .unwrap_or(index);
+            self.roots.push(root);
             self.stages.push(Stage {
                 index,
                 name,
@@ -265,19 +295,6 @@ impl StageGraph {
                 name_span,
             });
         }
-    }
-
-    /// A `FROM` names an earlier stage by name only; anything else is an image.
-    fn resolve_base(&self, base: &str, before: StageIndex) -> Option<StageIndex> {
-        self.stages
-            .iter()
-            .take(before.0)
-            .find(|s| {
-                s.name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(base))
-            })
-            .map(|s| s.index)
     }
 
     fn collect_edges(&mut self, df: &Dockerfile) {
@@ -434,6 +451,7 @@ impl StageGraph {
             },
             None => self.stages.last().map(|s| s.index),
         };
+        let adjacency = self.adjacency();
         let mut needed = vec![false; self.stages.len()];
         let mut todo: Vec<StageIndex> = self.target.into_iter().collect();
         while let Some(s) = todo.pop() {
@@ -441,7 +459,7 @@ impl StageGraph {
                 Some(seen) if !*seen => *seen = true,
                 _ => continue,
             }
-            todo.extend(self.dependencies(s));
+            todo.extend(adjacency.get(s.0).into_iter().flatten().copied());
         }
         self.unused = needed
             .iter()
@@ -455,9 +473,7 @@ impl StageGraph {
         // Iterative three-colour depth-first search; deep graphs cannot blow the stack.
         let n = self.stages.len();
         let mut colour = vec![0u8; n];
-        let adjacency: Vec<Vec<StageIndex>> = (0..n)
-            .map(|i| self.dependencies(StageIndex(i)).collect())
-            .collect();
+        let adjacency = self.adjacency();
         let mut reported = Vec::new();
         for root in 0..n {
             if colour[root] != 0 {
@@ -483,25 +499,31 @@ impl StageGraph {
                 }
             }
         }
+        let mut first_edge: HashMap<(usize, usize), Span> = HashMap::new();
+        for e in &self.edges {
+            if let Source::Stage(s) = e.from {
+                first_edge.entry((e.to.0, s.0)).or_insert(e.span);
+            }
+        }
         for (from, to) in reported {
             let names = (
                 self.stages[from].display_name(),
                 self.stages[to].display_name(),
             );
-            let span = self
-                .edges
-                .iter()
-                .find(|e| e.to.0 == from && e.from == Source::Stage(StageIndex(to)))
-                .map_or(Span::at(0), |e| e.span);
+            let span = first_edge.get(&(from, to)).copied().unwrap_or(Span::at(0));
             self.diag(
                 df,
                 "StageCycle",
                 Severity::Error,
                 span,
-                format!(
-                    "stages `{}` and `{}` depend on each other in a cycle; the builder cannot order them",
-                    names.0, names.1
-                ),
+                if from == to {
+                    format!("stage `{}` copies from itself; the builder cannot build it", names.0)
+                } else {
+                    format!(
+                        "stages `{}` and `{}` depend on each other in a cycle; the builder cannot order them",
+                        names.0, names.1
+                    )
+                },
             );
         }
     }

@@ -201,10 +201,9 @@ impl<'a> Parser<'a> {
     fn instruction(&mut self, first: usize) -> usize {
         let mut logical = LogicalLine::default();
         let mut i = first;
-        let mut last = first;
         while let Some(&line) = self.lines.get(i) {
             let content = self.content(line);
-            last = i;
+            let last = i;
             i += 1;
             let Some(cut) = self.continues(content) else {
                 logical.push(line.start, content);
@@ -242,7 +241,12 @@ impl<'a> Parser<'a> {
             }
         }
         let start = self.lines.get(first).map_or(0, |l| l.start);
-        let mut end = self.lines.get(last).map_or(start, |l| l.end);
+        // Up to the last line read: comment and blank lines skipped inside a
+        // continuation at the end of the file belong to the instruction too.
+        let mut end = i
+            .checked_sub(1)
+            .and_then(|k| self.lines.get(k))
+            .map_or(start, |l| l.end);
         let mut ins = build_instruction(&logical, 0, self.escape);
         ins.line = self.index.position(self.source, start).line;
         if ins.keyword.takes_heredocs() {
@@ -337,7 +341,11 @@ impl<'a> Parser<'a> {
                 ins.keyword_word.span,
                 format!("unknown instruction `{word}`{hint}"),
             );
-        } else if ins.args.is_none() && ins.trigger.is_none() && ins.heredocs.is_empty() {
+        } else if ins.args.is_none()
+            && ins.trigger.is_none()
+            && ins.heredocs.is_empty()
+            && ins.subcommand.is_none()
+        {
             self.diag(
                 "MissingArguments",
                 Severity::Error,

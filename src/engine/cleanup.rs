@@ -16,6 +16,8 @@ pub struct Removed {
     pub containers: usize,
     pub images: usize,
     pub bytes: u64,
+    /// Images still used by a container of a session that is running now.
+    pub in_use: usize,
 }
 
 impl Engine {

@@ -5,6 +5,7 @@
 //! them directly and the TUI calls them from its worker task.
 
 pub mod build;
+pub mod bundle;
 pub mod cleanup;
 pub mod connect;
 pub mod context;

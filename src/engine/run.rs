@@ -190,7 +190,7 @@ impl Engine {
         let docker = self.docker();
         let began = Instant::now();
         if let Err(err) = docker.start_container(id, None).await {
-            return self.start_failure(id, err, began.elapsed()).await;
+            return self.start_failure(id, err).await;
         }
         // The timeout is the program's time: it starts once the process runs.
         let deadline = Instant::now() + opts.timeout;
@@ -231,12 +231,7 @@ impl Engine {
     /// container's state. That is the image's fault, so it is a run result.
     /// (A dynamically linked binary without its loader does start: runc then
     /// prints `exec /app: no such file or directory` to stderr and exits 1.)
-    async fn start_failure(
-        &self,
-        id: &str,
-        err: DockerError,
-        wall: Duration,
-    ) -> Result<RunResult, EngineError> {
+    async fn start_failure(&self, id: &str, err: DockerError) -> Result<RunResult, EngineError> {
         let state = match self.docker().inspect_container(id, None).await {
             Ok(inspect) => inspect.state.unwrap_or_default(),
             Err(_) => return Err(err.into()),
@@ -247,7 +242,8 @@ impl Engine {
         Ok(RunResult {
             exit_code: state.exit_code,
             stderr: format!("{message}\n"),
-            duration_ms: run_duration_ms(&state, wall),
+            // The program never ran.
+            duration_ms: 0,
             error: Some(message),
             ..RunResult::default()
         })
@@ -357,8 +353,8 @@ impl Engine {
             }
             Ok(_) => Ok(()),
             Err(_elapsed) => Err(EngineError::Other(format!(
-                "the container {id} did not stop within {} s of being killed; remove it with \
-                 `dockstage clean`",
+                "the Docker daemon did not report container {id} as stopped within {} s of \
+                 stopping it; check that the daemon is healthy (`docker info`)",
                 SETTLE_TIMEOUT.as_secs()
             ))),
         }
@@ -451,9 +447,9 @@ fn capped_text(bytes: &[u8], cap: usize) -> (String, bool) {
 }
 
 fn size_label(bytes: usize) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
@@ -461,8 +457,8 @@ fn size_label(bytes: usize) -> String {
 }
 
 /// The daemon's StartedAt→FinishedAt, which leaves out our own round trips;
-/// the wall-clock time when the daemon has no usable timestamps (a container
-/// that never started). Rounded up, so a run that happened never shows 0 ms.
+/// our wall-clock time from start to exit when the daemon's timestamps are
+/// unusable. Rounded up, so a run that happened never shows 0 ms.
 fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
     let parse = |t: &Option<String>| t.as_deref()?.parse::<BollardDate>().ok();
     let micros = match (parse(&state.started_at), parse(&state.finished_at)) {
@@ -479,11 +475,10 @@ fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
 /// A container already stopped or already removed is what we wanted anyway.
 fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
     match result {
-        Err(DockerError::DockerResponseServerError { status_code, .. })
-            if matches!(status_code, 304 | 404 | 409) =>
-        {
-            Ok(())
-        }
+        Err(DockerError::DockerResponseServerError {
+            status_code: 304 | 404 | 409,
+            ..
+        }) => Ok(()),
         other => other.map_err(EngineError::from),
     }
 }
@@ -547,7 +542,7 @@ mod tests {
     }
 
     #[test]
-    fn a_container_that_never_started_falls_back_to_the_wall_clock() {
+    fn unusable_daemon_timestamps_fall_back_to_the_wall_clock() {
         let state = ContainerState {
             started_at: Some("0001-01-01T00:00:00Z".to_string()),
             finished_at: Some("0001-01-01T00:00:00Z".to_string()),

@@ -27,6 +27,9 @@ struct FlagValue {
     content: String,
     content_span: Span,
     quoted: bool,
+    /// False when quotes do not simply wrap the whole value (`"-s -w`,
+    /// `-X "a b"c`): an edit could not keep the shell's reading of it.
+    plain: bool,
     whole: Span,
 }
 
@@ -48,19 +51,38 @@ fn flag_value(cmd: &GoCommand, name: &str) -> Option<FlagValue> {
     };
     let quote = raw.chars().next().filter(|c| *c == '"' || *c == '\'');
     match quote {
-        Some(q) if raw.len() >= 2 && raw.ends_with(q) => Some(FlagValue {
-            content: raw.get(1..raw.len() - 1).unwrap_or("").to_string(),
-            content_span: Span::new(raw_span.start + 1, raw_span.end - 1),
-            quoted: true,
-            whole,
-        }),
+        Some(q) if raw.len() >= 2 && raw.ends_with(q) => {
+            let content = raw.get(1..raw.len() - 1).unwrap_or("").to_string();
+            Some(FlagValue {
+                plain: !content.contains(q),
+                content,
+                content_span: Span::new(raw_span.start + 1, raw_span.end - 1),
+                quoted: true,
+                whole,
+            })
+        }
         _ => Some(FlagValue {
+            plain: !raw.contains(['"', '\'']),
             content: raw,
             content_span: raw_span,
             quoted: false,
             whole,
         }),
     }
+}
+
+/// The toggles that edit the value of `-name` do not apply when a build
+/// quotes it in a way they cannot follow.
+fn check_quoting(ctx: &Context<'_>, name: &str) -> Result<(), NotApplicable> {
+    for cmd in builds(ctx)? {
+        if flag_value(cmd, name).is_some_and(|v| !v.plain) {
+            return Err(NotApplicable(format!(
+                "the `-{name}` value of `go build` (line {}) has quotes dockstage cannot edit safely",
+                ctx.df.position(cmd.go.span.start).line
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn remove_flag(ctx: &Context<'_>, value: &FlagValue) -> TextEdit {
@@ -104,6 +126,7 @@ fn has_strip(cmd: &GoCommand) -> bool {
 }
 
 pub fn strip_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    check_quoting(ctx, "ldflags")?;
     Ok(builds(ctx)?.iter().all(|b| has_strip(b)))
 }
 
@@ -190,6 +213,7 @@ fn has_tags(cmd: &GoCommand, wanted: &[&str]) -> bool {
 }
 
 pub fn tags_state(ctx: &Context<'_>, wanted: &[&str]) -> Result<bool, NotApplicable> {
+    check_quoting(ctx, "tags")?;
     Ok(builds(ctx)?.iter().all(|b| has_tags(b, wanted)))
 }
 

@@ -11,6 +11,8 @@ mod runtime;
 pub mod site;
 pub mod text;
 
+pub use go_flags::output_path;
+
 use std::fmt;
 use std::str::FromStr;
 

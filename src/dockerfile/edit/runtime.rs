@@ -4,8 +4,9 @@ use super::go_flags::output_path;
 use super::text::removal_span;
 use super::{Context, NotApplicable};
 use crate::catalog::RuntimeBase;
-use crate::dockerfile::diagnostic::TextEdit;
+use crate::dockerfile::diagnostic::{TextEdit, apply_edits};
 use crate::dockerfile::graph::Stage;
+use crate::dockerfile::parse::parse;
 use crate::dockerfile::span::Span;
 use crate::dockerfile::syntax::{Instruction, ItemKind, Keyword};
 
@@ -16,6 +17,22 @@ fn target<'c>(ctx: &'c Context<'_>) -> Result<&'c Stage, NotApplicable> {
     ctx.graph
         .target_stage()
         .ok_or_else(|| NotApplicable("the file has no FROM, so there is no runtime stage".into()))
+}
+
+/// Lines added at the end of the file would become part of its last
+/// instruction when that ends in an unterminated heredoc or a continuation.
+fn open_end(ctx: &Context<'_>) -> Result<(), NotApplicable> {
+    let open = ctx.df.diagnostics.iter().find_map(|d| match d.rule {
+        "UnterminatedHeredoc" => Some((d.line, "an unterminated heredoc")),
+        "ContinuationAtEnd" => Some((d.line, "a line continuation")),
+        _ => None,
+    });
+    match open {
+        Some((line, what)) => Err(NotApplicable(format!(
+            "the file ends inside {what} (line {line}), so a line added to it would join that instruction"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The instructions of `stage` after its FROM, with their item indices.
@@ -36,10 +53,29 @@ fn stage_instructions<'c>(
         })
 }
 
-/// The span that removes a whole instruction line; at the end of a file with
-/// no final newline, the newline before it goes too.
-fn remove_item(ctx: &Context<'_>, item: usize) -> TextEdit {
-    let span = ctx.df.items.get(item).map_or(Span::default(), |i| i.span);
+/// Removes whole instruction lines, given in file order. Adjacent items go
+/// in one edit, so the newline taken from before the last line of a file
+/// with no final newline is never also part of another edit.
+fn remove_items(ctx: &Context<'_>, items: impl IntoIterator<Item = usize>) -> Vec<TextEdit> {
+    let mut spans: Vec<Span> = Vec::new();
+    for item in items {
+        let Some(span) = ctx.df.items.get(item).map(|i| i.span) else {
+            continue;
+        };
+        match spans.last_mut() {
+            Some(last) if last.end == span.start => last.end = span.end,
+            _ => spans.push(span),
+        }
+    }
+    spans
+        .into_iter()
+        .map(|span| remove_lines(ctx, span))
+        .collect()
+}
+
+/// The edit that removes whole lines; at the end of a file with no final
+/// newline, the newline before them goes too.
+fn remove_lines(ctx: &Context<'_>, span: Span) -> TextEdit {
     let text = span.slice(&ctx.df.source);
     if !text.ends_with('\n') && span.start > 0 {
         let before = ctx.df.source.get(..span.start).unwrap_or("");
@@ -96,6 +132,7 @@ fn split_single_stage(
     build: &super::site::GoCommand,
     base: &RuntimeBase,
 ) -> Result<Vec<TextEdit>, NotApplicable> {
+    open_end(ctx)?;
     let out = output_path(ctx.df, &ctx.graph, build).ok_or_else(|| {
         NotApplicable(
             "go build has no -o, so dockstage cannot tell which file to copy into a runtime stage"
@@ -151,6 +188,7 @@ fn is_root(user: &str) -> bool {
 
 pub fn nonroot_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
     let stage = target(ctx)?;
+    open_end(ctx)?;
     let last_user = stage_instructions(ctx, stage)
         .filter(|(_, ins)| ins.keyword == Keyword::User)
         .last();
@@ -164,7 +202,7 @@ pub fn set_nonroot(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotAppl
         .map(|(i, _)| i)
         .collect();
     if !on {
-        return Ok(users.into_iter().map(|i| remove_item(ctx, i)).collect());
+        return Ok(remove_items(ctx, users));
     }
     let line = format!("USER {NONROOT_USER}");
     let start = stage_instructions(ctx, stage)
@@ -200,12 +238,27 @@ pub fn has_certs(ctx: &Context<'_>) -> bool {
 }
 
 /// On when the runtime stage copies a CA bundle in. The toggle applies only
-/// when there is a builder stage to copy it from, so that turning it off can
-/// always be undone.
+/// when the file with certs off has a builder stage to copy the bundle from,
+/// so turning it off can always be undone: the certs COPY may itself be what
+/// makes that stage needed.
 pub fn certs_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
     let stage = target(ctx)?;
-    certs_source(ctx, stage)?;
-    Ok(has_certs(ctx))
+    open_end(ctx)?;
+    if !has_certs(ctx) {
+        return certs_source(ctx, stage).map(|_| false);
+    }
+    let off = apply_edits(&ctx.df.source, &remove_certs(ctx, stage));
+    let off_df = parse(&off);
+    let off_ctx = Context::new(&off_df, ctx.catalog);
+    let off_stage = target(&off_ctx)?;
+    certs_source(&off_ctx, off_stage).map(|_| true)
+}
+
+fn remove_certs(ctx: &Context<'_>, stage: &Stage) -> Vec<TextEdit> {
+    let copies = stage_instructions(ctx, stage)
+        .filter(|(_, ins)| copies_certs(ins))
+        .map(|(i, _)| i);
+    remove_items(ctx, copies)
 }
 
 /// The stage to copy the CA bundle from: the one that runs `go build`.
@@ -229,10 +282,7 @@ fn certs_source<'c>(ctx: &'c Context<'_>, stage: &Stage) -> Result<&'c Stage, No
 pub fn set_certs(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
     let stage = target(ctx)?;
     if !on {
-        return Ok(stage_instructions(ctx, stage)
-            .filter(|(_, ins)| copies_certs(ins))
-            .map(|(i, _)| remove_item(ctx, i))
-            .collect());
+        return Ok(remove_certs(ctx, stage));
     }
     let source = certs_source(ctx, stage)?;
     let from = source

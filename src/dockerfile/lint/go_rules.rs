@@ -3,7 +3,7 @@
 use super::{Findings, Lint, Rule};
 use crate::catalog::{Libc, split_tag};
 use crate::dockerfile::diagnostic::{Fix, Severity, TextEdit};
-use crate::dockerfile::edit::{Change, Toggle};
+use crate::dockerfile::edit::{Change, Toggle, output_path};
 use crate::dockerfile::similar;
 use crate::dockerfile::syntax::{Args, Keyword};
 
@@ -134,9 +134,19 @@ fn cgo_with_static_base(lint: &Lint<'_>, out: &mut Findings) {
     if build.stage == target.index {
         return; // the binary runs where it was built
     }
+    // Linked statically on purpose: the binary needs no libc at run time.
+    let static_link = build.args.iter().any(|w| w.text.contains("-static"));
+    // golang:*-alpine has no C compiler, so cgo is off unless CGO_ENABLED=1 says otherwise.
+    let builder_base = builder_root_image(lint, build.stage);
+    let explicit_on = lint.df.source.contains("CGO_ENABLED=1");
+    let compiler_missing = builder_base.contains("alpine") && !explicit_on;
     let needs_libc = lint
         .facts
         .map(|f| f.uses_net || f.uses_os_user || f.uses_cgo);
+    if static_link || compiler_missing || needs_libc == Some(false) {
+        return;
+    }
+    let binary = output_path(lint.df, lint.graph, build).unwrap_or_else(|| "/app".to_string());
     let severity = if needs_libc == Some(true) {
         Severity::Error
     } else {
@@ -160,11 +170,28 @@ fn cgo_with_static_base(lint: &Lint<'_>, out: &mut Findings) {
         build.go.span.cover(build.verb_word.span),
         format!(
             "cgo is on and the runtime base `{}` has {lacks}: {why} and fails with \
-             `exec /app: no such file or directory`; set CGO_ENABLED=0",
+             `exec {binary}: no such file or directory`; set CGO_ENABLED=0",
             base.key
         ),
     );
     d.fix = lint.change_fix("set CGO_ENABLED=0", Change::Set(Toggle::Cgo, false));
+}
+
+/// The image the stage that runs `go build` finally rests on, lower-cased.
+fn builder_root_image(lint: &Lint<'_>, stage: crate::dockerfile::StageIndex) -> String {
+    let mut current = lint.graph.stage(stage);
+    for _ in 0..lint.graph.stages.len() {
+        match current
+            .and_then(|s| s.base_stage)
+            .and_then(|p| lint.graph.stage(p))
+        {
+            Some(parent) => current = Some(parent),
+            None => break,
+        }
+    }
+    current
+        .map(|s| s.base.to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 pub const USER_WITHOUT_PASSWD: Rule = Rule {
@@ -308,15 +335,26 @@ fn unpinned_image(lint: &Lint<'_>, out: &mut Findings) {
             continue;
         }
         let (repo, tag) = split_tag(&stage.base);
-        // distroless names its Debian release in the repository and publishes
-        // no version tags; a misspelt name gets MisspeltBase instead.
-        let catalog_untagged = lint
-            .catalog
-            .base_for_image(&stage.base)
-            .is_some_and(|b| split_tag(&b.image).1.is_none());
+        // A misspelt name gets MisspeltBase instead.
         let misspelt =
             similar::nearest(repo, ["golang", "scratch", "alpine", "busybox", "debian"]).is_some();
-        if catalog_untagged || misspelt {
+        if misspelt {
+            continue;
+        }
+        if repo.contains("/distroless/") {
+            if tag.is_none() {
+                out.push_with(
+                    lint,
+                    &UNPINNED_IMAGE,
+                    Severity::Info,
+                    stage.base_span,
+                    format!(
+                        "`{}` follows the newest build: distroless publishes no version tags, \
+                         so pin a digest (`@sha256:…`) when rebuilds must be reproducible",
+                        stage.base
+                    ),
+                );
+            }
             continue;
         }
         let builder = lint.edit.go.commands.iter().any(|c| c.stage == stage.index);
@@ -356,6 +394,15 @@ fn go_build_without_cache_mount(lint: &Lint<'_>, out: &mut Findings) {
     let Some(build) = lint.edit.go.builds().next() else {
         return;
     };
+    // The cache paths are Linux ones; Windows containers keep theirs elsewhere.
+    let windows = lint.df.escape == '`'
+        || lint.graph.stages.iter().any(|s| {
+            let b = s.base.to_ascii_lowercase();
+            b.contains("windows") || b.contains("nanoserver") || b.contains("servercore")
+        });
+    if windows {
+        return;
+    }
     let d = out.push(
         lint,
         &GO_BUILD_WITHOUT_CACHE_MOUNT,
@@ -387,6 +434,14 @@ fn go_toolchain_in_final_image(lint: &Lint<'_>, out: &mut Findings) {
     }
     let (repo, _) = split_tag(&root.base);
     if !repo.to_ascii_lowercase().ends_with("golang") {
+        return;
+    }
+    // An image with ONBUILD triggers is a builder base for other Dockerfiles.
+    if lint
+        .stage_instructions(target)
+        .iter()
+        .any(|(_, ins)| ins.trigger.is_some())
+    {
         return;
     }
     let d = out.push(
@@ -456,7 +511,12 @@ fn no_shell_in_base(lint: &Lint<'_>, out: &mut Findings) {
                 base.key
             );
             if ins.keyword != Keyword::Run {
-                message.push_str("; use exec form, e.g. [\"/app\"]");
+                let example = match &ins.args {
+                    Some(Args::Shell { text, .. }) => exec_form(text),
+                    _ => None,
+                };
+                let example = example.unwrap_or_else(|| "[\"/app\"]".to_string());
+                message.push_str(&format!("; use exec form: {example}"));
             }
             let span = ins.args.as_ref().map_or(ins.keyword_word.span, Args::span);
             let d = out.push(lint, &NO_SHELL_IN_BASE, span, message);

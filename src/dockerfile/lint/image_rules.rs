@@ -14,11 +14,11 @@ pub const APT_WITHOUT_CLEANUP: Rule = Rule {
 fn apt_without_cleanup(lint: &Lint<'_>, out: &mut Findings) {
     for stage in &lint.graph.stages {
         // Only stages that end up in the final image cost the user size.
-        let shipped =
-            Some(stage.index) == lint.graph.target
-                || lint.graph.stages.iter().any(|s| {
-                    Some(s.index) == lint.graph.target && s.base_stage == Some(stage.index)
-                });
+        let shipped = Some(stage.index) == lint.graph.target
+            || lint
+                .graph
+                .target_stage()
+                .is_some_and(|t| t.base_stage == Some(stage.index));
         if !shipped {
             continue;
         }

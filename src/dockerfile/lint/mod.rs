@@ -51,6 +51,7 @@ pub const RULES: &[Rule] = &[
     style_rules::LEGACY_KEY_VALUE_FORMAT,
     style_rules::CONSISTENT_INSTRUCTION_CASING,
     style_rules::UNKNOWN_FLAG,
+    style_rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED,
 ];
 
 /// Rules raised by the parser and the graph rather than by `RULES`.
@@ -153,14 +154,8 @@ impl<'a> Lint<'a> {
 
     /// The catalog base a stage finally rests on, following `FROM stage` links.
     pub fn base_of(&self, stage: &Stage) -> Option<&'a RuntimeBase> {
-        let mut current = stage;
-        for _ in 0..self.graph.stages.len() {
-            match current.base_stage {
-                Some(parent) => current = self.graph.stage(parent)?,
-                None => return self.catalog.base_for_image(&current.base),
-            }
-        }
-        None
+        let root = self.graph.root_stage(stage.index)?;
+        self.catalog.base_for_image(&root.base)
     }
 
     /// A fix that applies a toggle change, when it applies.

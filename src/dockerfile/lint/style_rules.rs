@@ -471,3 +471,42 @@ fn unknown_flag(lint: &Lint<'_>, out: &mut Findings) {
         }
     }
 }
+
+pub const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = Rule {
+    id: "FromPlatformFlagConstDisallowed",
+    severity: Severity::Warning,
+    summary: "FROM --platform with a fixed value: the image is for that platform whatever you build for",
+    check: from_platform_flag_const_disallowed,
+};
+
+fn from_platform_flag_const_disallowed(lint: &Lint<'_>, out: &mut Findings) {
+    for stage in &lint.graph.stages {
+        let Some(from) = lint.from_instruction(stage) else {
+            continue;
+        };
+        let Some(flag) = from.flag("platform") else {
+            continue;
+        };
+        let value = flag.value.as_deref().unwrap_or("");
+        if value.contains('$') || value.is_empty() {
+            continue;
+        }
+        // The stage name says it is meant for that platform, as BuildKit allows.
+        if stage
+            .name
+            .as_deref()
+            .is_some_and(|n| value.split('/').nth(1).is_some_and(|arch| n.contains(arch)))
+        {
+            continue;
+        }
+        out.push(
+            lint,
+            &FROM_PLATFORM_FLAG_CONST_DISALLOWED,
+            flag.span,
+            format!(
+                "--platform={value} pins this stage to one platform; for a builder use \
+                 --platform=$BUILDPLATFORM with GOOS=$TARGETOS GOARCH=$TARGETARCH on go build"
+            ),
+        );
+    }
+}

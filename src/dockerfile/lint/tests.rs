@@ -188,6 +188,12 @@ const CASES: &[Case] = &[
         facts: None,
     },
     Case {
+        rule: "FromPlatformFlagConstDisallowed",
+        fires: "FROM --platform=linux/amd64 golang:1.24 AS build\n",
+        silent: "FROM --platform=$BUILDPLATFORM golang:1.24 AS build\n",
+        facts: None,
+    },
+    Case {
         rule: "UnknownInstruction",
         fires: "FROM alpine:3.20\nCOPPY a b\n",
         silent: "FROM alpine:3.20\nCOPY a b\n",
@@ -302,4 +308,68 @@ fn a_clean_go_file_has_no_warnings() {
     );
     let found = rules_found(&src, Some(&GoFacts::default()));
     assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn known_false_positives_stay_away() {
+    let quiet = |src: &str, rule: &str| {
+        let found = rules_found(src, None);
+        assert!(
+            !found.iter().any(|d| d.rule == rule),
+            "{rule} fired on:\n{src}\n{found:#?}"
+        );
+    };
+    quiet("FROM alpine:3.20\nHEALTHCHECK NONE\n", "MissingArguments");
+    // golang alpine images have no C compiler, so cgo is off by default.
+    quiet(
+        "FROM golang:1.24-alpine AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        "CgoWithStaticBase",
+    );
+    // A statically linked cgo binary runs on scratch.
+    quiet(
+        "FROM golang:1.24 AS b\nRUN go build -ldflags \"-linkmode external -extldflags -static\" -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        "CgoWithStaticBase",
+    );
+    // ONBUILD images are builder bases and ship the toolchain on purpose.
+    quiet(
+        "FROM golang:1.24\nONBUILD COPY . /src\nONBUILD RUN go build -o /a .\n",
+        "GoToolchainInFinalImage",
+    );
+    // Windows builds keep their caches elsewhere.
+    quiet(
+        "# escape=`\nFROM golang:1.24-windowsservercore\nRUN go build -o C:\\a.exe .\n",
+        "GoBuildWithoutCacheMount",
+    );
+    // A project whose sources use neither net nor os/user links statically.
+    let found = rules_found(
+        "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+        Some(&GoFacts {
+            go_files: 1,
+            ..GoFacts::default()
+        }),
+    );
+    assert!(!found.iter().any(|d| d.rule == "CgoWithStaticBase"));
+}
+
+#[test]
+fn distroless_without_a_tag_gets_digest_advice_not_a_warning() {
+    let found = rules_found("FROM gcr.io/distroless/static-debian12\n", None);
+    let d = found.iter().find(|d| d.rule == "UnpinnedImage");
+    assert!(
+        d.is_some_and(|d| d.severity == Severity::Info && d.message.contains("digest")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_cgo_message_names_the_real_binary() {
+    let found = rules_found(
+        "FROM golang:1.24 AS b\nWORKDIR /src\nRUN go build -o bin/server .\nFROM scratch\nCOPY --from=b /src/bin/server /server\n",
+        None,
+    );
+    let d = found.iter().find(|d| d.rule == "CgoWithStaticBase");
+    assert!(
+        d.is_some_and(|d| d.message.contains("exec /src/bin/server")),
+        "{found:#?}"
+    );
 }
