@@ -415,3 +415,55 @@ async fn buildkit_and_legacy_agree_on_the_copy_layer() {
     assert!(steps_with_lines(&kit) >= 4 && steps_with_lines(&legacy) >= 4);
     assert_clean(&engine).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_sizes_come_from_cached_target_builds() {
+    let Some(engine) = support::docker("stages").await else {
+        return;
+    };
+    if !support::has_image(&engine, "stages", "golang:1.24").await {
+        return;
+    }
+    let text = edited("hello", "Dockerfile", &["base=scratch"]);
+    let dir = support::example_dir("hello");
+    let built = build_text(
+        &engine,
+        &dir,
+        &text,
+        BuilderChoice::Buildkit,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let df = parse(&text);
+    let graph = StageGraph::new(&df);
+    let ctx = context::pack(&dir, &text).unwrap_or_else(|e| panic!("{e}"));
+    let mapper = StepMapper::new(&df, &graph);
+    let started = Instant::now();
+    let sizes = engine
+        .stage_sizes(
+            built.layers.size_bytes,
+            &ctx,
+            &mapper,
+            &graph,
+            BuilderChoice::Buildkit,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let took = started.elapsed();
+    assert_eq!(sizes.len(), 2);
+    let builder = sizes[0].size_bytes.unwrap_or(0);
+    assert!(builder > 500_000_000, "builder stage is {builder} B");
+    assert!(
+        builder > docker_cli_size("golang:1.24"),
+        "the builder adds to its base"
+    );
+    assert!(
+        took < Duration::from_secs(10),
+        "stage builds are cache hits: {took:?}"
+    );
+    assert_eq!(sizes[1].size_bytes, Some(built.layers.size_bytes));
+    println!("stage sizes {sizes:?} in {took:?}");
+    assert_clean(&engine).await;
+}

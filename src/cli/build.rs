@@ -19,6 +19,7 @@ use crate::engine::events::{BuildEvent, StepMapper, StepState};
 use crate::engine::images::required_images;
 use crate::engine::layers::{ImageLayers, Layer};
 use crate::engine::run::{RunOptions, RunResult};
+use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError, IMAGE_REPOSITORY};
 use crate::workbench::explain::{Explanation, explain_failure};
 
@@ -43,6 +44,7 @@ pub struct BuildArgs {
     pub timeout: u64,
     pub write: bool,
     pub tag: Option<String>,
+    pub stage_sizes: bool,
 }
 
 /// The build's result as scripts read it (the CLI contract's `build` object).
@@ -55,6 +57,8 @@ pub struct BuildReport {
     pub steps: usize,
     pub cached_steps: usize,
     pub layers: Vec<Layer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<StageSize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<RunResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -250,6 +254,22 @@ async fn build_steps(
         outcome.steps
     );
     let layers: ImageLayers = engine.image_layers(&outcome.image_id, df, graph).await?;
+    let stages = if args.stage_sizes {
+        Some(
+            engine
+                .stage_sizes(
+                    layers.size_bytes,
+                    &ctx,
+                    &mapper,
+                    graph,
+                    outcome_builder(&outcome),
+                    cancel,
+                )
+                .await?,
+        )
+    } else {
+        None
+    };
     let run = if args.no_run {
         None
     } else {
@@ -278,6 +298,7 @@ async fn build_steps(
         steps: outcome.steps,
         cached_steps: outcome.cached_steps,
         layers: layers.layers,
+        stages,
         run,
         explanation,
         context: ContextReport {
@@ -289,6 +310,14 @@ async fn build_steps(
         dockerfile: text.to_string(),
         changes: changes.iter().map(ToString::to_string).collect(),
     })
+}
+
+/// Stage builds use the builder the main build ended up with.
+fn outcome_builder(outcome: &BuildOutcome) -> BuilderChoice {
+    match outcome.builder {
+        BuilderKind::Buildkit => BuilderChoice::Buildkit,
+        BuilderKind::Legacy => BuilderChoice::Legacy,
+    }
 }
 
 fn short_id(id: &str) -> &str {
@@ -356,7 +385,11 @@ fn run_lines(run: &RunResult) -> String {
     for line in run.stderr.lines().take(20) {
         let _ = writeln!(out, "  stderr: {line}");
     }
-    if let Some(e) = &run.error {
+    if let Some(e) = run
+        .error
+        .as_ref()
+        .filter(|e| !run.stderr.contains(e.as_str()))
+    {
         let _ = writeln!(out, "  error: {e}");
     }
     out
@@ -384,6 +417,15 @@ fn text_summary(r: &BuildReport) -> String {
         );
     }
     let _ = writeln!(out, "  {:>9}  total", human_bytes(r.size_bytes));
+    if let Some(stages) = &r.stages {
+        let _ = writeln!(out, "\nStages:");
+        for s in stages {
+            let size = s
+                .size_bytes
+                .map_or("(unnamed: cannot be a target)".to_string(), human_bytes);
+            let _ = writeln!(out, "  [{}] {:<16} {size}", s.index, s.name);
+        }
+    }
     if let Some(run) = &r.run {
         let _ = writeln!(out);
         out.push_str(&run_lines(run));

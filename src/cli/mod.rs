@@ -186,6 +186,9 @@ pub enum Command {
         /// Tag the image with this name and keep it
         #[arg(long)]
         tag: Option<String>,
+        /// Also build each named stage as a target (cached) and report its size
+        #[arg(long)]
+        stage_sizes: bool,
     },
     /// Remove containers and images left by dockstage sessions
     #[command(
@@ -271,6 +274,7 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             write,
             tag,
+            stage_sizes,
         } => build::run(build::BuildArgs {
             dir,
             file,
@@ -283,6 +287,7 @@ pub fn run(cli: Cli) -> ExitCode {
             timeout,
             write,
             tag,
+            stage_sizes,
         }),
         Command::Clean => clean::run(),
         Command::Bases(command) => bases::run(command),

@@ -28,7 +28,7 @@ pub enum EngineError {
         line: Option<usize>,
         message: String,
     },
-    #[error("the build was cancelled")]
+    #[error("cancelled")]
     Cancelled,
     #[error("Docker: {0}")]
     Docker(#[from] bollard::errors::Error),

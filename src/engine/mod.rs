@@ -15,6 +15,7 @@ pub mod ignore;
 pub mod images;
 pub mod layers;
 pub mod run;
+pub mod stages;
 
 use bollard::Docker;
 
