@@ -5,4 +5,5 @@ pub mod cli;
 pub mod dockerfile;
 pub mod engine;
 pub mod goproject;
+pub mod tui;
 pub mod workbench;

@@ -40,6 +40,14 @@ fn check(text: &str) {
             d.line,
             df.lines.line_count()
         );
+        check_span(text, d.span, d.rule);
+        // The column counts characters from the line start, BOMs left out.
+        let line_start = text.get(..d.span.start).and_then(|s| s.rfind('\n')).map_or(0, |i| i + 1);
+        let column = text
+            .get(line_start..d.span.start)
+            .map_or(0, |s| s.chars().filter(|&c| c != '\u{feff}').count())
+            + 1;
+        assert_eq!((d.line, d.column), (text[..line_start].matches('\n').count() + 1, column), "{d:?}");
         if let Some(fix) = &d.fix {
             check_edits(text, &fix.edits, d.rule);
             let fixed = apply_edits(text, &fix.edits);

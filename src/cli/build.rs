@@ -1,7 +1,6 @@
 //! `dockstage build`: build (and run) a project's image headless, with
 //! progress on stderr and a summary for people or scripts on stdout.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,15 +11,15 @@ use tokio_util::sync::CancellationToken;
 use super::{Failure, input, status};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Change, apply_changes};
-use crate::dockerfile::{Dockerfile, StageGraph, parse};
-use crate::engine::build::{BuildOutcome, BuildRequest, BuilderChoice, BuilderKind};
-use crate::engine::context::{self, human_bytes};
-use crate::engine::events::{BuildEvent, StepMapper, StepState};
-use crate::engine::images::required_images;
-use crate::engine::layers::{ImageLayers, Layer};
-use crate::engine::run::{RunOptions, RunResult};
+use crate::dockerfile::{StageGraph, parse};
+use crate::engine::build::{BuilderChoice, BuilderKind};
+use crate::engine::context::human_bytes;
+use crate::engine::events::{BuildEvent, StepState};
+use crate::engine::layers::Layer;
+use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
+use crate::engine::run::RunResult;
 use crate::engine::stages::StageSize;
-use crate::engine::{Engine, EngineError, IMAGE_REPOSITORY};
+use crate::engine::{Engine, EngineError};
 use crate::workbench::explain::{Explanation, explain_failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -134,7 +133,7 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
             on_ctrl_c.cancel();
         }
     });
-    let result = build_steps(&engine, &args, &df, &graph, &text, &changes, &cancel).await;
+    let result = build_steps(&engine, &args, &text, &changes, &cancel).await;
     // Whatever happened, this session's containers and images go.
     let keep_tag = args.tag.is_some();
     match engine.cleanup_session().await {
@@ -176,29 +175,33 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
     Ok(if ok { status::OK } else { status::FINDINGS })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn build_steps(
     engine: &Engine,
     args: &BuildArgs,
-    df: &Dockerfile,
-    graph: &StageGraph,
     text: &str,
     changes: &[Change],
     cancel: &CancellationToken,
 ) -> Result<BuildReport, EngineError> {
     let on_disk = dockerfile_path(args).ok();
-    let ctx = context::pack_for(&args.dir, text, on_disk.as_deref())?;
-    eprintln!("{}", ctx.summary());
-    for secret in &ctx.secrets {
-        eprintln!(
-            "warning: {secret} looks like a secret and is sent to the daemon; add it to .dockerignore"
-        );
-    }
-    let buildkit = args.builder != BuilderChoice::Legacy;
-    let required = required_images(df, graph, buildkit);
+    let options = PipelineOptions {
+        target: args.target.clone(),
+        builder: args.builder,
+        run: !args.no_run,
+        timeout: Duration::from_secs(args.timeout),
+        tag: args.tag.clone(),
+        stage_sizes: args.stage_sizes,
+    };
     let mut last_pull = String::new();
-    let present = engine
-        .preflight(&required, &mut |p| {
+    let mut on_event = |event: PipelineEvent| match event {
+        PipelineEvent::Context { summary, secrets } => {
+            eprintln!("{summary}");
+            for secret in secrets {
+                eprintln!(
+                    "warning: {secret} looks like a secret and is sent to the daemon; add it to .dockerignore"
+                );
+            }
+        }
+        PipelineEvent::Pull(p) => {
             let line = format!(
                 "pull {} {} {}",
                 p.image,
@@ -209,115 +212,65 @@ async fn build_steps(
                 eprintln!("{line}");
                 last_pull = line;
             }
-        })
-        .await?;
-    for (req, local) in &present {
-        let standin = if local.standin {
-            " (offline stand-in)"
-        } else {
-            ""
-        };
-        eprintln!(
-            "base {} line {}: {}{standin}",
-            req.image,
-            req.line,
-            human_bytes(local.size_bytes)
-        );
-    }
-    let mapper = StepMapper::new(df, graph);
-    let mut labels: HashMap<String, String> = HashMap::new();
-    let tag = match &args.tag {
-        Some(t) => t.clone(),
-        None => {
-            labels = engine.labels();
-            format!(
-                "{IMAGE_REPOSITORY}/build:{}",
-                &engine.session[..12.min(engine.session.len())]
-            )
         }
+        PipelineEvent::Base { image, local } => {
+            let standin = if local.standin {
+                " (offline stand-in)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "base {} line {}: {}{standin}",
+                image.image,
+                image.line,
+                human_bytes(local.size_bytes)
+            );
+        }
+        PipelineEvent::Build(e) => print_event(e),
+        PipelineEvent::Built(outcome) => eprintln!(
+            "built {} with {} in {:.2} s ({} of {} steps cached)",
+            short_id(&outcome.image_id),
+            outcome.builder.name(),
+            outcome.seconds,
+            outcome.cached_steps,
+            outcome.steps
+        ),
     };
-    let request = BuildRequest {
-        context: &ctx,
-        mapper: &mapper,
-        target: args.target.clone(),
-        builder: args.builder,
-        tag,
-        labels,
-    };
-    let outcome: BuildOutcome = engine.build(&request, &mut print_event, cancel).await?;
-    eprintln!(
-        "built {} with {} in {:.2} s ({} of {} steps cached)",
-        short_id(&outcome.image_id),
-        outcome.builder.name(),
-        outcome.seconds,
-        outcome.cached_steps,
-        outcome.steps
-    );
-    let layers: ImageLayers = engine.image_layers(&outcome.image_id, df, graph).await?;
-    let stages = if args.stage_sizes {
-        Some(
-            engine
-                .stage_sizes(
-                    layers.size_bytes,
-                    &ctx,
-                    &mapper,
-                    graph,
-                    outcome_builder(&outcome),
-                    cancel,
-                )
-                .await?,
+    let result = engine
+        .build_and_run(
+            &args.dir,
+            on_disk.as_deref(),
+            text,
+            &options,
+            &mut on_event,
+            cancel,
         )
-    } else {
-        None
-    };
-    let run = if args.no_run {
-        None
-    } else {
-        let options = RunOptions {
-            timeout: Duration::from_secs(args.timeout),
-            service: df
-                .instructions()
-                .any(|i| i.keyword == crate::dockerfile::Keyword::Healthcheck),
-            ..RunOptions::default()
-        };
-        Some(
-            engine
-                .run_image(&outcome.image_id, &options, cancel)
-                .await?,
-        )
-    };
-    let explanation = run
+        .await?;
+    let explanation = result
+        .run
         .as_ref()
         .filter(|r| !r.ok())
         .and_then(|r| explain_failure(&[&r.stderr, r.error.as_deref().unwrap_or("")]));
     Ok(BuildReport {
-        image_id: outcome.image_id,
-        size_bytes: layers.size_bytes,
-        builder: outcome.builder,
-        build_seconds: outcome.seconds,
-        steps: outcome.steps,
-        cached_steps: outcome.cached_steps,
-        layers: layers.layers,
-        stages,
-        run,
+        image_id: result.outcome.image_id,
+        size_bytes: result.layers.size_bytes,
+        builder: result.outcome.builder,
+        build_seconds: result.outcome.seconds,
+        steps: result.outcome.steps,
+        cached_steps: result.outcome.cached_steps,
+        layers: result.layers.layers,
+        stages: result.stages,
+        run: result.run,
         explanation,
         context: ContextReport {
-            files: ctx.files,
-            bytes: ctx.bytes,
-            ignored: ctx.ignored,
-            secrets: ctx.secrets.clone(),
+            files: result.context_files,
+            bytes: result.context_bytes,
+            ignored: result.context_ignored,
+            secrets: result.secrets,
         },
         dockerfile: text.to_string(),
         changes: changes.iter().map(ToString::to_string).collect(),
     })
-}
-
-/// Stage builds use the builder the main build ended up with.
-fn outcome_builder(outcome: &BuildOutcome) -> BuilderChoice {
-    match outcome.builder {
-        BuilderKind::Buildkit => BuilderChoice::Buildkit,
-        BuilderKind::Legacy => BuilderChoice::Legacy,
-    }
 }
 
 fn short_id(id: &str) -> &str {

@@ -34,6 +34,8 @@ macro_rules! exit_codes {
 macro_rules! top_examples {
     () => {
         "Examples:\n  \
+         dockstage                        # the workbench on the bundled example\n  \
+         dockstage ~/src/service          # the workbench on a Go project\n  \
          dockstage graph assets/examples/hello/Dockerfile\n  \
          dockstage lint Dockerfile --format json\n  \
          dockstage edit Dockerfile --base scratch --set cgo=off --set strip=on --write\n\n\
@@ -49,13 +51,23 @@ macro_rules! top_examples {
     long_about = "A workbench for multi-stage Docker builds of Go applications.\n\n\
         dockstage reads a Dockerfile the way BuildKit does, draws its stage graph, lints it \
         with rules that know Go and runtime bases (scratch, distroless, alpine, busybox, \
-        debian-slim), and switches Go build settings by rewriting only the bytes they need.",
+        debian-slim), and switches Go build settings by rewriting only the bytes they need.\n\n\
+        With no command it opens the workbench: the Dockerfile editor beside the live stage \
+        graph, the final image's layers, the build log, the run result, the toggles and every \
+        variant built so far. Press ? or F1 there for the keys.",
     after_help = top_examples!(),
     after_long_help = concat!(top_examples!(), "\n\n", exit_codes!()),
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// A Go project directory or a Dockerfile to open in the workbench
+    /// (default: the bundled example, copied to a working directory)
+    pub path: Option<PathBuf>,
+    /// Colour theme: dark, light or high-contrast (NO_COLOR turns colour off)
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -235,7 +247,16 @@ impl From<input::InputError> for Failure {
 
 /// Runs a parsed command line and returns the process status.
 pub fn run(cli: Cli) -> ExitCode {
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        return match crate::tui::run(cli.path, cli.theme) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("dockstage: {e:#}");
+                ExitCode::from(status::USAGE)
+            }
+        };
+    };
+    let result = match command {
         Command::Graph {
             file,
             format,

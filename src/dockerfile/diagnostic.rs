@@ -29,7 +29,7 @@ impl std::fmt::Display for Severity {
 }
 
 /// Replace the bytes of `span` with `text`; an empty span inserts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct TextEdit {
     pub span: Span,
     pub text: String,

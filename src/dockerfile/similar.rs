@@ -32,14 +32,27 @@ pub fn distance(a: &str, b: &str) -> usize {
     d[a.len() * width + b.len()]
 }
 
+/// Hints look at this many candidates at most, so a file with thousands of
+/// stage names and thousands of unknown references stays linear.
+const MAX_CANDIDATES: usize = 256;
+
 /// The candidate closest to `word`, when it is close enough to be a typo.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
+    let len = word.chars().count();
     candidates
         .into_iter()
+        .take(MAX_CANDIDATES)
         .filter(|c| !c.eq_ignore_ascii_case(word))
-        .map(|c| (distance(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|&(d, c)| d > 0 && d <= max_typo(c))
+        .filter_map(|c| {
+            let max = max_typo(c);
+            // The distance is at least the difference in length.
+            if c.chars().count().abs_diff(len) > max {
+                return None;
+            }
+            let d = distance(&lower, &c.to_ascii_lowercase());
+            (d > 0 && d <= max).then_some((d, c))
+        })
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
 }

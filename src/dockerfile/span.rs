@@ -57,13 +57,36 @@ pub struct Position {
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Each non-ASCII character's offset, with the running total of bytes
+    /// that characters up to and including it take beyond their columns, so
+    /// a column is found without counting the characters of a long line.
+    wide: Vec<(usize, usize)>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { starts }
+        let mut wide = Vec::new();
+        let mut extra = 0;
+        for (i, c) in text.char_indices().filter(|(_, c)| !c.is_ascii()) {
+            // A byte order mark takes no column at all.
+            extra += if c == '\u{feff}' {
+                c.len_utf8()
+            } else {
+                c.len_utf8() - 1
+            };
+            wide.push((i, extra));
+        }
+        Self { starts, wide }
+    }
+
+    /// Bytes beyond their columns taken by the characters before `offset`.
+    fn extra_before(&self, offset: usize) -> usize {
+        let n = self.wide.partition_point(|&(at, _)| at < offset);
+        n.checked_sub(1)
+            .and_then(|k| self.wide.get(k))
+            .map_or(0, |&(_, extra)| extra)
     }
 
     /// Number of lines; a final newline does not start a new line of text.
@@ -86,11 +109,14 @@ impl LineIndex {
             Err(i) => i.saturating_sub(1),
         };
         let start = self.starts.get(line_idx).copied().unwrap_or(0);
-        let column = text
-            .get(start..offset)
-            .map(|s| s.chars().filter(|&c| c != '\u{feff}').count())
-            .unwrap_or(0)
-            + 1;
+        // Characters in `start..offset`, byte order marks not counted.
+        let column = match text.get(start..offset) {
+            Some(s) => s.len().saturating_sub(
+                self.extra_before(offset)
+                    .saturating_sub(self.extra_before(start)),
+            ),
+            None => 0,
+        } + 1;
         Position {
             line: line_idx + 1,
             column,
@@ -125,6 +151,21 @@ mod tests {
         let x = text.find('x').unwrap_or_default();
         assert_eq!(idx.position(text, x), Position { line: 2, column: 7 });
         assert_eq!(idx.line_text(text, 2), "RUN é x");
+    }
+
+    #[test]
+    fn columns_skip_byte_order_marks_and_count_wide_characters_once() {
+        let text = "\u{feff}FROM a\nRUN \u{1f600}é\u{feff}x y\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, 3), Position { line: 1, column: 1 });
+        for (needle, column) in [("x", 7), ("y", 9), ("é", 6)] {
+            let at = text.find(needle).unwrap_or_default();
+            assert_eq!(
+                idx.position(text, at),
+                Position { line: 2, column },
+                "{needle}"
+            );
+        }
     }
 
     #[test]

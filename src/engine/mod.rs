@@ -14,6 +14,7 @@ pub mod events;
 pub mod ignore;
 pub mod images;
 pub mod layers;
+pub mod pipeline;
 pub mod run;
 pub mod stages;
 

@@ -2,3 +2,4 @@
 //! the user, independent of the terminal and of Docker.
 
 pub mod explain;
+pub mod variant;

@@ -1,5 +1,7 @@
 //! Toggles that edit the `go build` command: cgo, strip, trimpath and tags.
 
+use std::collections::HashSet;
+
 use super::site::{GoCommand, flag_name};
 use super::text::{removal_span, remove_list_items};
 use super::{Context, NotApplicable, no_build_reason};
@@ -355,8 +357,10 @@ pub fn cgo_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
 
 pub fn set_cgo(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
     let mut edits: Vec<TextEdit> = Vec::new();
+    // Builds that share a setting share its edit; make it once.
+    let mut seen: HashSet<TextEdit> = HashSet::new();
     let mut push = |e: TextEdit| {
-        if !edits.contains(&e) {
+        if seen.insert(e.clone()) {
             edits.push(e);
         }
     };

@@ -1,8 +1,11 @@
 //! BuildKit's build-check rules, by the same names, so `docker build --check`
 //! users recognise them.
 
+use std::collections::HashMap;
+
 use super::{Findings, Lint, Rule};
 use crate::dockerfile::diagnostic::{Fix, Severity, TextEdit};
+use crate::dockerfile::graph::Stage;
 use crate::dockerfile::similar;
 use crate::dockerfile::syntax::{Args, Keyword};
 
@@ -87,16 +90,14 @@ pub const DUPLICATE_STAGE_NAME: Rule = Rule {
 };
 
 fn duplicate_stage_name(lint: &Lint<'_>, out: &mut Findings) {
-    for (i, stage) in lint.graph.stages.iter().enumerate() {
+    // The first stage of each lower-cased name.
+    let mut first_of: HashMap<String, &Stage> = HashMap::new();
+    for stage in &lint.graph.stages {
         let (Some(name), Some(span)) = (&stage.name, stage.name_span) else {
             continue;
         };
-        let earlier = lint.graph.stages[..i].iter().find(|s| {
-            s.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        });
-        if let Some(first) = earlier {
+        let first = *first_of.entry(name.to_ascii_lowercase()).or_insert(stage);
+        if first.index != stage.index {
             out.push(
                 lint,
                 &DUPLICATE_STAGE_NAME,

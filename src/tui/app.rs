@@ -1,0 +1,89 @@
+//! The event loop: one `select!` over terminal events, worker messages and a
+//! slow tick, redrawing only when something changed. The event stream and the
+//! backend are parameters, so tests run the whole app headless.
+
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use super::model::Model;
+use super::msg::{Cmd, Msg};
+use super::ui;
+use super::update::update;
+use super::worker::Workers;
+
+/// While a build runs, the elapsed time in the status line ticks this often.
+const TICK: Duration = Duration::from_millis(500);
+
+/// Runs until the user quits; returns the final model.
+pub async fn run<B, E>(
+    terminal: &mut Terminal<B>,
+    mut model: Model,
+    mut events: E,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    workers: Workers,
+    mut on_change: impl FnMut(&Model),
+) -> Result<Model, B::Error>
+where
+    B: Backend,
+    E: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    if let Ok(size) = terminal.size() {
+        model.size = (size.width, size.height);
+    }
+    workers.send(Cmd::Analyze {
+        version: model.version,
+        text: model.text(),
+    });
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| ui::render(&model, frame))?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
+                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
+                Some(Ok(Event::Resize(w, h))) => {
+                    terminal.autoresize()?;
+                    Msg::Resize(w, h)
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => break,
+            },
+            msg = rx.recv() => match msg {
+                Some(msg) => msg,
+                None => break,
+            },
+            _ = tick.tick() => {
+                // Only the building clock changes with time.
+                dirty = model.is_building();
+                continue;
+            }
+        };
+        let cmds = update(&mut model, msg);
+        on_change(&model);
+        dirty = true;
+        let mut quit = false;
+        for cmd in cmds {
+            if cmd == Cmd::Quit {
+                quit = true;
+            } else {
+                workers.send(cmd);
+            }
+        }
+        if quit || model.quit {
+            break;
+        }
+    }
+    workers.shutdown(Duration::from_secs(5)).await;
+    Ok(model)
+}

@@ -1,0 +1,127 @@
+//! The workbench: `dockstage [PATH]`.
+
+pub mod app;
+pub mod highlight;
+pub mod model;
+pub mod msg;
+pub mod open;
+pub mod theme;
+pub mod ui;
+pub mod update;
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream,
+};
+use crossterm::execute;
+use tokio::sync::mpsc;
+
+use model::Model;
+use theme::Theme;
+use worker::Workers;
+
+use crate::goproject::GoFacts;
+
+/// Opens PATH (or the bundled example) and runs the workbench until quit.
+pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        Theme::monochrome()
+    } else {
+        Theme::named(theme_name.as_deref().unwrap_or("dark"))?
+    };
+    let opened = open::open(path.as_deref())?;
+    init_logging(&opened.file.dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let facts = Some(GoFacts::scan_dir(&opened.file.dir, 5_000)).filter(|f| f.go_files > 0);
+        let recovery = open::recovery_path(&opened.file.path);
+        let mut model = Model::new(opened.file, &opened.text, theme);
+        if let Some(note) = opened.restored {
+            model.status = Some(note);
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let workers = Workers::spawn(tx, facts);
+        let mut terminal = ratatui::init();
+        let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+        // The panic hook ratatui installs restores the terminal; ours also
+        // keeps the buffer, so a crash loses no work.
+        let snapshot = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        install_recovery_hook(recovery.clone(), snapshot.clone());
+        let result = app::run(&mut terminal, model, EventStream::new(), rx, workers, |m| {
+            if let Ok(mut s) = snapshot.lock() {
+                s.clone_from(&m.text());
+            }
+        })
+        .await;
+        let _ = execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
+        ratatui::restore();
+        let model = result.map_err(|e| eyre!("terminal error: {e}"))?;
+        let _ = std::fs::remove_file(&recovery);
+        if model.dirty() {
+            eprintln!(
+                "dockstage: quit without saving {}",
+                model.file.path.display()
+            );
+        }
+        Ok(())
+    })
+}
+
+fn install_recovery_hook(path: PathBuf, snapshot: std::sync::Arc<std::sync::Mutex<String>>) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(text) = snapshot.lock()
+            && !text.is_empty()
+        {
+            let _ = std::fs::write(&path, text.as_bytes());
+        }
+        let _ = execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
+        previous(info);
+        eprintln!(
+            "dockstage: the buffer was saved to {}; the next start offers to restore it",
+            path.display()
+        );
+    }));
+}
+
+/// Logs go to a file, never to the terminal the workbench draws on.
+fn init_logging(dir: &Path) {
+    let Some(state) = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+    else {
+        return;
+    };
+    let log_dir = state.join("dockstage");
+    if std::fs::create_dir_all(&log_dir).is_err() {
+        return;
+    }
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_dir.join("dockstage.log"))
+    else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+    tracing::info!(dir = %dir.display(), "workbench started");
+}

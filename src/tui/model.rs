@@ -1,0 +1,312 @@
+//! All the workbench's state, owned by the event loop and changed only by
+//! `update`. Rendering reads it and nothing else.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ratatui_textarea::TextArea;
+
+use super::highlight::Highlighted;
+use super::msg::BuildId;
+use super::theme::Theme;
+use crate::catalog::Catalog;
+use crate::dockerfile::edit::{Context, Toggle};
+use crate::dockerfile::lint::lint;
+use crate::dockerfile::{Diagnostic, StageGraph, StageIndex, parse};
+use crate::engine::events::StepState;
+use crate::engine::images::LocalImage;
+use crate::engine::layers::ImageLayers;
+use crate::engine::run::RunResult;
+use crate::goproject::GoFacts;
+use crate::workbench::explain::Explanation;
+use crate::workbench::variant::Variant;
+
+/// The most build log lines kept; older ones scroll away.
+pub const LOG_LIMIT: usize = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Editor,
+    Toggles,
+    Graph,
+    Layers,
+    Log,
+    Variants,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 6] = [
+        Pane::Editor,
+        Pane::Toggles,
+        Pane::Graph,
+        Pane::Layers,
+        Pane::Log,
+        Pane::Variants,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Editor => "Dockerfile",
+            Pane::Toggles => "Toggles",
+            Pane::Graph => "Stages",
+            Pane::Layers => "Layers",
+            Pane::Log => "Build · Run",
+            Pane::Variants => "Variants",
+        }
+    }
+}
+
+/// What the parse of the current text says, computed off the input path.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub graph: StageGraph,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Each toggle's state, or why it does not apply.
+    pub toggles: Vec<(Toggle, Result<bool, String>)>,
+    /// The catalog key of the runtime base, when it is one.
+    pub base: Option<String>,
+    /// Instruction lines per stage, to colour stages from their steps.
+    pub stage_lines: Vec<Vec<usize>>,
+}
+
+/// Parses, graphs and lints `text`: the re-parse job.
+pub fn analyze(text: &str, catalog: &Catalog, facts: Option<&GoFacts>) -> Analysis {
+    let df = parse(text);
+    let graph = StageGraph::new(&df);
+    let diagnostics = lint(&df, catalog, facts);
+    let ctx = Context::new(&df, catalog);
+    let toggles = Toggle::ALL
+        .iter()
+        .map(|&t| (t, ctx.state(t).map_err(|e| e.0)))
+        .collect();
+    let base = ctx.base().map(|b| b.key.clone());
+    let stage_lines = graph
+        .stages
+        .iter()
+        .map(|s| {
+            df.items
+                .get(s.from_item..s.end_item)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|i| match &i.kind {
+                    crate::dockerfile::ItemKind::Instruction(ins) => Some(ins.line),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    Analysis {
+        graph: graph.clone(),
+        diagnostics,
+        toggles,
+        base,
+        stage_lines,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DockerStatus {
+    Connecting,
+    Ready { version: String, endpoint: String },
+    Absent { reason: String },
+}
+
+/// Where the current build stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuildState {
+    Idle,
+    Building {
+        id: BuildId,
+        started: Instant,
+    },
+    Built,
+    Failed {
+        message: String,
+        line: Option<usize>,
+    },
+}
+
+/// The file being edited and where it lives.
+#[derive(Debug, Clone)]
+pub struct FileState {
+    pub path: PathBuf,
+    /// The build context directory.
+    pub dir: PathBuf,
+    /// The text as last saved, to tell whether there are unsaved changes.
+    pub saved: String,
+    /// Shown in the status line, e.g. where the bundled example was copied.
+    pub note: Option<String>,
+}
+
+/// A question that needs an answer before anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    ConfirmQuit,
+    Search(String),
+}
+
+pub struct Model {
+    pub file: FileState,
+    pub editor: TextArea<'static>,
+    /// The first editor line on screen, kept so the cursor stays visible.
+    pub editor_top: usize,
+    /// Bumped on every edit; analyses for older versions are dropped.
+    pub version: u64,
+    pub analysis: Option<Analysis>,
+    pub analyzed_version: u64,
+    pub highlighted: Highlighted,
+    pub focus: Pane,
+    pub overlay: Overlay,
+    pub docker: DockerStatus,
+    /// Catalog image → present locally (and whether a stand-in).
+    pub images: HashMap<String, Option<LocalImage>>,
+    pub build: BuildState,
+    pub next_build: BuildId,
+    /// Step state per Dockerfile line, for the graph and the gutter.
+    pub steps: HashMap<usize, StepState>,
+    pub log: VecDeque<String>,
+    /// Lines scrolled up from the tail; 0 follows the tail.
+    pub log_scroll: usize,
+    pub layers: Option<ImageLayers>,
+    pub layer_selected: usize,
+    pub run: Option<RunResult>,
+    pub explanation: Option<Explanation>,
+    pub variants: Vec<Variant>,
+    pub variant_selected: usize,
+    pub toggle_selected: usize,
+    pub graph_selected: usize,
+    pub auto_rebuild: bool,
+    /// A rebuild waits for the analysis of the edit that asked for it.
+    pub pending_build: bool,
+    pub status: Option<String>,
+    pub theme: Theme,
+    pub catalog: &'static Catalog,
+    pub quit: bool,
+    pub size: (u16, u16),
+}
+
+impl Model {
+    pub fn new(file: FileState, text: &str, theme: Theme) -> Model {
+        let lines: Vec<String> = if text.is_empty() {
+            vec![String::new()]
+        } else {
+            text.lines().map(str::to_string).collect()
+        };
+        let mut editor = TextArea::new(lines);
+        editor.set_max_histories(500);
+        let mut model = Model {
+            file,
+            editor,
+            editor_top: 0,
+            version: 1,
+            analysis: None,
+            analyzed_version: 0,
+            highlighted: Highlighted::default(),
+            focus: Pane::Editor,
+            overlay: Overlay::None,
+            docker: DockerStatus::Connecting,
+            images: HashMap::new(),
+            build: BuildState::Idle,
+            next_build: 1,
+            steps: HashMap::new(),
+            log: VecDeque::new(),
+            log_scroll: 0,
+            layers: None,
+            layer_selected: 0,
+            run: None,
+            explanation: None,
+            variants: Vec::new(),
+            variant_selected: 0,
+            toggle_selected: 0,
+            graph_selected: 0,
+            auto_rebuild: true,
+            pending_build: false,
+            status: None,
+            theme,
+            catalog: Catalog::bundled(),
+            quit: false,
+            size: (160, 45),
+        };
+        model.rehighlight();
+        model
+    }
+
+    /// The editor's text as the file would be saved, keeping a final newline
+    /// when the file had one.
+    pub fn text(&self) -> String {
+        let mut text = self.editor.lines().join(self.newline());
+        if self.file.saved.ends_with('\n') || self.file.saved.is_empty() {
+            text.push_str(self.newline());
+        }
+        text
+    }
+
+    pub fn newline(&self) -> &'static str {
+        if self.file.saved.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+
+    pub fn dirty(&self) -> bool {
+        self.text() != self.file.saved
+    }
+
+    pub fn rehighlight(&mut self) {
+        let lines: Vec<String> = self.editor.lines().to_vec();
+        let theme = self.theme.syntax.clone();
+        self.highlighted.update(&lines, theme.as_deref());
+    }
+
+    pub fn push_log(&mut self, line: String) {
+        if self.log.len() >= LOG_LIMIT {
+            self.log.pop_front();
+        }
+        self.log.push_back(line);
+    }
+
+    pub fn is_building(&self) -> bool {
+        matches!(self.build, BuildState::Building { .. })
+    }
+
+    /// The diagnostic for 1-based `line` with the highest severity.
+    pub fn diagnostic_at(&self, line: usize) -> Option<&Diagnostic> {
+        self.analysis
+            .as_ref()?
+            .diagnostics
+            .iter()
+            .filter(|d| d.line == line)
+            .max_by_key(|d| d.severity)
+    }
+
+    /// The state of a stage from the states of its steps.
+    pub fn stage_state(&self, stage: StageIndex) -> Option<StepState> {
+        let lines = self.analysis.as_ref()?.stage_lines.get(stage.0)?;
+        let states: Vec<&StepState> = lines.iter().filter_map(|l| self.steps.get(l)).collect();
+        if states.is_empty() {
+            return None;
+        }
+        if let Some(failed) = states.iter().find(|s| matches!(s, StepState::Failed(_))) {
+            return Some((*failed).clone());
+        }
+        if states.iter().any(|s| **s == StepState::Running) {
+            return Some(StepState::Running);
+        }
+        if states.iter().all(|s| **s == StepState::Cached) {
+            return Some(StepState::Cached);
+        }
+        Some(StepState::Done)
+    }
+
+    /// The line the editor should mark as failed, after a failed build.
+    pub fn failed_line(&self) -> Option<usize> {
+        match &self.build {
+            BuildState::Failed { line, .. } => *line,
+            _ => None,
+        }
+    }
+}

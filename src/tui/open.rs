@@ -1,0 +1,128 @@
+//! What the workbench opens: a project directory, a Dockerfile, or (with no
+//! PATH) the bundled example copied somewhere the user may change it.
+
+use std::path::{Path, PathBuf};
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+
+use super::model::FileState;
+use crate::cli::input::read_dockerfile;
+
+const EXAMPLE: [(&str, &str); 5] = [
+    (
+        "Dockerfile",
+        include_str!("../../assets/examples/hello/Dockerfile"),
+    ),
+    (
+        "Dockerfile.single",
+        include_str!("../../assets/examples/hello/Dockerfile.single"),
+    ),
+    ("go.mod", include_str!("../../assets/examples/hello/go.mod")),
+    (
+        "main.go",
+        include_str!("../../assets/examples/hello/main.go"),
+    ),
+    (
+        ".dockerignore",
+        include_str!("../../assets/examples/hello/.dockerignore"),
+    ),
+];
+
+const TEMPLATE: &str = include_str!("../../assets/templates/go.Dockerfile");
+
+pub struct Opened {
+    pub file: FileState,
+    pub text: String,
+    /// Set when the text came from a crash's recovery file.
+    pub restored: Option<String>,
+}
+
+/// Where a crash keeps the buffer of `path`.
+pub fn recovery_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.dockstage-recovery"))
+}
+
+fn example_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("dockstage/examples/hello")
+}
+
+/// Copies the bundled example out, keeping files the user already changed.
+fn copy_example() -> Result<PathBuf> {
+    let dir = example_dir();
+    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    for (name, text) in EXAMPLE {
+        let path = dir.join(name);
+        if !path.exists() {
+            std::fs::write(&path, text)
+                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(dir)
+}
+
+pub fn open(path: Option<&Path>) -> Result<Opened> {
+    let (file, dir, note, template) = match path {
+        None => {
+            let dir = copy_example()?;
+            let note = format!("the bundled example, copied to {}", dir.display());
+            (dir.join("Dockerfile"), dir, Some(note), false)
+        }
+        Some(p) if p.is_dir() => {
+            let dockerfile = p.join("Dockerfile");
+            if dockerfile.exists() {
+                (dockerfile, p.to_path_buf(), None, false)
+            } else if p.join("go.mod").exists() {
+                let note = "no Dockerfile here: a multi-stage template for the Go module is loaded; Ctrl-S writes it".to_string();
+                (dockerfile, p.to_path_buf(), Some(note), true)
+            } else {
+                bail!(
+                    "{}: no Dockerfile and no go.mod; give a Go project directory or a Dockerfile",
+                    p.display()
+                );
+            }
+        }
+        Some(p) => {
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            (p.to_path_buf(), dir, None, false)
+        }
+    };
+    let saved = if template {
+        String::new()
+    } else {
+        read_dockerfile(&file)?
+    };
+    let recovery = recovery_path(&file);
+    let (text, restored) = match std::fs::read_to_string(&recovery) {
+        Ok(r) if r != saved => (
+            r,
+            Some(format!(
+                "restored unsaved work from {} (a crash); Ctrl-S keeps it, Ctrl-Q then y drops it",
+                recovery.display()
+            )),
+        ),
+        _ if template => (TEMPLATE.to_string(), None),
+        _ => (saved.clone(), None),
+    };
+    Ok(Opened {
+        file: FileState {
+            path: file,
+            dir,
+            saved,
+            note,
+        },
+        text,
+        restored,
+    })
+}

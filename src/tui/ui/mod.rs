@@ -1,0 +1,129 @@
+//! Rendering: a read-only function of the model. No I/O, no locks, no await.
+
+pub mod editor;
+mod overlay;
+mod panes;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::model::{Model, Pane};
+
+/// Below this size the right-hand panes fold into tabs.
+pub const COMPACT_WIDTH: u16 = 120;
+pub const COMPACT_HEIGHT: u16 = 32;
+
+pub fn is_compact(size: (u16, u16)) -> bool {
+    size.0 < COMPACT_WIDTH || size.1 < COMPACT_HEIGHT
+}
+
+/// Where each visible pane is, for drawing and for mouse clicks.
+pub fn layout(size: (u16, u16), model: &Model) -> Vec<(Pane, Rect)> {
+    let area = Rect::new(0, 0, size.0, size.1.saturating_sub(1));
+    if is_compact(size) {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(area);
+        let shown = if model.focus == Pane::Editor {
+            Pane::Toggles
+        } else {
+            model.focus
+        };
+        return vec![(Pane::Editor, left), (shown, right)];
+    }
+    let [top, bottom] = Layout::vertical([Constraint::Min(10), Constraint::Length(8)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    let [editor, toggles] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(6)]).areas(left);
+    let [graph, layers, log] = Layout::vertical([
+        Constraint::Percentage(30),
+        Constraint::Percentage(30),
+        Constraint::Percentage(40),
+    ])
+    .areas(right);
+    vec![
+        (Pane::Editor, editor),
+        (Pane::Toggles, toggles),
+        (Pane::Graph, graph),
+        (Pane::Layers, layers),
+        (Pane::Log, log),
+        (Pane::Variants, bottom),
+    ]
+}
+
+/// A pane's frame: its title, focused or not.
+pub fn block(model: &Model, pane: Pane, title: String) -> Block<'static> {
+    let focused = model.focus == pane;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(model.theme.border(focused))
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused {
+                model.theme.border(true).add_modifier(Modifier::BOLD)
+            } else {
+                model.theme.text()
+            },
+        ))
+}
+
+pub fn render(model: &Model, frame: &mut Frame) {
+    let size = (frame.area().width, frame.area().height);
+    if size.0 < 20 || size.1 < 6 {
+        frame.render_widget(Paragraph::new("dockstage: window too small"), frame.area());
+        return;
+    }
+    let panes = layout(size, model);
+    let compact = is_compact(size);
+    for (pane, rect) in &panes {
+        match pane {
+            Pane::Editor => editor::render(model, frame, *rect),
+            other => {
+                let rect = if compact {
+                    tabs(model, frame, *rect)
+                } else {
+                    *rect
+                };
+                panes::render(model, *other, frame, rect);
+            }
+        }
+    }
+    status::render(model, frame, Rect::new(0, size.1 - 1, size.0, 1));
+    overlay::render(model, frame);
+}
+
+/// In the compact layout, a row of pane names above the shown pane.
+fn tabs(model: &Model, frame: &mut Frame, rect: Rect) -> Rect {
+    let [bar, rest] = Layout::new(
+        Direction::Vertical,
+        [Constraint::Length(1), Constraint::Min(1)],
+    )
+    .areas(rect);
+    let shown = if model.focus == Pane::Editor {
+        Pane::Toggles
+    } else {
+        model.focus
+    };
+    let mut spans = Vec::new();
+    for pane in Pane::ORDER.iter().skip(1) {
+        let style = if *pane == shown {
+            model
+                .theme
+                .border(true)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            model.theme.dim()
+        };
+        spans.push(Span::styled(format!(" {} ", pane.title()), style));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(Style::default()),
+        bar,
+    );
+    rest
+}

@@ -1,0 +1,407 @@
+//! The panes beside the editor: toggles, stage graph, layers, build and run
+//! log, and the variants table.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::block;
+use crate::dockerfile::{EdgeKind, Source};
+use crate::engine::events::StepState;
+use crate::tui::model::{BuildState, Model, Pane};
+use crate::tui::update::delta_text;
+use crate::workbench::variant::size_text;
+
+pub fn render(model: &Model, pane: Pane, frame: &mut Frame, rect: Rect) {
+    match pane {
+        Pane::Toggles => toggles(model, frame, rect),
+        Pane::Graph => graph(model, frame, rect),
+        Pane::Layers => layers(model, frame, rect),
+        Pane::Log => log(model, frame, rect),
+        Pane::Variants => variants(model, frame, rect),
+        Pane::Editor => {}
+    }
+}
+
+fn selected_style(model: &Model, pane: Pane, selected: bool) -> Style {
+    if selected && model.focus == pane {
+        Style::default().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::default()
+    }
+}
+
+fn toggles(model: &Model, frame: &mut Frame, rect: Rect) {
+    let theme = &model.theme;
+    let block = block(
+        model,
+        Pane::Toggles,
+        format!(
+            "Toggles{}",
+            if model.auto_rebuild {
+                " · auto-rebuild"
+            } else {
+                ""
+            }
+        ),
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let Some(analysis) = &model.analysis else {
+        frame.render_widget(
+            Paragraph::new("reading the Dockerfile…").style(theme.dim()),
+            inner,
+        );
+        return;
+    };
+    let base = analysis
+        .base
+        .clone()
+        .unwrap_or_else(|| "(not in catalog)".into());
+    let image = model.catalog.base(&base).map(|b| b.image.clone());
+    let marker = match image.as_ref().and_then(|i| model.images.get(i)) {
+        Some(Some(local)) if local.standin => " · offline stand-in",
+        Some(None) => " · missing locally",
+        _ => "",
+    };
+    let mut cells: Vec<Span> = vec![Span::styled(
+        format!("base ◀ {base} ▶{marker}"),
+        selected_style(model, Pane::Toggles, model.toggle_selected == 0).fg(theme.accent),
+    )];
+    let mut reason = None;
+    for (i, (toggle, state)) in analysis.toggles.iter().enumerate() {
+        let label = model
+            .catalog
+            .toggle(toggle.name())
+            .map_or(toggle.name(), |t| t.label.as_str());
+        let selected = model.toggle_selected == i + 1;
+        let (text, style) = match state {
+            Ok(true) => (format!("{label} on"), Style::default().fg(theme.ok)),
+            Ok(false) => (format!("{label} off"), theme.text()),
+            Err(why) => {
+                if selected {
+                    reason = Some(why.clone());
+                }
+                (
+                    format!("{label} n/a"),
+                    theme.dim().add_modifier(Modifier::CROSSED_OUT),
+                )
+            }
+        };
+        cells.push(Span::raw("  "));
+        cells.push(Span::styled(
+            text,
+            style.patch(selected_style(model, Pane::Toggles, selected)),
+        ));
+    }
+    let mut lines = vec![Line::from(cells)];
+    let explain = if model.toggle_selected == 0 {
+        model.catalog.base(&base).map(|b| b.summary.clone())
+    } else {
+        reason.map(|r| format!("not applicable: {r}")).or_else(|| {
+            let t = analysis.toggles.get(model.toggle_selected - 1)?.0;
+            model
+                .catalog
+                .toggle(t.name())
+                .map(|i| format!("{}: {}", i.edits, i.teaches))
+        })
+    };
+    if let Some(text) = explain {
+        lines.push(Line::styled(text, theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+fn state_mark(state: Option<&StepState>) -> (&'static str, &'static str) {
+    match state {
+        None => ("·", "waiting"),
+        Some(StepState::Running) => ("▶", "running"),
+        Some(StepState::Cached) => ("≡", "cached"),
+        Some(StepState::Done) => ("✓", "done"),
+        Some(StepState::Failed(_)) => ("✗", "failed"),
+    }
+}
+
+fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
+    let theme = &model.theme;
+    let block = block(model, Pane::Graph, Pane::Graph.title().to_string());
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let Some(analysis) = &model.analysis else {
+        return;
+    };
+    let g = &analysis.graph;
+    let building_or_built = !matches!(model.build, BuildState::Idle);
+    let mut lines = Vec::new();
+    for stage in &g.stages {
+        let unused = g.is_unused(stage.index);
+        let target = Some(stage.index) == g.target;
+        let from = match stage.base_stage {
+            Some(s) => format!("[{}]", s.0),
+            None => stage.base.clone(),
+        };
+        let state = model.stage_state(stage.index);
+        let (mark, word) = state_mark(state.as_ref());
+        let size = model
+            .layers
+            .as_ref()
+            .filter(|_| target)
+            .map(|l| format!(" {}", size_text(l.size_bytes)))
+            .unwrap_or_default();
+        let mut style = if unused { theme.dim() } else { theme.text() };
+        if matches!(state, Some(StepState::Failed(_))) {
+            style = theme.error();
+        }
+        let selected = selected_style(model, Pane::Graph, model.graph_selected == stage.index.0);
+        let mut spans = vec![
+            Span::styled(format!("{from} ─▶ "), theme.dim()),
+            Span::styled(
+                format!("[{} {}]", stage.index.0, stage.display_name()),
+                style.patch(selected),
+            ),
+        ];
+        if target {
+            spans.push(Span::styled(" ★", Style::default().fg(theme.focus)));
+        }
+        spans.push(Span::styled(size, theme.text()));
+        if building_or_built && !unused {
+            spans.push(Span::styled(format!(" {mark} {word}"), style));
+        }
+        if unused {
+            spans.push(Span::styled(" (not needed)", theme.dim()));
+        }
+        lines.push(Line::from(spans));
+        for edge in g
+            .edges
+            .iter()
+            .filter(|e| e.to == stage.index && e.kind != EdgeKind::From)
+        {
+            let from = match &edge.from {
+                Source::Stage(s) => format!("[{}]", s.0),
+                Source::Image(i) => i.clone(),
+            };
+            let kind = if edge.kind == EdgeKind::Copy {
+                "COPY --from"
+            } else {
+                "mount from"
+            };
+            lines.push(Line::styled(
+                format!("    ◀ {kind} {from} (l.{})", edge.line),
+                theme.dim(),
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn layers(model: &Model, frame: &mut Frame, rect: Rect) {
+    let theme = &model.theme;
+    let title = match &model.layers {
+        Some(l) => {
+            let delta = model
+                .variants
+                .len()
+                .checked_sub(2)
+                .and_then(|i| model.variants.get(i))
+                .map(|prev| delta_text(prev.size_bytes, l.size_bytes))
+                .unwrap_or_default();
+            format!("Layers: final image {}{delta}", size_text(l.size_bytes))
+        }
+        None => "Layers".to_string(),
+    };
+    let block = block(model, Pane::Layers, title);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let Some(image) = &model.layers else {
+        frame.render_widget(
+            Paragraph::new("build (F5) to see the final image's layers").style(theme.dim()),
+            inner,
+        );
+        return;
+    };
+    let max = image
+        .layers
+        .iter()
+        .map(|l| l.size_bytes)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let bar_width = 12usize;
+    let mut lines = Vec::new();
+    for (i, layer) in image.layers.iter().enumerate().rev() {
+        let filled =
+            usize::try_from(layer.size_bytes.saturating_mul(bar_width as u64) / max).unwrap_or(0);
+        let bar = format!(
+            "{}{}",
+            "█".repeat(filled),
+            " ".repeat(bar_width - filled.min(bar_width))
+        );
+        let created = short_created_by(&layer.created_by);
+        let line = layer.line.map_or(String::new(), |l| format!(" (l.{l})"));
+        let base = if layer.from_base { " base" } else { "" };
+        let style = selected_style(model, Pane::Layers, model.layer_selected == i);
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:>9} ", size_text(layer.size_bytes)),
+                theme.text().patch(style),
+            ),
+            Span::styled(bar, Style::default().fg(theme.bar)),
+            Span::styled(
+                format!(" {created}{line}{base}"),
+                if layer.from_base {
+                    theme.dim()
+                } else {
+                    theme.text()
+                },
+            ),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn short_created_by(created_by: &str) -> String {
+    let t = created_by.trim().trim_end_matches("# buildkit").trim();
+    let t = t.strip_prefix("/bin/sh -c #(nop)").unwrap_or(t).trim();
+    let t = t
+        .strip_prefix("/bin/sh -c ")
+        .map_or(t.to_string(), |r| format!("RUN {r}"));
+    t.chars().take(48).collect()
+}
+
+fn log(model: &Model, frame: &mut Frame, rect: Rect) {
+    let theme = &model.theme;
+    let block = block(model, Pane::Log, Pane::Log.title().to_string());
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(run) = &model.run {
+        let verdict = if run.timed_out {
+            ("timed out".to_string(), theme.error())
+        } else if run.oom_killed {
+            ("out of memory".to_string(), theme.error())
+        } else if run.ok() {
+            (
+                format!("exit {}", run.exit_code.unwrap_or(0)),
+                Style::default().fg(theme.ok),
+            )
+        } else {
+            (
+                format!(
+                    "exit {}",
+                    run.exit_code.map_or("?".into(), |c| c.to_string())
+                ),
+                theme.error(),
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::styled(verdict.0, verdict.1.add_modifier(Modifier::BOLD)),
+            Span::styled(format!(" · {} ms · ", run.duration_ms), theme.dim()),
+            Span::styled(run.first_line().to_string(), theme.text()),
+        ]));
+        if let Some(e) = &model.explanation {
+            let fix = e
+                .fix
+                .as_ref()
+                .map(|c| format!(" → toggle {c}"))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!("why: {}{fix}", e.cause),
+                Style::default().fg(theme.warning),
+            ));
+        }
+    }
+    let room = usize::from(inner.height).saturating_sub(lines.len());
+    let end = model.log.len().saturating_sub(model.log_scroll);
+    let start = end.saturating_sub(room);
+    let tail: Vec<Line> = model
+        .log
+        .iter()
+        .skip(start)
+        .take(end - start)
+        .map(|l| {
+            let style = if l.contains("FAILED") {
+                theme.error()
+            } else {
+                theme.dim()
+            };
+            Line::styled(l.clone(), style)
+        })
+        .collect();
+    // The run result stays on top; the log fills the rest, newest last.
+    lines.extend(tail);
+    if model.log.is_empty() && model.run.is_none() {
+        lines.push(Line::styled("F5 builds the image and runs it", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
+    let theme = &model.theme;
+    let block = block(
+        model,
+        Pane::Variants,
+        "Variants (Enter restores · Ctrl-E exports)".to_string(),
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:>2} {:<18} {:<28} {:>9} {:>7}  {:<4} {}",
+            "#", "base", "flags", "size", "build", "run", "output"
+        ),
+        theme.dim(),
+    )];
+    let max = model
+        .variants
+        .iter()
+        .map(|v| v.size_bytes)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let room = usize::from(inner.height).saturating_sub(1);
+    let skip = model.variants.len().saturating_sub(room);
+    for (i, v) in model.variants.iter().enumerate().skip(skip) {
+        let run = match v.run_ok {
+            Some(true) => ("ok", Style::default().fg(theme.ok)),
+            Some(false) => ("fail", theme.error()),
+            None => ("-", theme.dim()),
+        };
+        let bar_len = usize::try_from(v.size_bytes.saturating_mul(10) / max)
+            .unwrap_or(0)
+            .max(1);
+        let style = selected_style(model, Pane::Variants, model.variant_selected == i);
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:>2} {:<18} {:<28} {:>9} {:>6.1}s  ",
+                    v.number,
+                    truncate(&v.base, 18),
+                    truncate(&v.flags, 28),
+                    size_text(v.size_bytes),
+                    v.build_seconds
+                ),
+                theme.text().patch(style),
+            ),
+            Span::styled(format!("{:<4} ", run.0), run.1),
+            Span::styled(
+                format!("{:<10} ", "▇".repeat(bar_len)),
+                Style::default().fg(theme.bar),
+            ),
+            Span::styled(truncate(&v.first_line, 40), theme.text()),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!(
+            "{}…",
+            s.chars().take(n.saturating_sub(1)).collect::<String>()
+        )
+    }
+}

@@ -1,0 +1,271 @@
+//! The workers behind channels: re-parsing (latest job wins) and the Docker
+//! worker, which owns the engine and runs one task per operation.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::model::{DockerStatus, analyze};
+use super::msg::{BuildFailure, Cmd, Finished, Msg};
+use crate::catalog::Catalog;
+use crate::cli::input::write_atomically;
+use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
+use crate::engine::{Engine, EngineError};
+use crate::goproject::GoFacts;
+
+/// How often the daemon is checked, so one that stops or starts shows soon.
+const PING_EVERY: Duration = Duration::from_secs(3);
+
+/// Sends commands to the workers.
+pub struct Workers {
+    analyze: watch::Sender<Option<(u64, String)>>,
+    docker: mpsc::UnboundedSender<Cmd>,
+    done: mpsc::UnboundedReceiver<()>,
+}
+
+impl Workers {
+    /// Starts the workers; their messages arrive on `tx`.
+    pub fn spawn(tx: mpsc::UnboundedSender<Msg>, facts: Option<GoFacts>) -> Workers {
+        let (analyze_tx, analyze_rx) = watch::channel(None);
+        tokio::spawn(analysis_worker(analyze_rx, tx.clone(), facts));
+        let (docker_tx, docker_rx) = mpsc::unbounded_channel();
+        let (done_tx, done) = mpsc::unbounded_channel();
+        tokio::spawn(docker_worker(docker_rx, tx, done_tx));
+        Workers {
+            analyze: analyze_tx,
+            docker: docker_tx,
+            done,
+        }
+    }
+
+    pub fn send(&self, cmd: Cmd) {
+        match cmd {
+            Cmd::Analyze { version, text } => {
+                // A newer text replaces one not yet started: latest wins.
+                let _ = self.analyze.send(Some((version, text)));
+            }
+            other => {
+                let _ = self.docker.send(other);
+            }
+        }
+    }
+
+    /// Asks the Docker worker to cancel builds and remove this session's
+    /// objects, and waits for it (at most `limit`).
+    pub async fn shutdown(mut self, limit: Duration) {
+        let _ = self.docker.send(Cmd::Quit);
+        let _ = tokio::time::timeout(limit, self.done.recv()).await;
+    }
+}
+
+async fn analysis_worker(
+    mut jobs: watch::Receiver<Option<(u64, String)>>,
+    tx: mpsc::UnboundedSender<Msg>,
+    facts: Option<GoFacts>,
+) {
+    while jobs.changed().await.is_ok() {
+        let Some((version, text)) = jobs.borrow_and_update().clone() else {
+            continue;
+        };
+        let facts = facts.clone();
+        let analysis =
+            tokio::task::spawn_blocking(move || analyze(&text, Catalog::bundled(), facts.as_ref()))
+                .await;
+        if let Ok(analysis) = analysis
+            && tx.send(Msg::Analyzed(version, Box::new(analysis))).is_err()
+        {
+            return;
+        }
+    }
+}
+
+async fn connect(tx: &mpsc::UnboundedSender<Msg>) -> Option<Engine> {
+    match Engine::connect().await {
+        Ok(engine) => {
+            let _ = tx.send(Msg::Docker(DockerStatus::Ready {
+                version: engine.server.version.clone(),
+                endpoint: engine.endpoint.to_string(),
+            }));
+            let mut images = Vec::new();
+            let catalog = Catalog::bundled();
+            let all = std::iter::once(catalog.builder.image.clone())
+                .chain(catalog.bases.iter().map(|b| b.image.clone()));
+            for image in all.filter(|i| i != "scratch") {
+                let local = engine.local_image(&image).await.ok().flatten();
+                images.push((image, local));
+            }
+            let _ = tx.send(Msg::Images(images));
+            Some(engine)
+        }
+        Err(e) => {
+            let _ = tx.send(Msg::Docker(DockerStatus::Absent {
+                reason: short_reason(&e),
+            }));
+            None
+        }
+    }
+}
+
+fn short_reason(e: &EngineError) -> String {
+    match e {
+        EngineError::Unreachable { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn docker_worker(
+    mut cmds: mpsc::UnboundedReceiver<Cmd>,
+    tx: mpsc::UnboundedSender<Msg>,
+    done: mpsc::UnboundedSender<()>,
+) {
+    let mut engine = connect(&tx).await;
+    let mut builds: HashMap<u64, CancellationToken> = HashMap::new();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            cmd = cmds.recv() => {
+                let Some(cmd) = cmd else { break };
+                match cmd {
+                    Cmd::Build { id, text, dir, dockerfile } => {
+                        let Some(engine) = engine.clone() else {
+                            let _ = tx.send(Msg::BuildDone(id, Err(BuildFailure {
+                                message: "no Docker daemon".into(), line: None, cancelled: false,
+                            })));
+                            continue;
+                        };
+                        let token = CancellationToken::new();
+                        builds.insert(id, token.clone());
+                        tokio::spawn(build_task(engine, id, text, dir, dockerfile, token, tx.clone()));
+                    }
+                    Cmd::CancelBuild(id) => {
+                        if let Some(token) = builds.remove(&id) {
+                            token.cancel();
+                        }
+                    }
+                    Cmd::Save { path, text } => {
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let result = write_atomically(&path, &text).map(|()| path.clone()).map_err(|e| e.to_string());
+                            let _ = tx.send(Msg::Saved(result));
+                        });
+                    }
+                    Cmd::Export { path, text } => {
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let result = write_atomically(&path, &text).map(|()| path.clone()).map_err(|e| e.to_string());
+                            let _ = tx.send(Msg::Exported(result));
+                        });
+                    }
+                    Cmd::Quit => {
+                        for token in builds.values() {
+                            token.cancel();
+                        }
+                        if let Some(engine) = &engine {
+                            // Give cancelled tasks a moment to stop before removing their objects.
+                            tokio::time::sleep(Duration::from_millis(300)).await;
+                            let _ = engine.cleanup_session().await;
+                        }
+                        let _ = done.send(());
+                        return;
+                    }
+                    Cmd::Analyze { .. } => {}
+                }
+            }
+            _ = ping.tick() => {
+                let alive = match &engine {
+                    Some(e) => e.ping().await,
+                    None => false,
+                };
+                if !alive {
+                    let was = engine.is_some();
+                    engine = connect(&tx).await;
+                    if was && engine.is_none() {
+                        builds.clear();
+                    }
+                }
+                builds.retain(|_, t| !t.is_cancelled());
+            }
+        }
+    }
+    let _ = done.send(());
+}
+
+async fn build_task(
+    engine: Engine,
+    id: u64,
+    text: String,
+    dir: PathBuf,
+    dockerfile: PathBuf,
+    cancel: CancellationToken,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let send = tx.clone();
+    let mut on_event = move |event: PipelineEvent| {
+        let line = match event {
+            PipelineEvent::Build(e) => {
+                let _ = send.send(Msg::Build(id, e));
+                return;
+            }
+            PipelineEvent::Context { summary, secrets } => {
+                let mut text = summary;
+                if !secrets.is_empty() {
+                    text.push_str(&format!(" · likely secrets sent: {}", secrets.join(", ")));
+                }
+                text
+            }
+            PipelineEvent::Pull(p) => format!("pull {} {}", p.image, p.status),
+            PipelineEvent::Base { image, local } => format!(
+                "base {} (l.{}){}",
+                image.image,
+                image.line,
+                if local.standin {
+                    " · offline stand-in"
+                } else {
+                    ""
+                }
+            ),
+            PipelineEvent::Built(_) => return,
+        };
+        let _ = send.send(Msg::Build(
+            id,
+            crate::engine::events::BuildEvent::Note { text: line },
+        ));
+    };
+    let result = engine
+        .build_and_run(
+            &dir,
+            Some(&dockerfile),
+            &text,
+            &PipelineOptions::default(),
+            &mut on_event,
+            &cancel,
+        )
+        .await;
+    let msg = match result {
+        Ok(r) => Ok(Box::new(Finished {
+            outcome: r.outcome,
+            layers: r.layers,
+            run: r.run,
+        })),
+        Err(EngineError::Cancelled) => Err(BuildFailure {
+            message: "cancelled".into(),
+            line: None,
+            cancelled: true,
+        }),
+        Err(EngineError::BuildFailed { line, message }) => Err(BuildFailure {
+            message,
+            line,
+            cancelled: false,
+        }),
+        Err(e) => Err(BuildFailure {
+            message: e.to_string(),
+            line: None,
+            cancelled: false,
+        }),
+    };
+    let _ = tx.send(Msg::BuildDone(id, msg));
+}
