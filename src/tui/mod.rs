@@ -44,8 +44,8 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         let facts = Some(GoFacts::scan_dir(&opened.file.dir, 5_000)).filter(|f| f.go_files > 0);
         let recovery = open::recovery_path(&opened.file.path);
         let mut model = Model::new(opened.file, &opened.text, theme);
-        if let Some(note) = opened.restored {
-            model.status = Some(note);
+        if let Some(recovered) = opened.recovered {
+            model.overlay = model::Overlay::RestoreOffer(recovered);
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let workers = Workers::spawn(tx, facts);

@@ -45,6 +45,18 @@ impl Pane {
         Pane::Variants,
     ];
 
+    /// The short name on the compact layout's tab bar.
+    pub fn tab(self) -> &'static str {
+        match self {
+            Pane::Editor => "Edit",
+            Pane::Toggles => "Toggles",
+            Pane::Graph => "Stages",
+            Pane::Layers => "Layers",
+            Pane::Log => "Run",
+            Pane::Variants => "Variants",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Pane::Editor => "Dockerfile",
@@ -146,6 +158,8 @@ pub enum Overlay {
     Help,
     ConfirmQuit,
     Search(String),
+    /// A crash left unsaved work; the user decides whether to take it back.
+    RestoreOffer(String),
 }
 
 pub struct Model {

@@ -33,8 +33,8 @@ const TEMPLATE: &str = include_str!("../../assets/templates/go.Dockerfile");
 pub struct Opened {
     pub file: FileState,
     pub text: String,
-    /// Set when the text came from a crash's recovery file.
-    pub restored: Option<String>,
+    /// Unsaved work a crash left in the recovery file, to offer back.
+    pub recovered: Option<String>,
 }
 
 /// Where a crash keeps the buffer of `path`.
@@ -104,16 +104,13 @@ pub fn open(path: Option<&Path>) -> Result<Opened> {
         read_dockerfile(&file)?
     };
     let recovery = recovery_path(&file);
-    let (text, restored) = match std::fs::read_to_string(&recovery) {
-        Ok(r) if r != saved => (
-            r,
-            Some(format!(
-                "restored unsaved work from {} (a crash); Ctrl-S keeps it, Ctrl-Q then y drops it",
-                recovery.display()
-            )),
-        ),
-        _ if template => (TEMPLATE.to_string(), None),
-        _ => (saved.clone(), None),
+    let recovered = std::fs::read_to_string(&recovery)
+        .ok()
+        .filter(|r| *r != saved);
+    let text = if template {
+        TEMPLATE.to_string()
+    } else {
+        saved.clone()
     };
     Ok(Opened {
         file: FileState {
@@ -123,6 +120,6 @@ pub fn open(path: Option<&Path>) -> Result<Opened> {
             note,
         },
         text,
-        restored,
+        recovered,
     })
 }

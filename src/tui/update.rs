@@ -141,6 +141,18 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 }
             };
         }
+        Overlay::RestoreOffer(text) => {
+            model.overlay = Overlay::None;
+            if key.code == KeyCode::Char('r') {
+                replace_text(model, &text);
+                model.status =
+                    Some("restored the unsaved work from the crash; Ctrl-S saves it".into());
+                return edited(model);
+            }
+            model.status =
+                Some("kept the file as saved; the recovered text is dropped on quit".into());
+            return Vec::new();
+        }
         Overlay::Search(mut pattern) => {
             match key.code {
                 KeyCode::Esc => model.overlay = Overlay::None,
@@ -167,6 +179,12 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return Vec::new();
         }
         Overlay::None => {}
+    }
+    // Debug builds only: lets the end-to-end tests check that a panic
+    // restores the terminal and keeps the buffer.
+    #[cfg(debug_assertions)]
+    if key.code == KeyCode::F(12) && key.modifiers.contains(KeyModifiers::CONTROL) {
+        panic!("deliberate panic (Ctrl-F12 in a debug build)");
     }
     // Keys that work everywhere.
     if ctrl(&key, 'q') {
@@ -225,7 +243,16 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     match model.focus {
         Pane::Editor => {
-            if model.editor.input(Input::from(key)) {
+            // The status line goes back to showing the lint message for the cursor's line.
+            model.status = None;
+            let changed = if ctrl(&key, 'z') {
+                model.editor.undo()
+            } else if ctrl(&key, 'y') {
+                model.editor.redo()
+            } else {
+                model.editor.input(Input::from(key))
+            };
+            if changed {
                 return edited(model);
             }
             Vec::new()

@@ -1,6 +1,8 @@
 //! The cache-mounts toggle: `RUN --mount=type=cache` for Go's module and build
 //! caches, so BuildKit keeps them between builds.
 
+use std::collections::HashMap;
+
 use super::runtime::remove_word;
 use super::{Context, NotApplicable, no_build_reason};
 use crate::dockerfile::diagnostic::TextEdit;
@@ -38,6 +40,8 @@ fn cache_kind(flag_value: &str) -> Option<Cache> {
 /// Each RUN that runs the go tool, with the caches it wants.
 fn runs<'c>(ctx: &'c Context<'_>) -> Vec<(usize, &'c Instruction, Vec<Cache>)> {
     let mut out: Vec<(usize, &Instruction, Vec<Cache>)> = Vec::new();
+    // Where each RUN's entry is in `out`.
+    let mut at: HashMap<usize, usize> = HashMap::new();
     for cmd in &ctx.go.commands {
         let Some(ItemKind::Instruction(ins)) = ctx.df.items.get(cmd.item).map(|i| &i.kind) else {
             continue;
@@ -47,7 +51,7 @@ fn runs<'c>(ctx: &'c Context<'_>) -> Vec<(usize, &'c Instruction, Vec<Cache>)> {
         } else {
             vec![Cache::Modules, Cache::Build]
         };
-        match out.iter_mut().find(|(i, _, _)| *i == cmd.item) {
+        match at.get(&cmd.item).and_then(|&k| out.get_mut(k)) {
             Some((_, _, w)) => {
                 for c in wants {
                     if !w.contains(&c) {
@@ -55,7 +59,10 @@ fn runs<'c>(ctx: &'c Context<'_>) -> Vec<(usize, &'c Instruction, Vec<Cache>)> {
                     }
                 }
             }
-            None => out.push((cmd.item, ins.as_ref(), wants)),
+            None => {
+                at.insert(cmd.item, out.len());
+                out.push((cmd.item, ins.as_ref(), wants));
+            }
         }
     }
     out

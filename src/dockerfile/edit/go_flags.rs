@@ -8,7 +8,7 @@ use super::{Context, NotApplicable, no_build_reason};
 use crate::dockerfile::diagnostic::TextEdit;
 use crate::dockerfile::graph::{StageGraph, StageIndex};
 use crate::dockerfile::span::Span;
-use crate::dockerfile::syntax::{Dockerfile, ItemKind, Keyword};
+use crate::dockerfile::syntax::{Dockerfile, Instruction, ItemKind, Keyword};
 
 pub const STATIC_TAGS: &[&str] = &["netgo", "osusergo"];
 pub const TZDATA_TAGS: &[&str] = &["timetzdata"];
@@ -275,56 +275,78 @@ struct Setting {
     value_span: Span,
 }
 
-/// The last `ENV`/`ARG CGO_ENABLED` before `item` in the build's stage and the
-/// stages it is built on.
-fn stage_setting(
-    df: &Dockerfile,
-    graph: &StageGraph,
-    stage: StageIndex,
-    item: usize,
-) -> Option<Setting> {
-    let mut chain = vec![stage];
-    let mut current = graph.stage(stage)?;
-    while let Some(parent) = current.base_stage {
-        if chain.contains(&parent) {
-            break;
-        }
-        chain.push(parent);
-        current = graph.stage(parent)?;
+/// The `CGO_ENABLED` settings an `ENV` or `ARG` makes, in order.
+fn settings_in(ins: &Instruction) -> Vec<Setting> {
+    if !matches!(ins.keyword, Keyword::Env | Keyword::Arg) {
+        return Vec::new();
     }
-    let mut found = None;
-    for s in chain.iter().rev().filter_map(|&i| graph.stage(i)) {
-        let end = if s.index == stage { item } else { s.end_item };
-        for it in df.items.get(s.from_item..end).unwrap_or(&[]) {
-            let ItemKind::Instruction(ins) = &it.kind else {
-                continue;
-            };
-            if !matches!(ins.keyword, Keyword::Env | Keyword::Arg) {
-                continue;
-            }
-            let words = ins.words();
-            if let [name, value] = words.as_slice()
-                && ins.keyword == Keyword::Env
-                && name.text == "CGO_ENABLED"
-                && !value.text.contains('=')
-            {
-                found = Some(Setting {
-                    value: value.text.clone(),
-                    value_span: value.span,
-                });
-                continue;
-            }
-            for w in &words {
-                if let Some(v) = w.text.strip_prefix("CGO_ENABLED=") {
-                    found = Some(Setting {
-                        value: v.trim_matches(['"', '\'']).to_string(),
-                        value_span: Span::new(w.span.end - v.len(), w.span.end),
-                    });
+    let words = ins.words();
+    if let [name, value] = words.as_slice()
+        && ins.keyword == Keyword::Env
+        && name.text == "CGO_ENABLED"
+        && !value.text.contains('=')
+    {
+        return vec![Setting {
+            value: value.text.clone(),
+            value_span: value.span,
+        }];
+    }
+    words
+        .iter()
+        .filter_map(|w| {
+            let v = w.text.strip_prefix("CGO_ENABLED=")?;
+            Some(Setting {
+                value: v.trim_matches(['"', '\'']).to_string(),
+                value_span: Span::new(w.span.end - v.len(), w.span.end),
+            })
+        })
+        .collect()
+}
+
+/// The `ENV`/`ARG CGO_ENABLED` settings of every stage, read once for all
+/// the builds rather than once per build.
+struct StageSettings {
+    /// Per stage, its settings with their item indices, in file order.
+    own: Vec<Vec<(usize, Setting)>>,
+    /// Per stage, the last setting in force at its end, from it or from the
+    /// stages it is built on.
+    at_end: Vec<Option<Setting>>,
+}
+
+impl StageSettings {
+    fn new(df: &Dockerfile, graph: &StageGraph) -> Self {
+        let mut own: Vec<Vec<(usize, Setting)>> = Vec::with_capacity(graph.stages.len());
+        let mut at_end: Vec<Option<Setting>> = Vec::with_capacity(graph.stages.len());
+        for stage in &graph.stages {
+            let items = df.items.get(stage.from_item..stage.end_item).unwrap_or(&[]);
+            let mut found = Vec::new();
+            for (offset, it) in items.iter().enumerate() {
+                if let ItemKind::Instruction(ins) = &it.kind {
+                    let item = stage.from_item + offset;
+                    found.extend(settings_in(ins).into_iter().map(|s| (item, s)));
                 }
             }
+            // A FROM names only earlier stages, whose settings are known.
+            let inherited = stage
+                .base_stage
+                .and_then(|b| at_end.get(b.0).cloned().flatten());
+            at_end.push(found.last().map(|(_, s)| s.clone()).or(inherited));
+            own.push(found);
         }
+        Self { own, at_end }
     }
-    found
+
+    /// The last setting before `item` in the build's stage and the stages it
+    /// is built on.
+    fn before(&self, graph: &StageGraph, stage: StageIndex, item: usize) -> Option<Setting> {
+        let own = self.own.get(stage.0)?;
+        let n = own.partition_point(|&(i, _)| i < item);
+        if let Some((_, s)) = n.checked_sub(1).and_then(|k| own.get(k)) {
+            return Some(s.clone());
+        }
+        let parent = graph.stage(stage)?.base_stage?;
+        self.at_end.get(parent.0).cloned().flatten()
+    }
 }
 
 fn inline_setting(cmd: &GoCommand) -> Option<(Setting, Span)> {
@@ -346,10 +368,11 @@ fn is_off(value: &str) -> bool {
 
 pub fn cgo_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
     let builds = builds(ctx)?;
+    let settings = StageSettings::new(ctx.df, &ctx.graph);
     let all_off = builds.iter().all(|b| {
         let effective = inline_setting(b)
             .map(|(s, _)| s)
-            .or_else(|| stage_setting(ctx.df, &ctx.graph, b.stage, b.item));
+            .or_else(|| settings.before(&ctx.graph, b.stage, b.item));
         effective.is_some_and(|s| is_off(&s.value))
     });
     Ok(!all_off)
@@ -364,9 +387,11 @@ pub fn set_cgo(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicab
             edits.push(e);
         }
     };
-    for cmd in builds(ctx)? {
+    let builds = builds(ctx)?;
+    let settings = StageSettings::new(ctx.df, &ctx.graph);
+    for cmd in builds {
         let inline = inline_setting(cmd);
-        let stage = stage_setting(ctx.df, &ctx.graph, cmd.stage, cmd.item);
+        let stage = settings.before(&ctx.graph, cmd.stage, cmd.item);
         let effective_off = inline
             .as_ref()
             .map(|(s, _)| s)

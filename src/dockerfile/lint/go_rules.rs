@@ -1,5 +1,7 @@
 //! Rules that know Go builds and what each runtime base lacks.
 
+use std::collections::HashSet;
+
 use super::{Findings, Lint, Rule};
 use crate::catalog::{Libc, split_tag};
 use crate::dockerfile::diagnostic::{Fix, Severity, TextEdit};
@@ -71,6 +73,14 @@ pub const COPY_BEFORE_MOD_DOWNLOAD: Rule = Rule {
 };
 
 fn copy_before_mod_download(lint: &Lint<'_>, out: &mut Findings) {
+    let download_items: HashSet<usize> = lint
+        .edit
+        .go
+        .commands
+        .iter()
+        .filter(|c| c.verb == "mod download")
+        .map(|c| c.item)
+        .collect();
     for stage in &lint.graph.stages {
         let mut copy_all = None;
         for (item, ins) in lint.stage_instructions(stage) {
@@ -83,12 +93,7 @@ fn copy_before_mod_download(lint: &Lint<'_>, out: &mut Findings) {
             {
                 copy_all.get_or_insert(ins);
             }
-            let downloads = lint
-                .edit
-                .go
-                .commands
-                .iter()
-                .any(|c| c.item == item && c.verb == "mod download");
+            let downloads = download_items.contains(&item);
             if let (true, Some(copy)) = (downloads, copy_all) {
                 out.push(
                     lint,

@@ -110,7 +110,10 @@ fn tabs(model: &Model, frame: &mut Frame, rect: Rect) -> Rect {
         model.focus
     };
     let mut spans = Vec::new();
-    for pane in Pane::ORDER.iter().skip(1) {
+    for (i, pane) in Pane::ORDER.iter().skip(1).enumerate() {
+        if i > 0 {
+            spans.push(Span::styled("│", model.theme.dim()));
+        }
         let style = if *pane == shown {
             model
                 .theme
@@ -119,7 +122,7 @@ fn tabs(model: &Model, frame: &mut Frame, rect: Rect) -> Rect {
         } else {
             model.theme.dim()
         };
-        spans.push(Span::styled(format!(" {} ", pane.title()), style));
+        spans.push(Span::styled(pane.tab().to_string(), style));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(Style::default()),

@@ -65,6 +65,19 @@ pub fn render(model: &Model, frame: &mut Frame) {
             5,
         ),
         Overlay::Search(pattern) => ("Search", vec![Line::from(format!("/{pattern}"))], 50, 3),
+        Overlay::RestoreOffer(text) => (
+            "Unsaved work found",
+            vec![
+                Line::from(format!(
+                    "dockstage stopped with unsaved changes to this file ({} lines).",
+                    text.lines().count()
+                )),
+                Line::from(""),
+                Line::from("r  restore them    any other key  keep the file as saved"),
+            ],
+            72,
+            5,
+        ),
     };
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);

@@ -16,7 +16,7 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
             format!(" docker {version} · buildkit "),
             Style::default().fg(theme.ok),
         ),
-        DockerStatus::Absent { .. } => Span::styled(" no docker: F5 disabled ", theme.error()),
+        DockerStatus::Absent { .. } => Span::styled(" no docker ", theme.error()),
     };
     let building = match &model.build {
         BuildState::Building { started, .. } => {
@@ -39,7 +39,11 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
         })
         .or_else(|| model.file.note.clone())
         .unwrap_or_default();
-    let keys = " F5 build · Tab focus · ? help · ^S save · ^Q quit ";
+    let keys = if rect.width < 120 {
+        " F5 build · F1 help · ^Q quit "
+    } else {
+        " F5 build · Tab focus · ? help · ^S save · ^Q quit "
+    };
     let used = docker.width() + building.len() + keys.len();
     let room = usize::from(rect.width).saturating_sub(used + 1);
     let message: String = message.chars().take(room).collect();
