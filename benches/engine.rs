@@ -68,8 +68,13 @@ fn main() {
     let our_median = median(&ours.times);
     println!();
     println!(
-        "A. layer analysis of {image} ({} layers, {}): dockstage image_layers",
+        "A. layer analysis of {image} ({} history entr{}, {} bytes): dockstage image_layers",
         ours.layers.layers.len(),
+        if ours.layers.layers.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
         thousands(ours.layers.size_bytes)
     );
     println!(

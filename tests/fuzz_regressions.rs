@@ -143,3 +143,13 @@ fn removing_the_last_lines_of_a_file_with_no_final_newline_does_not_overlap() {
          COPY --from=b /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/",
     );
 }
+
+#[test]
+fn go_flags_given_twice_or_without_a_value_are_left_alone() {
+    // trimpath=off removed the first of two `-trimpath`s and stayed on.
+    assert_flips_cleanly("FROM\nRUN go build -trimpath -trimpath");
+    assert_flips_cleanly("FROM golang\nRUN go build -trimpath=false -o /a .\n");
+    assert_flips_cleanly("FROM golang\nRUN go build -ldflags=-w -ldflags=-X=a -o /a .\n");
+    assert_flips_cleanly("FROM golang\nRUN go build -tags netgo -tags osusergo -o /a .\n");
+    assert_flips_cleanly("FROM golang\nRUN go build -o /a -ldflags\n");
+}

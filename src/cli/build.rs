@@ -301,19 +301,6 @@ fn print_event(event: BuildEvent) {
     }
 }
 
-fn created_by_short(created_by: &str) -> String {
-    let t = created_by.trim().trim_end_matches("# buildkit").trim();
-    let t = t.strip_prefix("/bin/sh -c #(nop)").unwrap_or(t).trim();
-    let t = t
-        .strip_prefix("/bin/sh -c ")
-        .map_or(t.to_string(), |r| format!("RUN {r}"));
-    if t.chars().count() > 60 {
-        format!("{}…", t.chars().take(59).collect::<String>())
-    } else {
-        t
-    }
-}
-
 fn run_lines(run: &RunResult) -> String {
     let mut out = String::new();
     let outcome = if run.timed_out {
@@ -366,7 +353,7 @@ fn text_summary(r: &BuildReport) -> String {
             out,
             "  {:>9}  {line:<6} {}{base}",
             human_bytes(l.size_bytes),
-            created_by_short(&l.created_by)
+            crate::engine::layers::short_created_by(&l.created_by, 60)
         );
     }
     let _ = writeln!(out, "  {:>9}  total", human_bytes(r.size_bytes));
@@ -412,7 +399,7 @@ fn markdown(name: &str, r: &BuildReport) -> String {
     let _ = writeln!(out, "| size | line | created by |\n|---:|---:|---|");
     for l in &r.layers {
         let line = l.line.map_or(String::new(), |n| n.to_string());
-        let by = created_by_short(&l.created_by).replace('|', "\\|");
+        let by = crate::engine::layers::short_created_by(&l.created_by, 60).replace('|', "\\|");
         let _ = writeln!(out, "| {} | {line} | `{by}` |", human_bytes(l.size_bytes));
     }
     let _ = writeln!(out, "| **{}** | | total |", human_bytes(r.size_bytes));

@@ -109,6 +109,24 @@ pub fn parse_created_by(created_by: &str) -> (Option<Keyword>, String) {
     split_keyword(text)
 }
 
+/// A layer's `created_by` as the Dockerfile would say it, at most `max`
+/// characters: `/bin/sh -c #(nop) COPY …` → `COPY …`, `/bin/sh -c go build` → `RUN go build`.
+pub fn short_created_by(created_by: &str, max: usize) -> String {
+    let t = created_by.trim().trim_end_matches("# buildkit").trim();
+    let t = t.strip_prefix("/bin/sh -c #(nop)").unwrap_or(t).trim();
+    let t = t
+        .strip_prefix("/bin/sh -c ")
+        .map_or(t.to_string(), |r| format!("RUN {r}"));
+    if t.chars().count() > max {
+        format!(
+            "{}…",
+            t.chars().take(max.saturating_sub(1)).collect::<String>()
+        )
+    } else {
+        t
+    }
+}
+
 fn split_keyword(text: &str) -> (Option<Keyword>, String) {
     let (word, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
     match Keyword::from_word(word) {

@@ -73,13 +73,32 @@ fn flag_value(cmd: &GoCommand, name: &str) -> Option<FlagValue> {
     }
 }
 
-/// The toggles that edit the value of `-name` do not apply when a build
-/// quotes it in a way they cannot follow.
-fn check_quoting(ctx: &Context<'_>, name: &str) -> Result<(), NotApplicable> {
+/// The toggles that edit `-name` do not apply when a build gives it more
+/// than once (the go command takes the last, the toggles would edit one), or
+/// when its value is missing or quoted in a way they cannot follow.
+fn check_editable(ctx: &Context<'_>, name: &str, takes_value: bool) -> Result<(), NotApplicable> {
     for cmd in builds(ctx)? {
-        if flag_value(cmd, name).is_some_and(|v| !v.plain) {
+        let count = cmd
+            .args
+            .iter()
+            .filter(|w| flag_name(&w.text) == Some(name))
+            .count();
+        let why = match (count, takes_value) {
+            (0, _) => None,
+            (1, true) => match flag_value(cmd, name) {
+                None => Some("has no value"),
+                Some(v) if !v.plain => Some("has quotes dockstage cannot edit safely"),
+                Some(_) => None,
+            },
+            (1, false) => cmd
+                .flag(name)
+                .is_some_and(|(_, w)| w.text.contains('='))
+                .then_some("has an explicit value"),
+            _ => Some("is given more than once"),
+        };
+        if let Some(why) = why {
             return Err(NotApplicable(format!(
-                "the `-{name}` value of `go build` (line {}) has quotes dockstage cannot edit safely",
+                "`-{name}` of `go build` on line {} {why}; dockstage leaves it to you",
                 ctx.df.position(cmd.go.span.start).line
             )));
         }
@@ -99,6 +118,7 @@ fn has_trimpath(cmd: &GoCommand) -> bool {
 }
 
 pub fn trimpath_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    check_editable(ctx, "trimpath", false)?;
     Ok(builds(ctx)?.iter().all(|b| has_trimpath(b)))
 }
 
@@ -128,7 +148,7 @@ fn has_strip(cmd: &GoCommand) -> bool {
 }
 
 pub fn strip_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
-    check_quoting(ctx, "ldflags")?;
+    check_editable(ctx, "ldflags", true)?;
     Ok(builds(ctx)?.iter().all(|b| has_strip(b)))
 }
 
@@ -215,7 +235,7 @@ fn has_tags(cmd: &GoCommand, wanted: &[&str]) -> bool {
 }
 
 pub fn tags_state(ctx: &Context<'_>, wanted: &[&str]) -> Result<bool, NotApplicable> {
-    check_quoting(ctx, "tags")?;
+    check_editable(ctx, "tags", true)?;
     Ok(builds(ctx)?.iter().all(|b| has_tags(b, wanted)))
 }
 

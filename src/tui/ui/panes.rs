@@ -238,7 +238,7 @@ fn layers(model: &Model, frame: &mut Frame, rect: Rect) {
             "█".repeat(filled),
             " ".repeat(bar_width - filled.min(bar_width))
         );
-        let created = short_created_by(&layer.created_by);
+        let created = crate::engine::layers::short_created_by(&layer.created_by, 48);
         let line = layer.line.map_or(String::new(), |l| format!(" (l.{l})"));
         let base = if layer.from_base { " base" } else { "" };
         let style = selected_style(model, Pane::Layers, model.layer_selected == i);
@@ -259,15 +259,6 @@ fn layers(model: &Model, frame: &mut Frame, rect: Rect) {
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-fn short_created_by(created_by: &str) -> String {
-    let t = created_by.trim().trim_end_matches("# buildkit").trim();
-    let t = t.strip_prefix("/bin/sh -c #(nop)").unwrap_or(t).trim();
-    let t = t
-        .strip_prefix("/bin/sh -c ")
-        .map_or(t.to_string(), |r| format!("RUN {r}"));
-    t.chars().take(48).collect()
 }
 
 fn log(model: &Model, frame: &mut Frame, rect: Rect) {

@@ -1,0 +1,732 @@
+//! Headless tests of the workbench's `update`: key sequences in, model and
+//! commands out, with the workers' replies (analyses, build events, results)
+//! fed in by hand.
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use dockstage::catalog::Catalog;
+use dockstage::dockerfile::StageIndex;
+use dockstage::engine::build::{BuildOutcome, BuilderKind};
+use dockstage::engine::events::{BuildEvent, Step, StepState};
+use dockstage::engine::layers::{ImageLayers, Layer};
+use dockstage::engine::run::RunResult;
+use dockstage::tui::model::{
+    BuildState, DockerStatus, FileState, LOG_LIMIT, Model, Overlay, Pane, analyze,
+};
+use dockstage::tui::msg::{BuildFailure, Cmd, Finished, Msg};
+use dockstage::tui::theme::Theme;
+use dockstage::tui::update::update;
+
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
+}
+
+fn hello_text() -> String {
+    std::fs::read_to_string(example_dir().join("Dockerfile")).unwrap_or_default()
+}
+
+fn theme() -> Theme {
+    Theme::named("dark").unwrap_or_else(|_| Theme::monochrome())
+}
+
+/// A model of `text` as saved on disk, before the worker has answered.
+fn model_of(text: &str) -> Model {
+    let dir = example_dir();
+    let file = FileState {
+        path: dir.join("Dockerfile"),
+        dir,
+        saved: text.to_string(),
+        note: None,
+    };
+    Model::new(file, text, theme())
+}
+
+/// What the re-parse worker would answer for the model's current text.
+fn analysis_msg(model: &Model) -> Msg {
+    Msg::Analyzed(
+        model.version,
+        Box::new(analyze(&model.text(), Catalog::bundled(), None)),
+    )
+}
+
+fn ready() -> Msg {
+    Msg::Docker(DockerStatus::Ready {
+        version: "27.5.1".into(),
+        endpoint: "unix:///var/run/docker.sock".into(),
+    })
+}
+
+/// The hello example, analysed, with a daemon ready.
+fn hello() -> Model {
+    let mut model = model_of(&hello_text());
+    let msg = analysis_msg(&model);
+    assert!(update(&mut model, msg).is_empty());
+    assert!(update(&mut model, ready()).is_empty());
+    model
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Sends each message, returning all the commands in order.
+fn send(model: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
+    msgs.into_iter().flat_map(|m| update(model, m)).collect()
+}
+
+fn focus(model: &mut Model, pane: Pane) {
+    for _ in 0..Pane::ORDER.len() {
+        if model.focus == pane {
+            return;
+        }
+        assert!(update(model, key(KeyCode::Tab)).is_empty());
+    }
+    assert_eq!(model.focus, pane, "Tab never reached {pane:?}");
+}
+
+/// The 1-based line of the first editor line containing `needle`.
+fn line_of(model: &Model, needle: &str) -> usize {
+    model
+        .editor
+        .lines()
+        .iter()
+        .position(|l| l.contains(needle))
+        .map_or(0, |i| i + 1)
+}
+
+fn build_ids(cmds: &[Cmd]) -> Vec<u64> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Build { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+fn analyze_count(cmds: &[Cmd]) -> usize {
+    cmds.iter()
+        .filter(|c| matches!(c, Cmd::Analyze { .. }))
+        .count()
+}
+
+fn status(model: &Model) -> String {
+    model.status.clone().unwrap_or_default()
+}
+
+fn finished(size: u64, stdout: &str, stderr: &str, exit: i64) -> Box<Finished> {
+    Box::new(Finished {
+        outcome: BuildOutcome {
+            image_id: "sha256:0123456789ab".into(),
+            builder: BuilderKind::Buildkit,
+            seconds: 3.2,
+            steps: 7,
+            cached_steps: 5,
+        },
+        layers: ImageLayers {
+            image_id: "sha256:0123456789ab".into(),
+            size_bytes: size,
+            layers: vec![Layer {
+                size_bytes: size,
+                created_by: "COPY /hello /hello # buildkit".into(),
+                line: Some(41),
+                stage: Some(1),
+                from_base: false,
+            }],
+        },
+        run: Some(RunResult {
+            exit_code: Some(exit),
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            duration_ms: 3,
+            ..RunResult::default()
+        }),
+    })
+}
+
+/// F5 from wherever focus is, returning the new build's id.
+fn start_build(model: &mut Model) -> u64 {
+    let cmds = update(model, key(KeyCode::F(5)));
+    let ids = build_ids(&cmds);
+    assert_eq!(ids.len(), 1, "F5 should start one build: {cmds:?}");
+    ids[0]
+}
+
+#[test]
+fn choosing_scratch_rewrites_from_reanalyses_and_rebuilds() {
+    let mut model = hello();
+    assert!(model.text().contains("FROM debian:bookworm-slim"));
+    focus(&mut model, Pane::Toggles);
+    assert_eq!(model.toggle_selected, 0, "the base row comes first");
+
+    let cmds = update(&mut model, key(KeyCode::Right));
+    let text = model.text();
+    assert!(text.contains("\nFROM scratch\n"), "{text}");
+    assert!(!text.contains("bookworm"), "{text}");
+    assert_eq!(
+        cmds,
+        vec![Cmd::Analyze {
+            version: model.version,
+            text: text.clone()
+        }],
+        "only the re-parse goes out before its analysis is back"
+    );
+    assert!(model.dirty());
+
+    // The analysis of the edited text comes back: the auto-rebuild starts.
+    let msg = analysis_msg(&model);
+    let cmds = update(&mut model, msg);
+    assert!(
+        matches!(&cmds[..], [Cmd::Build { id: 1, text: built, .. }] if *built == text),
+        "{cmds:?}"
+    );
+    assert!(model.is_building());
+    assert_eq!(
+        model.analysis.as_ref().and_then(|a| a.base.as_deref()),
+        Some("scratch")
+    );
+}
+
+#[test]
+fn ctrl_z_undoes_a_base_change_in_one_step() {
+    let mut model = hello();
+    focus(&mut model, Pane::Toggles);
+    update(&mut model, key(KeyCode::Right));
+    assert!(model.text().contains("FROM scratch"));
+    assert!(status(&model).contains("Ctrl-Z"), "{}", status(&model));
+
+    focus(&mut model, Pane::Editor);
+    let cmds = update(&mut model, ctrl('z'));
+    let text = model.text();
+    assert!(text.contains("\nFROM debian:bookworm-slim\n"), "{text}");
+    assert!(!model.dirty(), "one undo should give back the saved text");
+    assert_eq!(analyze_count(&cmds), 1, "an undo is an edit: {cmds:?}");
+}
+
+#[test]
+fn left_on_the_base_row_goes_the_other_way() {
+    let mut model = hello();
+    focus(&mut model, Pane::Toggles);
+    update(&mut model, key(KeyCode::Left));
+    let text = model.text();
+    assert!(text.contains("\nFROM busybox:stable\n"), "{text}");
+}
+
+#[test]
+fn a_toggle_during_a_build_cancels_it_and_rebuilds() {
+    let mut model = hello();
+    assert_eq!(start_build(&mut model), 1);
+    update(
+        &mut model,
+        Msg::Build(
+            1,
+            BuildEvent::Note {
+                text: "from build one".into(),
+            },
+        ),
+    );
+    assert!(model.log.iter().any(|l| l == "from build one"));
+
+    focus(&mut model, Pane::Toggles);
+    let strip = 1 + dockstage::dockerfile::edit::Toggle::ALL
+        .iter()
+        .position(|t| t.name() == "strip")
+        .unwrap_or(0);
+    for _ in 0..strip {
+        update(&mut model, key(KeyCode::Down));
+    }
+    assert_eq!(model.toggle_selected, strip);
+    let cmds = update(&mut model, key(KeyCode::Char(' ')));
+    assert!(
+        model.text().contains("-ldflags=\"-s -w\""),
+        "{}",
+        model.text()
+    );
+    assert!(cmds.contains(&Cmd::CancelBuild(1)), "{cmds:?}");
+    assert_eq!(analyze_count(&cmds), 1, "{cmds:?}");
+    assert!(
+        build_ids(&cmds).is_empty(),
+        "the rebuild waits for the analysis"
+    );
+
+    let msg = analysis_msg(&model);
+    let cmds = update(&mut model, msg);
+    assert_eq!(build_ids(&cmds), vec![2]);
+    assert!(matches!(model.build, BuildState::Building { id: 2, .. }));
+
+    // Build 1 is still winding down: nothing it says counts.
+    let step = Step {
+        name: "[builder 5/5] RUN go build -o /hello .".into(),
+        line: Some(31),
+        stage: Some(StageIndex(0)),
+    };
+    update(
+        &mut model,
+        Msg::Build(
+            1,
+            BuildEvent::Step {
+                step: step.clone(),
+                state: StepState::Failed("context canceled".into()),
+            },
+        ),
+    );
+    update(
+        &mut model,
+        Msg::Build(
+            1,
+            BuildEvent::Log {
+                step: Some(step),
+                text: "late output".into(),
+            },
+        ),
+    );
+    assert!(model.steps.is_empty(), "{:?}", model.steps);
+    assert!(!model.log.iter().any(|l| l.contains("late output")));
+    let cmds = update(
+        &mut model,
+        Msg::BuildDone(1, Ok(finished(1_000, "Hello World!\n", "", 0))),
+    );
+    assert!(cmds.is_empty());
+    assert!(model.variants.is_empty(), "a cancelled build is no variant");
+    let cmds = update(
+        &mut model,
+        Msg::BuildDone(
+            1,
+            Err(BuildFailure {
+                message: "cancelled".into(),
+                line: None,
+                cancelled: true,
+            }),
+        ),
+    );
+    assert!(cmds.is_empty());
+    assert!(matches!(model.build, BuildState::Building { id: 2, .. }));
+
+    // Build 2's events do count.
+    update(
+        &mut model,
+        Msg::Build(
+            2,
+            BuildEvent::Note {
+                text: "from build two".into(),
+            },
+        ),
+    );
+    assert!(model.log.iter().any(|l| l == "from build two"));
+    update(
+        &mut model,
+        Msg::BuildDone(2, Ok(finished(2_000_000, "Hello World!\n", "", 0))),
+    );
+    assert_eq!(model.build, BuildState::Built);
+    assert_eq!(model.variants.len(), 1);
+    assert!(
+        model.variants[0].flags.contains("strip"),
+        "{:?}",
+        model.variants[0]
+    );
+}
+
+#[test]
+fn only_the_analysis_of_the_latest_edit_starts_the_rebuild() {
+    let mut model = hello();
+    focus(&mut model, Pane::Toggles);
+    update(&mut model, key(KeyCode::Right));
+    let stale = analysis_msg(&model);
+    update(&mut model, key(KeyCode::Right));
+    assert!(model.text().contains("FROM distroless"), "{}", model.text());
+    assert!(
+        update(&mut model, stale).is_empty(),
+        "a stale analysis builds nothing"
+    );
+    let msg = analysis_msg(&model);
+    assert_eq!(build_ids(&update(&mut model, msg)), vec![1]);
+}
+
+#[test]
+fn pressing_a_toggle_twice_before_the_reparse_turns_it_back_off() {
+    let mut model = hello();
+    focus(&mut model, Pane::Toggles);
+    update(&mut model, key(KeyCode::Down));
+    update(&mut model, key(KeyCode::Down));
+    let before = model.text();
+    update(&mut model, key(KeyCode::Char(' ')));
+    assert_ne!(model.text(), before);
+    // The worker has not answered yet: the second press must still flip it.
+    update(&mut model, key(KeyCode::Char(' ')));
+    assert_eq!(model.text(), before, "status: {}", status(&model));
+}
+
+#[test]
+fn without_auto_rebuild_a_toggle_only_edits() {
+    let mut model = hello();
+    update(&mut model, key(KeyCode::F(2)));
+    assert!(!model.auto_rebuild);
+    focus(&mut model, Pane::Toggles);
+    update(&mut model, key(KeyCode::Right));
+    let msg = analysis_msg(&model);
+    assert!(update(&mut model, msg).is_empty());
+    assert!(!model.is_building());
+}
+
+#[test]
+fn quitting_with_unsaved_changes_asks_first() {
+    let mut model = hello();
+    update(&mut model, key(KeyCode::Char('#')));
+    assert!(model.dirty());
+
+    assert!(update(&mut model, ctrl('q')).is_empty());
+    assert_eq!(model.overlay, Overlay::ConfirmQuit);
+    assert!(!model.quit);
+    // Any other key stays, and does not reach the editor.
+    let text = model.text();
+    assert!(update(&mut model, key(KeyCode::Char('x'))).is_empty());
+    assert_eq!(model.overlay, Overlay::None);
+    assert_eq!(model.text(), text);
+    assert!(!model.quit);
+
+    assert!(update(&mut model, ctrl('q')).is_empty());
+    assert_eq!(update(&mut model, key(KeyCode::Char('y'))), vec![Cmd::Quit]);
+    assert!(model.quit);
+}
+
+#[test]
+fn save_and_quit_from_the_question_saves_first() {
+    let mut model = hello();
+    update(&mut model, key(KeyCode::Char('#')));
+    update(&mut model, ctrl('q'));
+    let cmds = update(&mut model, key(KeyCode::Char('s')));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Save {
+            path: model.file.path.clone(),
+            text: model.text()
+        }]
+    );
+    assert!(!model.quit, "not before the save is confirmed");
+    let path = model.file.path.clone();
+    assert_eq!(update(&mut model, Msg::Saved(Ok(path))), vec![Cmd::Quit]);
+    assert!(model.quit);
+}
+
+#[test]
+fn quitting_without_changes_quits_at_once() {
+    let mut model = hello();
+    assert!(!model.dirty());
+    assert_eq!(update(&mut model, ctrl('q')), vec![Cmd::Quit]);
+    assert!(model.quit);
+    assert_eq!(model.overlay, Overlay::None);
+}
+
+#[test]
+fn a_toggle_that_does_not_apply_says_why_and_changes_nothing() {
+    let text = "FROM alpine:3.20\nRUN echo hi\n";
+    let mut model = model_of(text);
+    let msgs = [analysis_msg(&model), ready()];
+    assert!(send(&mut model, msgs).is_empty());
+    let analysis = model.analysis.clone();
+    let (_, cgo) = analysis
+        .as_ref()
+        .and_then(|a| a.toggles.first().cloned())
+        .unwrap_or((dockstage::dockerfile::edit::Toggle::Cgo, Ok(false)));
+    let Err(why) = cgo else {
+        panic!("cgo should not apply to a file with no go build: {cgo:?}");
+    };
+    focus(&mut model, Pane::Toggles);
+    update(&mut model, key(KeyCode::Down));
+    model.status = None;
+    let version = model.version;
+    let cmds = update(&mut model, key(KeyCode::Char(' ')));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(model.text(), text);
+    assert_eq!(model.version, version);
+    let said = status(&model);
+    assert!(said.contains("cgo") && said.contains(&why), "{said}");
+}
+
+#[test]
+fn build_without_a_daemon_names_the_reason() {
+    let mut model = model_of(&hello_text());
+    let msg = analysis_msg(&model);
+    update(&mut model, msg);
+    let reason = "connect /var/run/docker.sock: permission denied";
+    update(
+        &mut model,
+        Msg::Docker(DockerStatus::Absent {
+            reason: reason.into(),
+        }),
+    );
+    let cmds = update(&mut model, key(KeyCode::F(5)));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(!model.is_building());
+    assert!(status(&model).contains(reason), "{}", status(&model));
+
+    // While still connecting, F5 says so too.
+    let mut model = model_of(&hello_text());
+    assert!(update(&mut model, key(KeyCode::F(5))).is_empty());
+    assert!(status(&model).contains("Docker"), "{}", status(&model));
+}
+
+#[test]
+fn a_finished_build_becomes_a_variant_and_can_be_restored() {
+    let mut model = hello();
+    let debian = model.text();
+    let id = start_build(&mut model);
+    update(
+        &mut model,
+        Msg::BuildDone(
+            id,
+            Ok(finished(80_000_000, "Hello World!\nsecond line\n", "", 0)),
+        ),
+    );
+    assert_eq!(model.build, BuildState::Built);
+    let v = &model.variants[0];
+    assert_eq!(v.number, 1);
+    assert_eq!(v.base, "debian-slim");
+    assert_eq!(v.size_bytes, 80_000_000);
+    assert_eq!(v.first_line, "Hello World!");
+    assert_eq!(v.run_ok, Some(true));
+    assert_eq!(v.dockerfile, debian);
+    assert!(model.layers.is_some() && model.run.is_some());
+
+    // Switch to scratch with cgo off, let the auto-rebuild run.
+    focus(&mut model, Pane::Toggles);
+    update(&mut model, key(KeyCode::Right));
+    let msg = analysis_msg(&model);
+    let id = build_ids(&update(&mut model, msg))[0];
+    update(&mut model, key(KeyCode::Down));
+    update(&mut model, key(KeyCode::Char(' ')));
+    let msg = analysis_msg(&model);
+    let ids = build_ids(&update(&mut model, msg));
+    assert_ne!(ids, vec![id]);
+    update(
+        &mut model,
+        Msg::BuildDone(ids[0], Ok(finished(1_300_000, "Hello World!\n", "", 0))),
+    );
+    assert_eq!(model.variants.len(), 2);
+    let v = &model.variants[1];
+    assert_eq!(v.base, "scratch");
+    assert!(v.flags.contains("cgo off"), "{}", v.flags);
+    let said = status(&model);
+    assert!(said.contains("−") && said.contains("vs previous"), "{said}");
+
+    // Back to variant 1 from the table.
+    focus(&mut model, Pane::Variants);
+    assert_eq!(model.variant_selected, 1, "the newest is selected");
+    update(&mut model, key(KeyCode::Up));
+    let cmds = update(&mut model, key(KeyCode::Enter));
+    assert_eq!(model.text(), debian);
+    assert_eq!(analyze_count(&cmds), 1);
+    assert!(status(&model).contains("variant 1"), "{}", status(&model));
+}
+
+#[test]
+fn a_failed_build_marks_its_line_and_moves_the_cursor_there() {
+    let mut model = hello();
+    let line = line_of(&model, "RUN go build");
+    assert!(line > 20, "the go build line is far down: {line}");
+    let id = start_build(&mut model);
+    update(
+        &mut model,
+        Msg::Build(
+            id,
+            BuildEvent::Step {
+                step: Step {
+                    name: "[builder 5/5] RUN go build -o /hello .".into(),
+                    line: Some(line),
+                    stage: Some(StageIndex(0)),
+                },
+                state: StepState::Failed("exit code: 1".into()),
+            },
+        ),
+    );
+    update(
+        &mut model,
+        Msg::BuildDone(
+            id,
+            Err(BuildFailure {
+                message: "go build exited with 1".into(),
+                line: Some(line),
+                cancelled: false,
+            }),
+        ),
+    );
+    assert!(matches!(&model.build, BuildState::Failed { line: Some(l), .. } if *l == line));
+    assert_eq!(model.failed_line(), Some(line));
+    assert_eq!(model.editor.cursor().0, line - 1);
+    assert!(status(&model).contains(&format!("line {line}")));
+    assert!(matches!(
+        model.stage_state(StageIndex(0)),
+        Some(StepState::Failed(_))
+    ));
+    // The editor scrolled so the line is on screen.
+    let height = dockstage::tui::ui::layout(model.size, &model)
+        .iter()
+        .find(|(p, _)| *p == Pane::Editor)
+        .map_or(0, |(_, r)| usize::from(r.height) - 2);
+    assert!(model.editor_top < line && line <= model.editor_top + height);
+    // A new build clears the mark.
+    start_build(&mut model);
+    assert_eq!(model.failed_line(), None);
+}
+
+#[test]
+fn a_cancelled_build_is_no_failure() {
+    let mut model = hello();
+    let id = start_build(&mut model);
+    assert_eq!(
+        update(&mut model, key(KeyCode::Esc)),
+        vec![Cmd::CancelBuild(id)]
+    );
+    assert_eq!(model.build, BuildState::Idle);
+    update(
+        &mut model,
+        Msg::BuildDone(
+            id,
+            Err(BuildFailure {
+                message: "cancelled".into(),
+                line: None,
+                cancelled: true,
+            }),
+        ),
+    );
+    assert_eq!(model.build, BuildState::Idle);
+    assert_eq!(model.failed_line(), None);
+}
+
+#[test]
+fn the_log_is_bounded_and_scrolls() {
+    let mut model = hello();
+    let id = start_build(&mut model);
+    for i in 0..LOG_LIMIT + 250 {
+        update(
+            &mut model,
+            Msg::Build(
+                id,
+                BuildEvent::Log {
+                    step: None,
+                    text: format!("line {i}"),
+                },
+            ),
+        );
+    }
+    assert_eq!(model.log.len(), LOG_LIMIT);
+    assert!(
+        model
+            .log
+            .back()
+            .is_some_and(|l| l.ends_with(&format!("line {}", LOG_LIMIT + 249)))
+    );
+    assert!(
+        !model.log.iter().any(|l| l.contains("── build")),
+        "the oldest went first"
+    );
+    assert!(!model.log.iter().any(|l| l.ends_with(" line 0")));
+
+    focus(&mut model, Pane::Log);
+    assert_eq!(model.log_scroll, 0, "follows the tail");
+    update(&mut model, key(KeyCode::Up));
+    assert_eq!(model.log_scroll, 1);
+    update(&mut model, key(KeyCode::PageUp));
+    assert_eq!(model.log_scroll, 11);
+    update(&mut model, key(KeyCode::Down));
+    assert_eq!(model.log_scroll, 10);
+    update(&mut model, key(KeyCode::PageDown));
+    update(&mut model, key(KeyCode::PageDown));
+    assert_eq!(model.log_scroll, 0, "never below the tail");
+    update(&mut model, key(KeyCode::Home));
+    assert_eq!(model.log_scroll, LOG_LIMIT);
+    update(&mut model, key(KeyCode::PageUp));
+    assert_eq!(model.log_scroll, LOG_LIMIT, "never above the head");
+    update(&mut model, key(KeyCode::End));
+    assert_eq!(model.log_scroll, 0);
+}
+
+#[test]
+fn ctrl_s_saves_the_text_and_the_reply_clears_dirty() {
+    let mut model = hello();
+    update(&mut model, key(KeyCode::Char('#')));
+    assert!(model.dirty());
+    let cmds = update(&mut model, ctrl('s'));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Save {
+            path: model.file.path.clone(),
+            text: model.text()
+        }]
+    );
+    assert!(model.dirty(), "dirty until the save is confirmed");
+    let path = model.file.path.clone();
+    assert!(update(&mut model, Msg::Saved(Ok(path))).is_empty());
+    assert!(!model.dirty());
+    assert!(status(&model).contains("saved"));
+    assert_eq!(update(&mut model, ctrl('q')), vec![Cmd::Quit]);
+}
+
+#[test]
+fn a_failed_save_keeps_dirty_and_says_why() {
+    let mut model = hello();
+    update(&mut model, key(KeyCode::Char('#')));
+    update(&mut model, Msg::Saved(Err("read-only file system".into())));
+    assert!(model.dirty());
+    assert!(status(&model).contains("read-only file system"));
+}
+
+#[test]
+fn paste_inserts_into_the_editor() {
+    let mut model = hello();
+    let cmds = update(&mut model, Msg::Paste("# pasted\r\n# twice\r\n".into()));
+    assert_eq!(analyze_count(&cmds), 1);
+    let text = model.text();
+    assert!(
+        text.starts_with("# pasted\n# twice\n# A multi-stage"),
+        "{text}"
+    );
+    assert!(!text.contains('\r'));
+    assert!(model.dirty());
+
+    // Elsewhere, a paste does nothing.
+    let text = model.text();
+    focus(&mut model, Pane::Toggles);
+    assert!(update(&mut model, Msg::Paste("nope".into())).is_empty());
+    assert_eq!(model.text(), text);
+}
+
+#[test]
+fn key_releases_are_ignored() {
+    let mut model = hello();
+    let mut release = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    assert!(update(&mut model, Msg::Key(release)).is_empty());
+    assert!(!model.dirty());
+}
+
+#[test]
+fn help_opens_outside_the_editor_and_any_key_closes_it() {
+    let mut model = hello();
+    update(&mut model, key(KeyCode::Char('?')));
+    assert_eq!(model.overlay, Overlay::None, "? is text in the editor");
+    update(&mut model, key(KeyCode::F(1)));
+    assert_eq!(model.overlay, Overlay::Help);
+    update(&mut model, key(KeyCode::Char('z')));
+    assert_eq!(model.overlay, Overlay::None);
+    focus(&mut model, Pane::Graph);
+    update(&mut model, key(KeyCode::Char('?')));
+    assert_eq!(model.overlay, Overlay::Help);
+}
+
+#[test]
+fn enter_on_a_stage_goes_to_its_from_line() {
+    let mut model = hello();
+    focus(&mut model, Pane::Graph);
+    update(&mut model, key(KeyCode::Down));
+    update(&mut model, key(KeyCode::Enter));
+    assert_eq!(model.focus, Pane::Editor);
+    assert_eq!(
+        model.editor.cursor().0 + 1,
+        line_of(&model, "FROM debian:bookworm-slim")
+    );
+}
