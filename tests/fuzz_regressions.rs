@@ -153,3 +153,9 @@ fn go_flags_given_twice_or_without_a_value_are_left_alone() {
     assert_flips_cleanly("FROM golang\nRUN go build -tags netgo -tags osusergo -o /a .\n");
     assert_flips_cleanly("FROM golang\nRUN go build -o /a -ldflags\n");
 }
+
+#[test]
+fn cgo_on_with_two_inline_settings_flips_the_one_the_shell_takes() {
+    // cgo=on removed the last `CGO_ENABLED=0` and left the first in force.
+    assert_flips_cleanly("FROM\nRUN CGO_ENABLED=0 CGO_ENABLED=0 go build");
+}

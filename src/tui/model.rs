@@ -167,6 +167,9 @@ pub struct Model {
     pub editor: TextArea<'static>,
     /// The first editor line on screen, kept so the cursor stays visible.
     pub editor_top: usize,
+    /// Editor history entries per user action, so one Ctrl-Z undoes a toggle.
+    pub undo_groups: Vec<usize>,
+    pub redo_groups: Vec<usize>,
     /// Bumped on every edit; analyses for older versions are dropped.
     pub version: u64,
     pub analysis: Option<Analysis>,
@@ -215,6 +218,8 @@ impl Model {
             file,
             editor,
             editor_top: 0,
+            undo_groups: Vec::new(),
+            redo_groups: Vec::new(),
             version: 1,
             analysis: None,
             analyzed_version: 0,

@@ -44,7 +44,8 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Paste(text) => {
             if model.focus == Pane::Editor && model.overlay == Overlay::None {
-                model.editor.insert_str(text.replace("\r\n", "\n"));
+                let inserted = model.editor.insert_str(text.replace("\r\n", "\n"));
+                record_undo_group(model, usize::from(inserted));
                 return edited(model);
             }
             Vec::new()
@@ -245,12 +246,14 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Pane::Editor => {
             // The status line goes back to showing the lint message for the cursor's line.
             model.status = None;
-            let changed = if ctrl(&key, 'z') {
-                model.editor.undo()
+            let changed = if ctrl(&key, 'z') || ctrl(&key, 'u') {
+                undo(model)
             } else if ctrl(&key, 'y') {
-                model.editor.redo()
+                redo(model)
             } else {
-                model.editor.input(Input::from(key))
+                let changed = model.editor.input(Input::from(key));
+                record_undo_group(model, usize::from(changed));
+                changed
             };
             if changed {
                 return edited(model);
@@ -347,7 +350,12 @@ fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Down => model.toggle_selected = (model.toggle_selected + 1).min(TOGGLE_ROWS - 1),
         KeyCode::Left | KeyCode::Right if model.toggle_selected == 0 => {
             let keys: Vec<String> = model.catalog.keys().map(str::to_string).collect();
-            let current = model.analysis.as_ref().and_then(|a| a.base.clone());
+            // The text as it is now, not the last analysis, which may lag a key behind.
+            let text = editor_text(model);
+            let df = parse(&text);
+            let current = Context::new(&df, model.catalog)
+                .base()
+                .map(|b| b.key.clone());
             let at = current.and_then(|c| keys.iter().position(|k| *k == c));
             let next = match (at, key.code) {
                 (Some(i), KeyCode::Right) => (i + 1) % keys.len(),
@@ -358,19 +366,16 @@ fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Enter | KeyCode::Char(' ') if model.toggle_selected > 0 => {
             let toggle = Toggle::ALL[model.toggle_selected - 1];
-            let state = model.analysis.as_ref().and_then(|a| {
-                a.toggles
-                    .iter()
-                    .find(|(t, _)| *t == toggle)
-                    .map(|(_, s)| s.clone())
-            });
+            // The text as it is now, not the last analysis, which may lag a key behind.
+            let text = editor_text(model);
+            let df = parse(&text);
+            let state = Context::new(&df, model.catalog).state(toggle);
             return match state {
-                Some(Ok(on)) => apply_change(model, Change::Set(toggle, !on)),
-                Some(Err(why)) => {
-                    model.status = Some(format!("{toggle} does not apply: {why}"));
+                Ok(on) => apply_change(model, Change::Set(toggle, !on)),
+                Err(why) => {
+                    model.status = Some(format!("{toggle} does not apply: {}", why.0));
                     Vec::new()
                 }
-                None => Vec::new(),
             };
         }
         _ => {}
@@ -415,6 +420,7 @@ pub fn apply_change(model: &mut Model, change: Change) -> Vec<Cmd> {
 /// Replays byte-offset edits on the text area, last first, so each one is
 /// an ordinary, undoable edit.
 fn apply_edits_to_editor(model: &mut Model, text: &str, edits: &[TextEdit]) {
+    let mut entries = 0;
     let index = LineIndex::new(text);
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
     sorted.sort_by_key(|e| std::cmp::Reverse(e.span.start));
@@ -427,23 +433,69 @@ fn apply_edits_to_editor(model: &mut Model, text: &str, edits: &[TextEdit]) {
                 u16::try_from(p.column - 1).unwrap_or(u16::MAX),
             )
         };
+        let _ = end;
         model.editor.cancel_selection();
         model.editor.move_cursor(to(start));
-        if edit.span.end > edit.span.start {
-            model.editor.start_selection();
-            model.editor.move_cursor(to(end));
-            model.editor.cut();
+        let removed = text
+            .get(edit.span.start..edit.span.end)
+            .map_or(0, |s| s.chars().count());
+        // delete_str keeps the user's yank buffer, unlike cut.
+        if removed > 0 && model.editor.delete_str(removed) {
+            entries += 1;
         }
-        if !edit.text.is_empty() {
-            model.editor.insert_str(&edit.text);
+        if !edit.text.is_empty() && model.editor.insert_str(&edit.text) {
+            entries += 1;
         }
     }
+    record_undo_group(model, entries);
 }
 
 fn replace_text(model: &mut Model, text: &str) {
-    model.editor.select_all();
-    model.editor.cut();
-    model.editor.insert_str(text.trim_end_matches('\n'));
+    let mut entries = 0;
+    model.editor.cancel_selection();
+    model.editor.move_cursor(CursorMove::Top);
+    model.editor.move_cursor(CursorMove::Head);
+    let all = model.editor.lines().join("\n").chars().count();
+    if all > 0 && model.editor.delete_str(all) {
+        entries += 1;
+    }
+    if model.editor.insert_str(text.trim_end_matches('\n')) {
+        entries += 1;
+    }
+    record_undo_group(model, entries);
+}
+
+/// One user action can be several editor history entries (a toggle's
+/// deletes and inserts); Ctrl-Z and Ctrl-Y undo and redo them as one.
+fn record_undo_group(model: &mut Model, entries: usize) {
+    if entries > 0 {
+        model.undo_groups.push(entries);
+        model.redo_groups.clear();
+    }
+}
+
+fn undo(model: &mut Model) -> bool {
+    let n = model.undo_groups.pop().unwrap_or(1);
+    let mut done = 0;
+    while done < n && model.editor.undo() {
+        done += 1;
+    }
+    if done > 0 {
+        model.redo_groups.push(done);
+    }
+    done > 0
+}
+
+fn redo(model: &mut Model) -> bool {
+    let n = model.redo_groups.pop().unwrap_or(1);
+    let mut done = 0;
+    while done < n && model.editor.redo() {
+        done += 1;
+    }
+    if done > 0 {
+        model.undo_groups.push(done);
+    }
+    done > 0
 }
 
 fn jump_to_line(model: &mut Model, line: usize) {
@@ -489,6 +541,7 @@ fn start_build(model: &mut Model) -> Vec<Cmd> {
         id,
         started: Instant::now(),
     };
+    model.status = None;
     model.steps.clear();
     model.log.clear();
     model.log_scroll = 0;

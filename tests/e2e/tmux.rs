@@ -52,6 +52,8 @@ impl Drop for Scratch {
 /// One tmux server with one window running `command`.
 pub struct Tmux {
     socket: String,
+    /// The socket's file, which `kill-server` leaves behind.
+    socket_path: Option<PathBuf>,
     /// The tmux target of the one pane.
     target: String,
 }
@@ -66,8 +68,9 @@ impl Tmux {
             std::process::id(),
             SESSIONS.fetch_add(1, Ordering::Relaxed)
         );
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             socket,
+            socket_path: None,
             target: "e2e:0.0".to_string(),
         };
         let width = width.to_string();
@@ -83,6 +86,7 @@ impl Tmux {
             &height,
             command,
         ]);
+        tmux.socket_path = Some(PathBuf::from(tmux.display("#{socket_path}")));
         tmux
     }
 
@@ -164,6 +168,9 @@ impl Drop for Tmux {
             .arg("kill-server")
             .stderr(std::process::Stdio::null())
             .status();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

@@ -382,6 +382,13 @@ fn inline_setting(cmd: &GoCommand) -> Option<(Setting, Span)> {
     })
 }
 
+fn inline_settings(cmd: &GoCommand) -> usize {
+    cmd.env
+        .iter()
+        .filter(|w| w.text.starts_with("CGO_ENABLED="))
+        .count()
+}
+
 fn is_off(value: &str) -> bool {
     value.trim() == "0"
 }
@@ -423,10 +430,12 @@ pub fn set_cgo(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicab
         let value = if on { "1" } else { "0" };
         match (&inline, &stage) {
             // Remove only the exact shape `cgo=off` inserts, so off/on round-trips
-            // both ways; any other inline setting is flipped in place.
+            // both ways; any other inline setting is flipped in place, and so
+            // is the last of several, which the shell takes.
             (Some((_, word)), s)
                 if on
                     && !s.as_ref().is_some_and(|s| is_off(&s.value))
+                    && inline_settings(cmd) == 1
                     && word.end + 1 == cmd.go.span.start
                     && ctx.df.source.get(word.end..cmd.go.span.start) == Some(" ") =>
             {

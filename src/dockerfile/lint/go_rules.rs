@@ -145,13 +145,15 @@ fn cgo_with_static_base(lint: &Lint<'_>, out: &mut Findings) {
     let builder_base = builder_root_image(lint, build.stage);
     let explicit_on = lint.df.source.contains("CGO_ENABLED=1");
     let compiler_missing = builder_base.contains("alpine") && !explicit_on;
-    let needs_libc = lint
-        .facts
-        .map(|f| f.uses_net || f.uses_os_user || f.uses_cgo);
+    // Go files written inline with `COPY <<EOF main.go` count as sources too.
+    let inline = inline_go_sources(lint);
+    let facts = lint.facts.or(inline.as_ref());
+    let needs_libc = facts.map(|f| f.uses_net || f.uses_os_user || f.uses_cgo);
     if static_link || compiler_missing || needs_libc == Some(false) {
         return;
     }
-    let binary = output_path(lint.df, lint.graph, build).unwrap_or_else(|| "/app".to_string());
+    let built = output_path(lint.df, lint.graph, build).unwrap_or_else(|| "/app".to_string());
+    let binary = runtime_path(lint, target, build.stage, &built).unwrap_or(built);
     let severity = if needs_libc == Some(true) {
         Severity::Error
     } else {
@@ -180,6 +182,55 @@ fn cgo_with_static_base(lint: &Lint<'_>, out: &mut Findings) {
         ),
     );
     d.fix = lint.change_fix("set CGO_ENABLED=0", Change::Set(Toggle::Cgo, false));
+}
+
+/// Go sources in COPY heredocs whose destination ends in `.go`.
+fn inline_go_sources(lint: &Lint<'_>) -> Option<crate::goproject::GoFacts> {
+    let mut facts = crate::goproject::GoFacts::default();
+    for ins in lint.df.instructions() {
+        if ins.keyword != Keyword::Copy || ins.heredocs.is_empty() {
+            continue;
+        }
+        let dest_is_go = ins.words().last().is_some_and(|w| w.text.ends_with(".go"));
+        for doc in &ins.heredocs {
+            if dest_is_go || doc.body.slice(&lint.df.source).contains("package main") {
+                facts.add_source(doc.body.slice(&lint.df.source));
+            }
+        }
+    }
+    (facts.go_files > 0).then_some(facts)
+}
+
+/// Where the runtime stage puts the binary built at `built`: the
+/// destination of the `COPY --from=<builder>` that copies it.
+fn runtime_path(
+    lint: &Lint<'_>,
+    target: &crate::dockerfile::Stage,
+    builder: crate::dockerfile::StageIndex,
+    built: &str,
+) -> Option<String> {
+    let name = lint.graph.stage(builder)?.name.clone();
+    for (_, ins) in lint.stage_instructions(target) {
+        let Some(from) = ins.flag("from").and_then(|f| f.value.clone()) else {
+            continue;
+        };
+        let same = name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(&from))
+            || from == builder.0.to_string();
+        let words = ins.words();
+        if !same || !words.iter().any(|w| w.text == built) {
+            continue;
+        }
+        let dest = words.last()?.text.clone();
+        let file = built.rsplit('/').next().unwrap_or(built);
+        return Some(if dest.ends_with('/') {
+            format!("{dest}{file}")
+        } else {
+            dest
+        });
+    }
+    None
 }
 
 /// The image the stage that runs `go build` finally rests on, lower-cased.

@@ -489,7 +489,11 @@ fn from_platform_flag_const_disallowed(lint: &Lint<'_>, out: &mut Findings) {
             continue;
         };
         let value = flag.value.as_deref().unwrap_or("");
-        if value.contains('$') || value.is_empty() {
+        // Only the builder's platform arguments make the value follow the build.
+        let follows_build = crate::dockerfile::substitute::AUTOMATIC_ARGS
+            .iter()
+            .any(|arg| value.contains(arg));
+        if follows_build || value.is_empty() {
             continue;
         }
         // The stage name says it is meant for that platform, as BuildKit allows.

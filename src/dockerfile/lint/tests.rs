@@ -189,7 +189,7 @@ const CASES: &[Case] = &[
     },
     Case {
         rule: "FromPlatformFlagConstDisallowed",
-        fires: "FROM --platform=linux/amd64 golang:1.24 AS build\n",
+        fires: "ARG ARCH=arm64\nFROM --platform=linux/${ARCH} golang:1.24 AS build\n",
         silent: "FROM --platform=$BUILDPLATFORM golang:1.24 AS build\n",
         facts: None,
     },
@@ -369,7 +369,23 @@ fn the_cgo_message_names_the_real_binary() {
     );
     let d = found.iter().find(|d| d.rule == "CgoWithStaticBase");
     assert!(
-        d.is_some_and(|d| d.message.contains("exec /src/bin/server")),
+        d.is_some_and(|d| d.message.contains("exec /server:")),
         "{found:#?}"
+    );
+}
+
+#[test]
+fn go_sources_in_a_heredoc_count() {
+    let src = "FROM golang:1.24 AS b\nWORKDIR /src\nCOPY <<EOF ./main.go\npackage main\nimport \"fmt\"\nfunc main() { fmt.Println(\"hi\") }\nEOF\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n";
+    let found = rules_found(src, None);
+    assert!(
+        !found.iter().any(|d| d.rule == "CgoWithStaticBase"),
+        "{found:#?}"
+    );
+    let with_net = src.replace("import \"fmt\"", "import \"net\"");
+    assert!(
+        rules_found(&with_net, None)
+            .iter()
+            .any(|d| d.rule == "CgoWithStaticBase")
     );
 }

@@ -133,8 +133,13 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if model.focus == Pane::Editor && cursor_row >= top {
-        let x = inner.x + gutter + u16::try_from(cursor_col).unwrap_or(u16::MAX);
-        let y = inner.y + u16::try_from(cursor_row - top).unwrap_or(u16::MAX);
+        let x = inner
+            .x
+            .saturating_add(gutter)
+            .saturating_add(u16::try_from(cursor_col).unwrap_or(u16::MAX));
+        let y = inner
+            .y
+            .saturating_add(u16::try_from(cursor_row - top).unwrap_or(u16::MAX));
         if x < inner.right() && y < inner.bottom() {
             frame.set_cursor_position(Position::new(x, y));
         }

@@ -39,7 +39,7 @@ pub fn layout(size: (u16, u16), model: &Model) -> Vec<(Pane, Rect)> {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let [editor, toggles] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(6)]).areas(left);
+        Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(left);
     let [graph, layers, log] = Layout::vertical([
         Constraint::Percentage(30),
         Constraint::Percentage(30),

@@ -49,10 +49,10 @@ pub fn render(model: &Model, frame: &mut Frame) {
         Overlay::Help => {
             let lines = KEYS
                 .iter()
-                .map(|(k, what)| Line::from(format!("{k:<32} {what}")))
+                .map(|(k, what)| Line::from(format!("{k:<31} {what}")))
                 .chain([Line::from(""), Line::from("Any key closes this help.")])
                 .collect();
-            ("Keys", lines, 72, KEYS.len() as u16 + 4)
+            ("Keys", lines, 86, KEYS.len() as u16 + 4)
         }
         Overlay::ConfirmQuit => (
             "Unsaved changes",

@@ -90,13 +90,12 @@ fn toggles(model: &Model, frame: &mut Frame, rect: Rect) {
                 )
             }
         };
-        cells.push(Span::raw("  "));
         cells.push(Span::styled(
             text,
             style.patch(selected_style(model, Pane::Toggles, selected)),
         ));
     }
-    let mut lines = vec![Line::from(cells)];
+    let mut lines = flow(cells, usize::from(inner.width));
     let explain = if model.toggle_selected == 0 {
         model.catalog.base(&base).map(|b| b.summary.clone())
     } else {
@@ -112,6 +111,31 @@ fn toggles(model: &Model, frame: &mut Frame, rect: Rect) {
         lines.push(Line::styled(text, theme.dim()));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+/// Lays cells out left to right, two spaces apart, starting a new line
+/// where the next cell would not fit, so no label is split from its state.
+fn flow(cells: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0usize;
+    for cell in cells {
+        let w = cell.width();
+        if !current.is_empty() && used + 2 + w > width {
+            lines.push(Line::from(std::mem::take(&mut current)));
+            used = 0;
+        }
+        if !current.is_empty() {
+            current.push(Span::raw("  "));
+            used += 2;
+        }
+        used += w;
+        current.push(cell);
+    }
+    if !current.is_empty() {
+        lines.push(Line::from(current));
+    }
+    lines
 }
 
 fn state_mark(state: Option<&StepState>) -> (&'static str, &'static str) {
@@ -303,7 +327,21 @@ fn log(model: &Model, frame: &mut Frame, rect: Rect) {
             ));
         }
     }
-    let room = usize::from(inner.height).saturating_sub(lines.len());
+    // The run result wraps, so a learner reads the whole reason; the log
+    // below it is one row a line.
+    let width = usize::from(inner.width).max(1);
+    let result_rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let result_rows = result_rows.min(usize::from(inner.height));
+    let [result_area, log_area] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(u16::try_from(result_rows).unwrap_or(0)),
+        ratatui::layout::Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(std::mem::take(&mut lines)).wrap(Wrap { trim: false }),
+        result_area,
+    );
+    let room = usize::from(log_area.height);
     let end = model.log.len().saturating_sub(model.log_scroll);
     let start = end.saturating_sub(room);
     let tail: Vec<Line> = model
@@ -325,7 +363,7 @@ fn log(model: &Model, frame: &mut Frame, rect: Rect) {
     if model.log.is_empty() && model.run.is_none() {
         lines.push(Line::styled("F5 builds the image and runs it", theme.dim()));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines), log_area);
 }
 
 fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
@@ -337,13 +375,21 @@ fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
     );
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let mut lines = vec![Line::styled(
+    // Narrow panes drop the flags and the bars before the size and the result.
+    let wide = inner.width >= 100;
+    let (base_w, flags_w) = if wide { (18, 28) } else { (14, 0) };
+    let header = if wide {
         format!(
-            "{:>2} {:<18} {:<28} {:>9} {:>7}  {:<4} {}",
-            "#", "base", "flags", "size", "build", "run", "output"
-        ),
-        theme.dim(),
-    )];
+            "{:>2} {:<18} {:<28} {:>9} {:>7}  {:<4} {:<10} {}",
+            "#", "base", "flags", "size", "build", "run", "", "output"
+        )
+    } else {
+        format!(
+            "{:>2} {:<14} {:>9} {:<4} {}",
+            "#", "base", "size", "run", "output"
+        )
+    };
+    let mut lines = vec![Line::styled(header, theme.dim())];
     let max = model
         .variants
         .iter()
@@ -359,29 +405,42 @@ fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
             Some(false) => ("fail", theme.error()),
             None => ("-", theme.dim()),
         };
-        let bar_len = usize::try_from(v.size_bytes.saturating_mul(10) / max)
-            .unwrap_or(0)
-            .max(1);
         let style = selected_style(model, Pane::Variants, model.variant_selected == i);
-        lines.push(Line::from(vec![
-            Span::styled(
+        let mut spans = if wide {
+            vec![Span::styled(
                 format!(
-                    "{:>2} {:<18} {:<28} {:>9} {:>6.1}s  ",
+                    "{:>2} {:<base_w$} {:<flags_w$} {:>9} {:>6.1}s  ",
                     v.number,
-                    truncate(&v.base, 18),
-                    truncate(&v.flags, 28),
+                    truncate(&v.base, base_w),
+                    truncate(&v.flags, flags_w),
                     size_text(v.size_bytes),
                     v.build_seconds
                 ),
                 theme.text().patch(style),
-            ),
-            Span::styled(format!("{:<4} ", run.0), run.1),
-            Span::styled(
+            )]
+        } else {
+            vec![Span::styled(
+                format!(
+                    "{:>2} {:<base_w$} {:>9} ",
+                    v.number,
+                    truncate(&v.base, base_w),
+                    size_text(v.size_bytes)
+                ),
+                theme.text().patch(style),
+            )]
+        };
+        spans.push(Span::styled(format!("{:<4} ", run.0), run.1));
+        if wide {
+            let bar_len = usize::try_from(v.size_bytes.saturating_mul(10) / max)
+                .unwrap_or(0)
+                .max(1);
+            spans.push(Span::styled(
                 format!("{:<10} ", "▇".repeat(bar_len)),
                 Style::default().fg(theme.bar),
-            ),
-            Span::styled(truncate(&v.first_line, 40), theme.text()),
-        ]));
+            ));
+        }
+        spans.push(Span::styled(truncate(&v.first_line, 40), theme.text()));
+        lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

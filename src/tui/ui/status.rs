@@ -44,10 +44,13 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
     } else {
         " F5 build · Tab focus · ? help · ^S save · ^Q quit "
     };
-    let used = docker.width() + building.len() + keys.len();
+    let used = docker.width() + Span::raw(building.as_str()).width() + Span::raw(keys).width();
     let room = usize::from(rect.width).saturating_sub(used + 1);
-    let message: String = message.chars().take(room).collect();
-    let pad = room.saturating_sub(message.chars().count());
+    let mut message: String = message;
+    while Span::raw(message.as_str()).width() > room {
+        message.pop();
+    }
+    let pad = room.saturating_sub(Span::raw(message.as_str()).width());
     let line = Line::from(vec![
         docker,
         Span::styled(building, Style::default().fg(theme.warning)),

@@ -1,0 +1,393 @@
+//! The real binary in a real terminal (DESIGN.md, "How it is tested", item 5).
+//!
+//! Each test runs `dockstage` inside a tmux server of its own, types keys with
+//! `send-keys` and reads the screen with `capture-pane`, as a user would see
+//! it. The binary runs under a small shell script that, once it exits, prints
+//! its exit status and the tty's line discipline, and then stays open, so the
+//! test can also ask tmux whether the alternate screen was left, the cursor
+//! shown again and mouse reporting turned off.
+//!
+//! Without tmux, or (for the build scenario) without a Docker daemon and the
+//! stand-in base images, a test prints why and passes; under
+//! `DOCKSTAGE_REQUIRE_DOCKER=1` it fails instead.
+//!
+//! Not covered: that a panic restores the terminal. The binary has no way to
+//! be made to panic from outside, and this suite must not add one to it.
+
+mod support;
+
+#[path = "e2e/tmux.rs"]
+mod tmux;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tmux::{Scratch, Tmux, quote, quote_path};
+
+/// The first build of the example compiles Go from a cold cache.
+const BUILD: Duration = Duration::from_secs(240);
+/// Anything that needs no Docker work: a keystroke, a save, opening the file.
+const SHORT: Duration = Duration::from_secs(15);
+/// Docker answering its first ping, or the socket turning out to be absent.
+const CONNECT: Duration = Duration::from_secs(30);
+
+/// A daemon address where no daemon listens.
+const NO_DOCKER: &str = "unix:///nonexistent.sock";
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 45;
+
+/// Printed by the wrapper script once dockstage has exited.
+const EXITED: &str = "dockstage exited ";
+const TTY: &str = "tty after exit:";
+
+fn required() -> bool {
+    std::env::var("DOCKSTAGE_REQUIRE_DOCKER").is_ok_and(|v| v == "1")
+}
+
+/// Whether tmux can be used; otherwise prints why (or fails when required).
+fn have_tmux(test: &str) -> bool {
+    let Some(why) = tmux::missing() else {
+        return true;
+    };
+    assert!(!required(), "{test}: DOCKSTAGE_REQUIRE_DOCKER=1 but {why}");
+    eprintln!("skipping {test}: {why}");
+    false
+}
+
+/// Whether a Docker daemon and the example's base images are here.
+fn have_docker(test: &str) -> bool {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{test}: cannot start a runtime: {e}"));
+    runtime.block_on(async {
+        let Some(engine) = support::docker(test).await else {
+            return false;
+        };
+        for image in ["golang:1.24", "debian:bookworm-slim"] {
+            if !support::has_image(&engine, test, image).await {
+                return false;
+            }
+        }
+        true
+    })
+}
+
+/// dockstage running on the bundled example, with its own home directories.
+struct Workbench {
+    tmux: Tmux,
+    /// Where the bundled example is copied to, and saved.
+    dockerfile: PathBuf,
+    /// Removed when the test ends; declared last, so after tmux is gone.
+    _home: Scratch,
+}
+
+impl Workbench {
+    /// Starts `dockstage` with no arguments. `extra_env` is added to the
+    /// environment it runs in (e.g. `DOCKER_HOST`).
+    fn open(test: &str, extra_env: &[(&str, String)]) -> Workbench {
+        let scratch = Scratch::new(test);
+        let home = &scratch.path;
+        let data = home.join("data");
+        let mut env = vec![
+            ("HOME", home.to_string_lossy().into_owned()),
+            ("XDG_DATA_HOME", data.to_string_lossy().into_owned()),
+            (
+                "XDG_STATE_HOME",
+                home.join("state").to_string_lossy().into_owned(),
+            ),
+            (
+                "XDG_CONFIG_HOME",
+                home.join("config").to_string_lossy().into_owned(),
+            ),
+        ];
+        env.extend(extra_env.iter().cloned());
+        let assignments: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", quote(v)))
+            .collect();
+        let binary = Path::new(env!("CARGO_BIN_EXE_dockstage"));
+        // After dockstage exits: its status, then whether the tty is back in
+        // cooked mode (icanon, echo, isig, icrnl, each with a '-' when off).
+        let script = format!(
+            "env {} {}\n\
+             echo \"{EXITED}$?\"\n\
+             echo \"{TTY} $(stty -a | tr -s ' ;' '\\n\\n' | grep -Ex -- '-?(icanon|echo|isig|icrnl)' | tr '\\n' ' ')\"\n\
+             exec sleep 600\n",
+            assignments.join(" "),
+            quote_path(binary),
+        );
+        let script_path = home.join("run.sh");
+        std::fs::write(&script_path, script)
+            .unwrap_or_else(|e| panic!("{}: {e}", script_path.display()));
+        let tmux = Tmux::start(
+            test,
+            WIDTH,
+            HEIGHT,
+            &format!("sh {}", quote_path(&script_path)),
+        );
+        Workbench {
+            tmux,
+            dockerfile: data.join("dockstage/examples/hello/Dockerfile"),
+            _home: scratch,
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        self.tmux.send_keys(keys);
+    }
+
+    fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        self.tmux.wait_for(text, timeout)
+    }
+
+    /// Waits until the status line (the last row) contains `text`.
+    fn wait_for_status(&self, text: &str, timeout: Duration) -> String {
+        self.tmux
+            .wait_until(&format!("`{text}` in the status line"), timeout, |s| {
+                status_line(s).contains(text)
+            })
+    }
+
+    /// Waits for dockstage to exit and checks it exited 0 and gave the
+    /// terminal back as it found it.
+    fn assert_exited_and_restored(&self) {
+        let screen = self.wait_for(EXITED, SHORT);
+        assert!(
+            screen.contains(&format!("{EXITED}0")),
+            "dockstage did not exit 0:\n{screen}"
+        );
+        let screen = self.wait_for(TTY, SHORT);
+        let modes = screen
+            .lines()
+            .find_map(|l| l.split_once(TTY).map(|(_, m)| m.trim().to_string()))
+            .unwrap_or_default();
+        for mode in ["icanon", "echo", "isig", "icrnl"] {
+            assert!(
+                modes.split_whitespace().any(|m| m == mode),
+                "the tty is still in raw mode after quit (`{mode}` is off): {modes}\n{screen}"
+            );
+        }
+        let state = self
+            .tmux
+            .display("#{alternate_on} #{cursor_flag} #{mouse_any_flag}");
+        assert_eq!(
+            state, "0 1 0",
+            "after quit: alternate screen, cursor visible, mouse reporting \
+             (want 0 1 0: main screen, cursor shown, mouse off)\n{screen}"
+        );
+    }
+
+    fn saved_text(&self) -> String {
+        std::fs::read_to_string(&self.dockerfile)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.dockerfile.display()))
+    }
+}
+
+fn status_line(screen: &str) -> &str {
+    screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+/// The final image size in the Layers pane's title, in bytes.
+fn layers_size(screen: &str) -> Option<f64> {
+    let (_, rest) = screen.split_once("Layers: final image ")?;
+    let mut words = rest.split_whitespace();
+    let number: f64 = words.next()?.parse().ok()?;
+    let unit = match words.next()? {
+        "B" => 1.0,
+        "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        _ => return None,
+    };
+    Some(number * unit)
+}
+
+/// The Build·Run pane's verdict line for a run that printed `output`.
+fn has_run_line(screen: &str, output: &str) -> bool {
+    screen
+        .lines()
+        .any(|l| l.contains("exit 0 ·") && l.contains(output))
+}
+
+/// The scenario from the issue: open the example, build it, switch the
+/// runtime base to scratch, see it shrink and still run, save and quit.
+#[test]
+fn build_switch_to_scratch_save_and_quit() {
+    let test = "scenario";
+    if !have_tmux(test) || !have_docker(test) {
+        return;
+    }
+    let app = Workbench::open(test, &[]);
+
+    // 1. The bundled example opens; Docker is found; F5 builds.
+    app.wait_for("Dockerfile ─ hello/Dockerfile", SHORT);
+    app.wait_for_status("is ready", CONNECT);
+    app.wait_for("base ◀ debian-slim ▶", SHORT);
+    let started = Instant::now();
+    app.keys(&["F5"]);
+
+    // 2. The final image's size shows in the Layers title, and it ran.
+    let screen = app
+        .tmux
+        .wait_until("the first build to finish and run", BUILD, |s| {
+            s.contains("Layers: final image") && has_run_line(s, "Hello World!")
+        });
+    eprintln!(
+        "{test}: first build and run took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let first = layers_size(&screen).unwrap_or_else(|| panic!("no size in:\n{screen}"));
+
+    // 3. Toggles, then the base selector: debian-slim → scratch. Auto-rebuild
+    //    starts a build on its own.
+    let started = Instant::now();
+    app.keys(&["Tab"]);
+    app.keys(&["Right"]);
+    app.wait_for("base ◀ scratch ▶", SHORT);
+
+    // 4. The new variant is smaller, and still prints Hello World!.
+    let screen = app.tmux.wait_until(
+        "the rebuild on scratch: a smaller size and variant 2 on scratch",
+        BUILD,
+        |s| {
+            let status = status_line(s);
+            status.contains("vs previous)")
+                && status.contains("(−")
+                && s.lines()
+                    .any(|l| l.contains(" 2 scratch ") && l.contains("Hello World!"))
+        },
+    );
+    eprintln!(
+        "{test}: rebuild on scratch took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        has_run_line(&screen, "Hello World!"),
+        "the run on scratch did not print Hello World!:\n{screen}"
+    );
+    let second = layers_size(&screen).unwrap_or_else(|| panic!("no size in:\n{screen}"));
+    assert!(
+        second < first,
+        "scratch ({second} B) is not smaller than debian-slim ({first} B):\n{screen}"
+    );
+
+    // 5. Save, then quit: nothing is unsaved, so no question is asked.
+    app.keys(&["C-s"]);
+    app.wait_for_status("saved ", SHORT);
+    app.keys(&["C-q"]);
+
+    // 6. The file on disk has the new base, and the terminal is back.
+    app.assert_exited_and_restored();
+    let saved = app.saved_text();
+    assert!(
+        saved.lines().any(|l| l.trim() == "FROM scratch"),
+        "{} has no `FROM scratch`:\n{saved}",
+        app.dockerfile.display()
+    );
+    assert!(
+        !saved.lines().any(|l| l.starts_with("FROM debian")),
+        "{} still starts a stage from debian:\n{saved}",
+        app.dockerfile.display()
+    );
+}
+
+/// Without a daemon the workbench still opens and teaches: the status bar
+/// says so, F5 explains why it cannot build, and the graph and toggles work.
+#[test]
+fn without_docker_the_workbench_still_edits() {
+    let test = "no-docker";
+    if !have_tmux(test) {
+        return;
+    }
+    let app = Workbench::open(test, &[("DOCKER_HOST", NO_DOCKER.to_string())]);
+
+    app.wait_for("Dockerfile ─ hello/Dockerfile", SHORT);
+    app.wait_for_status("no docker", CONNECT);
+    // The stage graph is drawn from the text alone.
+    app.wait_for("golang:1.24 ─▶ [0 builder]", SHORT);
+    app.wait_for("debian:bookworm-slim ─▶ [1", SHORT);
+
+    app.keys(&["F5"]);
+    app.wait_for_status("cannot build: no Docker daemon", SHORT);
+
+    app.keys(&["Tab"]);
+    app.keys(&["Right"]);
+    let screen = app.tmux.wait_until(
+        "the base to become scratch in the editor, the graph and the toggles",
+        SHORT,
+        |s| {
+            s.lines()
+                .any(|l| l.contains("│") && l.contains("FROM scratch"))
+                && s.contains("scratch ─▶ [1")
+                && s.contains("base ◀ scratch ▶")
+        },
+    );
+    assert!(
+        !status_line(&screen).contains("building"),
+        "a build started without a daemon:\n{screen}"
+    );
+
+    // Quitting with the change unsaved asks first; `y` drops it.
+    app.keys(&["C-q"]);
+    app.wait_for("Unsaved changes", SHORT);
+    app.keys(&["y"]);
+    app.assert_exited_and_restored();
+    let saved = app.saved_text();
+    assert!(
+        saved.contains("FROM debian:bookworm-slim") && !saved.contains("FROM scratch"),
+        "quitting without saving changed {}:\n{saved}",
+        app.dockerfile.display()
+    );
+}
+
+/// SIGTERM (a closed terminal window sends SIGHUP; `kill` sends SIGTERM)
+/// should end the workbench the way Ctrl-Q does, terminal restored.
+/// Ignored: dockstage installs no signal handler, so the default action ends
+/// the process with the alternate screen, raw mode and mouse reporting on.
+#[test]
+#[ignore = "dockstage does not handle SIGTERM: the terminal is left in raw mode"]
+fn sigterm_restores_the_terminal() {
+    let test = "sigterm";
+    if !have_tmux(test) {
+        return;
+    }
+    if !Path::new("/proc").is_dir() {
+        eprintln!("skipping {test}: needs /proc to find the process");
+        return;
+    }
+    let app = Workbench::open(test, &[("DOCKER_HOST", NO_DOCKER.to_string())]);
+    app.wait_for("Dockerfile ─ hello/Dockerfile", SHORT);
+    let shell: u32 = app
+        .tmux
+        .display("#{pane_pid}")
+        .parse()
+        .unwrap_or_else(|e| panic!("pane pid: {e}"));
+    let pid = child_of(shell).unwrap_or_else(|| panic!("no dockstage under pid {shell}"));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    assert!(killed.success());
+    let screen = app.wait_for(EXITED, SHORT);
+    let state = app
+        .tmux
+        .display("#{alternate_on} #{cursor_flag} #{mouse_any_flag}");
+    assert_eq!(state, "0 1 0", "after SIGTERM:\n{screen}");
+}
+
+/// The first process whose parent is `parent`, from /proc.
+fn child_of(parent: u32) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // pid (comm) state ppid …; comm may hold spaces, so split after ')'.
+            let (_, rest) = stat.rsplit_once(')')?;
+            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == parent).then_some(pid)
+        })
+}
