@@ -48,6 +48,7 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
             model.overlay = model::Overlay::RestoreOffer(recovered);
         }
         let (tx, rx) = mpsc::unbounded_channel();
+        forward_signals(tx.clone());
         let workers = Workers::spawn(tx, facts);
         let mut terminal = ratatui::init();
         let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
@@ -68,6 +69,15 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         );
         ratatui::restore();
         let model = result.map_err(|e| eyre!("terminal error: {e}"))?;
+        if model.terminated && model.dirty() {
+            std::fs::write(&recovery, model.text())
+                .wrap_err_with(|| format!("cannot keep the unsaved work in {}", recovery.display()))?;
+            eprintln!(
+                "dockstage: stopped by a signal; the unsaved work is in {} and the next start offers it",
+                recovery.display()
+            );
+            return Ok(());
+        }
         let _ = std::fs::remove_file(&recovery);
         if model.dirty() {
             eprintln!(
@@ -77,6 +87,25 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// SIGTERM and SIGHUP end the workbench through the normal path, so the
+/// terminal is restored and containers are removed.
+fn forward_signals(tx: mpsc::UnboundedSender<msg::Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(msg::Msg::Terminate);
+    });
 }
 
 fn install_recovery_hook(path: PathBuf, snapshot: std::sync::Arc<std::sync::Mutex<String>>) {

@@ -202,6 +202,8 @@ pub struct Model {
     pub theme: Theme,
     pub catalog: &'static Catalog,
     pub quit: bool,
+    /// Quit because of a signal, with no chance to ask about unsaved work.
+    pub terminated: bool,
     pub size: (u16, u16),
 }
 
@@ -247,6 +249,7 @@ impl Model {
             theme,
             catalog: Catalog::bundled(),
             quit: false,
+            terminated: false,
             size: (160, 45),
         };
         model.rehighlight();

@@ -36,6 +36,8 @@ pub enum Msg {
     Build(BuildId, BuildEvent),
     BuildDone(BuildId, Result<Box<Finished>, BuildFailure>),
     Saved(Result<PathBuf, String>),
+    /// SIGTERM or SIGHUP: leave now, keeping unsaved work for the next start.
+    Terminate,
     Exported(Result<PathBuf, String>),
 }
 

@@ -108,6 +108,11 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Terminate => {
+            model.quit = true;
+            model.terminated = true;
+            vec![Cmd::Quit]
+        }
         Msg::Exported(result) => {
             model.status = Some(match result {
                 Ok(path) => format!("variants exported to {}", path.display()),
