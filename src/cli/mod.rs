@@ -162,8 +162,10 @@ pub enum Command {
             only with --write). Base images must be present or pullable: offline, the build stops \
             before it starts and says which image is missing and how to get it. Progress goes to \
             standard error; the summary (text, json or markdown) to standard output.\n\n\
-            Everything the build creates is labelled io.dockstage.session and removed afterwards, \
-            unless --tag names the image to keep.",
+            Containers and stage images are labelled io.dockstage.session and removed afterwards. \
+            The image itself is kept, as docker build keeps it, under dockstage/cache:<input>: \
+            when nothing that goes into a build has changed, the next build reuses it at once \
+            (the newest 12 are kept; `dockstage clean` removes them). --tag NAME tags it instead.",
         after_help = "Examples:\n  dockstage build assets/examples/hello\n  dockstage build . --base scratch --set cgo=off --set strip=on\n  dockstage build . --file build/Dockerfile --builder legacy --format json --no-run",
         after_long_help = concat!("Examples:\n  dockstage build assets/examples/hello\n  dockstage build . --base scratch --set cgo=off --set strip=on\n  dockstage build . --file build/Dockerfile --builder legacy --format json --no-run", "\n\n", "Exit status:\n  0  built, and the run exited 0 (or --no-run)\n  1  the build failed, or the run failed, timed out or ran out of memory\n  2  could not start: no daemon, a missing base image, bad input\n  130  cancelled with Ctrl-C; nothing is left behind"),
     )]
@@ -205,7 +207,8 @@ pub enum Command {
     /// Remove containers and images left by dockstage sessions
     #[command(
         long_about = "Remove every container and image labelled io.dockstage.session, left behind \
-            by a session that was killed. Offline stand-in base images are not touched.",
+            by a session that was killed, and the builds kept for reuse (dockstage/cache). \
+            Offline stand-in base images are not touched.",
         after_help = "Examples:\n  dockstage clean",
         after_long_help = concat!("Examples:\n  dockstage clean", "\n\n", exit_codes!()),
     )]

@@ -27,9 +27,16 @@ impl Engine {
             .await
     }
 
-    /// Removes the containers and images of every dockstage session.
+    /// Removes the containers and images of every dockstage session, and
+    /// the builds kept for reuse.
     pub async fn cleanup_all(&self) -> Result<Removed, EngineError> {
-        self.remove_labelled(SESSION_LABEL).await
+        let mut removed = self.remove_labelled(SESSION_LABEL).await?;
+        let kept = self.remove_labelled(super::cache::CACHE_LABEL).await?;
+        removed.containers += kept.containers;
+        removed.images += kept.images;
+        removed.bytes += kept.bytes;
+        removed.in_use += kept.in_use;
+        Ok(removed)
     }
 
     /// Objects carrying `label` (`key` or `key=value`), as (containers, images).

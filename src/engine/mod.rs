@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod bundle;
+pub mod cache;
 pub mod cleanup;
 pub mod connect;
 pub mod context;

@@ -16,7 +16,7 @@ use super::images::{LocalImage, PullProgress, RequiredImage, required_images};
 use super::layers::ImageLayers;
 use super::run::{RunOptions, RunResult};
 use super::stages::StageSize;
-use super::{Engine, EngineError, IMAGE_REPOSITORY};
+use super::{Engine, EngineError, cache};
 use crate::dockerfile::{Keyword, StageGraph, parse};
 
 #[derive(Debug, Clone)]
@@ -95,31 +95,52 @@ impl Engine {
         let present = self
             .preflight(&required, &mut |p| on_event(PipelineEvent::Pull(p)))
             .await?;
+        let base_ids: Vec<String> = present.iter().map(|(_, l)| l.id.clone()).collect();
         for (image, local) in present {
             on_event(PipelineEvent::Base { image, local });
         }
         let mapper = StepMapper::new(&df, &graph);
-        let (tag, labels) = match &options.tag {
-            Some(t) => (t.clone(), HashMap::new()),
-            None => (
-                format!(
-                    "{IMAGE_REPOSITORY}/build:{}",
-                    &self.session[..12.min(self.session.len())]
-                ),
-                self.labels(),
-            ),
+        let key = cache::input_key(&ctx, options.target.as_deref(), options.builder, &base_ids);
+        let started = std::time::Instant::now();
+        let kept = match &options.tag {
+            Some(_) => None,
+            None => self.cached_build(&key).await?,
         };
-        let request = BuildRequest {
-            context: &ctx,
-            mapper: &mapper,
-            target: options.target.clone(),
-            builder: options.builder,
-            tag,
-            labels,
+        let outcome = if let Some((image_id, builder)) = kept {
+            on_event(PipelineEvent::Build(BuildEvent::Note {
+                text: "nothing changed since the last build of this input: reusing its image"
+                    .into(),
+            }));
+            BuildOutcome {
+                image_id,
+                builder: if builder == "legacy" {
+                    BuilderKind::Legacy
+                } else {
+                    BuilderKind::Buildkit
+                },
+                seconds: started.elapsed().as_secs_f64(),
+                steps: 0,
+                cached_steps: 0,
+            }
+        } else {
+            let (tag, labels) = match &options.tag {
+                Some(t) => (t.clone(), HashMap::new()),
+                None => (cache::cache_tag(&key), cache::cache_labels(options.builder)),
+            };
+            let request = BuildRequest {
+                context: &ctx,
+                mapper: &mapper,
+                target: options.target.clone(),
+                builder: options.builder,
+                tag,
+                labels,
+            };
+            let outcome = self
+                .build(&request, &mut |e| on_event(PipelineEvent::Build(e)), cancel)
+                .await?;
+            let _ = self.prune_cache().await;
+            outcome
         };
-        let outcome = self
-            .build(&request, &mut |e| on_event(PipelineEvent::Build(e)), cancel)
-            .await?;
         on_event(PipelineEvent::Built(outcome.clone()));
         let layers = self.image_layers(&outcome.image_id, &df, &graph).await?;
         let stages = if options.stage_sizes {
