@@ -27,6 +27,9 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dockstage::catalog::Catalog;
+use dockstage::dockerfile::edit::{Context, Toggle};
+use dockstage::dockerfile::lint::lint;
+use dockstage::dockerfile::{StageGraph, parse};
 use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::BuildEvent;
 use dockstage::engine::layers::{ImageLayers, Layer};
@@ -61,7 +64,16 @@ fn main() {
         return;
     }
     println!("dockstage workbench benchmark (cargo bench --bench tui)");
+    // Tail latencies move with whatever else the machine runs: say what that was.
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    println!("machine: {cpus} CPUs, load average {}", load.join(" "));
     keystrokes();
+    println!();
+    analysis_parts();
+    println!();
+    log_flood();
     println!();
     // A fresh process, so the resident set holds only what the scenario made.
     let exe = match std::env::current_exe() {
@@ -109,11 +121,12 @@ fn key(code: KeyCode) -> Msg {
 }
 
 /// The i-th keystroke: letters, with a Backspace every 10th and an Enter
-/// (taken back by the next Backspace) every 50th.
+/// (taken back by the next key, a Backspace) every 50th. The cursor moves to
+/// another line every `PER_LINE` keys, so the pair never straddles a move.
 fn keystroke(i: usize) -> Msg {
     match i % 50 {
-        24 => key(KeyCode::Enter),
-        25 | 9 | 19 | 39 | 49 => key(KeyCode::Backspace),
+        23 => key(KeyCode::Enter),
+        24 | 9 | 19 | 39 | 49 => key(KeyCode::Backspace),
         _ => key(KeyCode::Char(char::from(b'a' + (i % 26) as u8))),
     }
 }
@@ -220,8 +233,119 @@ fn keystrokes() {
         P99_TARGET.as_millis(),
         if p99 <= P99_TARGET { "met" } else { "MISSED" }
     );
-    // The edits happened: a benchmark that typed nothing would say little.
+    // The edits happened, and every Enter was taken back: a benchmark that
+    // typed nothing, or broke the file apart, would say little.
     assert!(model.dirty(), "the keystrokes did not change the text");
+    assert_eq!(
+        model.editor.lines().len(),
+        LINES,
+        "an Enter was not taken back"
+    );
+}
+
+/// Where the re-parse's time goes, on the unedited file: the median of
+/// `ANALYSIS_RUNS` runs of each part `analyze` is made of.
+fn analysis_parts() {
+    const ANALYSIS_RUNS: usize = 300;
+    let text = generate(LINES);
+    let catalog = Catalog::bundled();
+    let df = parse(&text);
+    let time = |f: &dyn Fn()| {
+        for _ in 0..20 {
+            f();
+        }
+        let mut v: Vec<Duration> = (0..ANALYSIS_RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect();
+        v.sort();
+        micros(percentile(&v, 50))
+    };
+    let parts = [
+        ("parse", time(&|| drop(black_box(parse(black_box(&text)))))),
+        (
+            "stage graph",
+            time(&|| drop(black_box(StageGraph::new(black_box(&df))))),
+        ),
+        (
+            "lint (graph included)",
+            time(&|| drop(black_box(lint(black_box(&df), catalog, None)))),
+        ),
+        (
+            "toggle states and base",
+            time(&|| {
+                let ctx = Context::new(&df, catalog);
+                for t in Toggle::ALL {
+                    let _ = black_box(ctx.state(t));
+                }
+                black_box(ctx.base());
+            }),
+        ),
+        (
+            "analyze (all of the above)",
+            time(&|| drop(black_box(analyze(black_box(&text), catalog, None)))),
+        ),
+    ];
+    println!("analysis of the unedited file, median of {ANALYSIS_RUNS} runs:");
+    for (label, us) in parts {
+        println!("  {label:<34} {us:>9.1} µs");
+    }
+}
+
+/// What one build log line costs the loop: the loop redraws after every
+/// message and takes the recovery snapshot after every message, so a chatty
+/// build pays a frame per line.
+fn log_flood() {
+    const FLOOD: usize = 10_000;
+    let text = generate(LINES);
+    let mut model = new_model(&text);
+    let mut terminal = terminal();
+    model.docker = DockerStatus::Ready {
+        version: "bench".into(),
+        endpoint: "unix:///bench.sock".into(),
+    };
+    let cmds = update(&mut model, key(KeyCode::F(5)));
+    let Some(id) = cmds.iter().find_map(|c| match c {
+        Cmd::Build { id, .. } => Some(*id),
+        _ => None,
+    }) else {
+        panic!("F5 with Docker ready started no build: {cmds:?}");
+    };
+    let mut v = Vec::with_capacity(FLOOD);
+    let start = Instant::now();
+    for k in 0..FLOOD {
+        let t = Instant::now();
+        let text = format!("#12 {k:>6} go: downloading github.com/acme/module{k} v1.2.{k}");
+        let _ = update(
+            &mut model,
+            Msg::Build(id, BuildEvent::Log { step: None, text }),
+        );
+        black_box(model.text());
+        if let Err(e) = terminal.draw(|f| render(&model, f)) {
+            panic!("draw: {e}");
+        }
+        v.push(t.elapsed());
+    }
+    let wall = start.elapsed();
+    v.sort();
+    println!(
+        "build log flood: {FLOOD} log lines, each followed by a snapshot and a frame as the loop does"
+    );
+    println!(
+        "  µs per line: p50 {:.1}, p99 {:.1}, max {:.1}",
+        micros(percentile(&v, 50)),
+        micros(percentile(&v, 99)),
+        micros(v.last().copied().unwrap_or_default())
+    );
+    let per_line = wall.as_secs_f64() / FLOOD as f64;
+    println!(
+        "  {:.0} lines/s; 100,000 lines would keep the loop busy {:.1} s",
+        1.0 / per_line,
+        per_line * 100_000.0
+    );
 }
 
 fn memory() {

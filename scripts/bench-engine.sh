@@ -139,6 +139,8 @@ check_docker() {
 echo "dockstage: $("$ds" --version 2>/dev/null || echo "$ds")"
 echo "docker:    client $(docker version --format '{{.Client.Version}}'), server $(docker version --format '{{.Server.Version}}') (docker build: legacy builder)"
 echo "context:   $ctx (assets/examples/hello with the scratch Dockerfile)"
+# Other work on the machine moves these figures; say how busy it was.
+echo "machine:   $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 # Warm both caches. The legacy builder's first build is verbose so the ids of

@@ -19,6 +19,9 @@ use super::worker::Workers;
 /// While a build runs, the elapsed time in the status line ticks this often.
 const TICK: Duration = Duration::from_millis(500);
 
+/// Queued worker messages applied before one redraw.
+const MAX_BATCH: usize = 2_000;
+
 /// Runs until the user quits; returns the final model.
 pub async fn run<B, E>(
     terminal: &mut Terminal<B>,
@@ -57,7 +60,8 @@ where
                     Msg::Resize(w, h)
                 }
                 Some(Ok(_)) => continue,
-                Some(Err(_)) | None => break,
+                // The terminal is gone: leave as a signal would, keeping unsaved work.
+                Some(Err(_)) | None => Msg::Terminate,
             },
             msg = rx.recv() => match msg {
                 Some(msg) => msg,
@@ -69,8 +73,19 @@ where
                 continue;
             }
         };
-        let cmds = update(&mut model, msg);
-        on_change(&model);
+        // Apply everything already queued (a build log arrives in floods)
+        // before drawing once.
+        let version = model.version;
+        let mut cmds = update(&mut model, msg);
+        let mut batched = 0;
+        while batched < MAX_BATCH && !model.quit {
+            let Ok(next) = rx.try_recv() else { break };
+            cmds.extend(update(&mut model, next));
+            batched += 1;
+        }
+        if model.version != version {
+            on_change(&model);
+        }
         dirty = true;
         let mut quit = false;
         for cmd in cmds {

@@ -109,7 +109,7 @@ pub fn analyze(text: &str, catalog: &Catalog, facts: Option<&GoFacts>) -> Analys
         })
         .collect();
     Analysis {
-        graph: graph.clone(),
+        graph,
         diagnostics,
         toggles,
         base,

@@ -161,8 +161,10 @@ impl Tmux {
     }
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
+impl Tmux {
+    /// Ends the server, as closing the terminal window would: what runs in
+    /// the pane gets SIGHUP. Safe to call more than once.
+    pub fn kill_server(&self) {
         let _ = self
             .command()
             .arg("kill-server")
@@ -171,6 +173,12 @@ impl Drop for Tmux {
         if let Some(path) = &self.socket_path {
             let _ = std::fs::remove_file(path);
         }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.kill_server();
     }
 }
 
