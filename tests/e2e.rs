@@ -207,10 +207,14 @@ impl Workbench {
     /// Waits for dockstage to exit and checks it exited 0 and gave the
     /// terminal back as it found it.
     fn assert_exited_and_restored(&self) {
+        self.assert_exited_with_and_restored(0);
+    }
+
+    fn assert_exited_with_and_restored(&self, code: i32) {
         let screen = self.wait_for(EXITED, SHORT);
         assert!(
-            screen.contains(&format!("{EXITED}0")),
-            "dockstage did not exit 0:\n{screen}"
+            screen.contains(&format!("{EXITED}{code}")),
+            "dockstage did not exit {code}:\n{screen}"
         );
         let screen = self.wait_for(TTY, SHORT);
         let modes = screen
@@ -499,4 +503,29 @@ fn child_of(parent: u32) -> Option<u32> {
             let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
             (ppid == parent).then_some(pid)
         })
+}
+
+/// Debug builds panic on Ctrl-F12, so this checks what a real crash leaves:
+/// the terminal restored and the unsaved buffer kept for the next start.
+#[test]
+fn a_panic_restores_the_terminal_and_keeps_unsaved_work() {
+    let test = "panic";
+    if !have_tmux(test) || !have_proc(test) {
+        return;
+    }
+    let app = Workbench::open(test, &[("DOCKER_HOST", NO_DOCKER.to_string())]);
+    app.wait_for("Dockerfile ─ hello/Dockerfile", SHORT);
+    app.switch_base_to_scratch();
+    app.keys(&["C-F12"]);
+    app.assert_exited_with_and_restored(101);
+    let kept = read(&app.recovery_file());
+    assert!(
+        kept.contains("FROM scratch"),
+        "the recovery file lacks the change:\n{kept}"
+    );
+    let again = app.reopen("panic-again");
+    again.wait_for("Unsaved work found", SHORT);
+    again.keys(&["x"]);
+    again.keys(&["C-q"]);
+    again.assert_exited_and_restored();
 }

@@ -315,6 +315,27 @@ fn log(model: &Model, frame: &mut Frame, rect: Rect) {
             Span::styled(format!(" · {} ms · ", run.duration_ms), theme.dim()),
             Span::styled(run.first_line().to_string(), theme.text()),
         ]));
+        // The rest of the output, a few lines of each stream.
+        let first = run.first_line();
+        for line in run
+            .stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty() && *l != first)
+            .take(4)
+        {
+            lines.push(Line::styled(format!("  {line}"), theme.text()));
+        }
+        for line in run
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty() && *l != first)
+            .take(4)
+        {
+            lines.push(Line::styled(format!("  stderr: {line}"), theme.error()));
+        }
+        if let Some(health) = &run.health {
+            lines.push(Line::styled(format!("  health: {health}"), theme.dim()));
+        }
         if let Some(e) = &model.explanation {
             let fix = e
                 .fix
