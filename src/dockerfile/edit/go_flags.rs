@@ -469,7 +469,19 @@ pub fn output_path(df: &Dockerfile, graph: &StageGraph, cmd: &GoCommand) -> Opti
         return Some(out);
     }
     let stage = graph.stage(cmd.stage)?;
-    let mut workdir = String::from("/");
+    // The official golang images start in /go; a relative WORKDIR lands below it.
+    let mut root = stage;
+    for _ in 0..graph.stages.len() {
+        match root.base_stage.and_then(|s| graph.stage(s)) {
+            Some(parent) => root = parent,
+            None => break,
+        }
+    }
+    let golang = crate::catalog::split_tag(&root.base)
+        .0
+        .to_ascii_lowercase()
+        .ends_with("golang");
+    let mut workdir = String::from(if golang { "/go" } else { "/" });
     for it in df.items.get(stage.from_item..cmd.item).unwrap_or(&[]) {
         if let ItemKind::Instruction(ins) = &it.kind
             && ins.keyword == Keyword::Workdir
