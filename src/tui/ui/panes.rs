@@ -158,7 +158,14 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
     };
     let g = &analysis.graph;
     let building_or_built = !matches!(model.build, BuildState::Idle);
-    let mut lines = Vec::new();
+    // Each stage: where it starts from, its label and state, and what flows in.
+    struct Row {
+        from: String,
+        content: Vec<Span<'static>>,
+        border: Style,
+        edges: Vec<String>,
+    }
+    let mut rows = Vec::new();
     for stage in &g.stages {
         let unused = g.is_unused(stage.index);
         let target = Some(stage.index) == g.target;
@@ -179,42 +186,90 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
             style = theme.error();
         }
         let selected = selected_style(model, Pane::Graph, model.graph_selected == stage.index.0);
-        let mut spans = vec![
-            Span::styled(format!("{from} ─▶ "), theme.dim()),
-            Span::styled(
-                format!("[{} {}]", stage.index.0, stage.display_name()),
-                style.patch(selected),
-            ),
-        ];
+        let mut content = vec![Span::styled(
+            format!("{} {}", stage.index.0, stage.display_name()),
+            style.patch(selected),
+        )];
         if target {
-            spans.push(Span::styled(" ★", Style::default().fg(theme.focus)));
+            content.push(Span::styled(" ★", Style::default().fg(theme.focus)));
         }
-        spans.push(Span::styled(size, theme.text()));
+        content.push(Span::styled(size, theme.text()));
         if building_or_built && !unused {
-            spans.push(Span::styled(format!(" {mark} {word}"), style));
+            content.push(Span::styled(format!(" {mark} {word}"), style));
         }
         if unused {
-            spans.push(Span::styled(" (not needed)", theme.dim()));
+            content.push(Span::styled(" (not needed)", theme.dim()));
         }
-        lines.push(Line::from(spans));
-        for edge in g
+        let edges = g
             .edges
             .iter()
             .filter(|e| e.to == stage.index && e.kind != EdgeKind::From)
-        {
-            let from = match &edge.from {
-                Source::Stage(s) => format!("[{}]", s.0),
-                Source::Image(i) => i.clone(),
-            };
-            let kind = if edge.kind == EdgeKind::Copy {
-                "COPY --from"
-            } else {
-                "mount from"
-            };
-            lines.push(Line::styled(
-                format!("    ◀ {kind} {from} (l.{})", edge.line),
-                theme.dim(),
-            ));
+            .map(|edge| {
+                let from = match &edge.from {
+                    Source::Stage(s) => format!("[{}]", s.0),
+                    Source::Image(i) => i.clone(),
+                };
+                let kind = if edge.kind == EdgeKind::Copy {
+                    "COPY --from"
+                } else {
+                    "mount from"
+                };
+                format!("◀ {kind} {from} (l.{})", edge.line)
+            })
+            .collect();
+        rows.push(Row {
+            from,
+            content,
+            border: style,
+            edges,
+        });
+    }
+    let boxed_height: usize = rows.iter().map(|r| 3 + r.edges.len()).sum();
+    let from_width = rows
+        .iter()
+        .map(|r| r.from.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    let content_width = rows
+        .iter()
+        .map(|r| r.content.iter().map(Span::width).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let fits = boxed_height <= usize::from(inner.height)
+        && from_width + 4 + content_width + 4 <= usize::from(inner.width);
+    let mut lines = Vec::new();
+    for row in rows {
+        let from: String = row.from.chars().take(24).collect();
+        if fits {
+            // A box per stage, as the screen in DESIGN draws them.
+            let indent = " ".repeat(from_width + 4);
+            let width = row.content.iter().map(Span::width).sum::<usize>();
+            let bar = "─".repeat(content_width + 2);
+            lines.push(Line::from(vec![
+                Span::styled(format!("{from:>from_width$} ─▶ "), theme.dim()),
+                Span::styled(format!("┌{bar}┐"), row.border),
+            ]));
+            let mut middle = vec![Span::raw(indent.clone()), Span::styled("│ ", row.border)];
+            middle.extend(row.content);
+            middle.push(Span::raw(" ".repeat(content_width - width)));
+            middle.push(Span::styled(" │", row.border));
+            lines.push(Line::from(middle));
+            lines.push(Line::from(vec![
+                Span::raw(indent.clone()),
+                Span::styled(format!("└{bar}┘"), row.border),
+            ]));
+            for edge in row.edges {
+                lines.push(Line::styled(format!("{indent}  {edge}"), theme.dim()));
+            }
+        } else {
+            let mut spans = vec![Span::styled(format!("{from} ─▶ ["), theme.dim())];
+            spans.extend(row.content);
+            spans.push(Span::styled("]", theme.dim()));
+            lines.push(Line::from(spans));
+            for edge in row.edges {
+                lines.push(Line::styled(format!("    {edge}"), theme.dim()));
+            }
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
