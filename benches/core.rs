@@ -20,6 +20,9 @@
 //! `std::hint::black_box`, and serde_json (already a dependency of the crate)
 //! to read hadolint's JSON. The generated input is deterministic.
 
+#[path = "common/peers.rs"]
+mod peers;
+
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -584,24 +587,7 @@ fn hadolint_outcome(hadolint: &Path, file: &Path) -> String {
 }
 
 fn find_hadolint() -> Option<PathBuf> {
-    if let Some(h) = std::env::var_os("HADOLINT").filter(|h| !h.is_empty()) {
-        let p = PathBuf::from(&h);
-        if p.is_file() {
-            return Some(p);
-        }
-        return on_path(&h.to_string_lossy());
-    }
-    on_path("hadolint").or_else(|| {
-        let p = PathBuf::from("/tmp/peers/bin/hadolint");
-        p.is_file().then_some(p)
-    })
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
+    peers::find_peer("HADOLINT", "hadolint")
 }
 
 /// Median wall time of 5 runs of `program args... file`, after one untimed run.

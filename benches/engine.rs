@@ -18,6 +18,9 @@
 //! dive is looked up in $DIVE, then PATH, then /tmp/peers/bin.
 //! The warm rebuild-and-run benchmark is `scripts/bench-engine.sh`.
 
+#[path = "common/peers.rs"]
+mod peers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -177,24 +180,7 @@ async fn measure_ours(image: &str) -> Option<Ours> {
 }
 
 fn find_dive() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("DIVE").filter(|d| !d.is_empty()) {
-        let p = PathBuf::from(&d);
-        if p.is_file() {
-            return Some(p);
-        }
-        return on_path(&d.to_string_lossy());
-    }
-    on_path("dive").or_else(|| {
-        let p = PathBuf::from("/tmp/peers/bin/dive");
-        p.is_file().then_some(p)
-    })
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
+    peers::find_peer("DIVE", "dive")
 }
 
 /// Wall times of `DIVE_RUNS` runs of `CI=true dive IMAGE --ci --json FILE`, and

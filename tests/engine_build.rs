@@ -120,12 +120,9 @@ async fn assert_clean(engine: &Engine) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hello_single_stage_and_scratch_both_print_hello_world() {
-    let Some(engine) = support::docker("hello").await else {
+    let Some(engine) = support::docker_with("hello", &["golang:1.24"]).await else {
         return;
     };
-    if !support::has_image(&engine, "hello", "golang:1.24").await {
-        return;
-    }
     let single = build_example(
         &engine,
         "hello",
@@ -221,12 +218,9 @@ async fn probe_counts_ca_certificates_per_base() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cgo_on_scratch_fails_as_a_run_result() {
-    let Some(engine) = support::docker("cgo").await else {
+    let Some(engine) = support::docker_with("cgo", &["golang:1.24"]).await else {
         return;
     };
-    if !support::has_image(&engine, "cgo", "golang:1.24").await {
-        return;
-    }
     let built = build_example(
         &engine,
         "probe",
@@ -254,12 +248,9 @@ async fn cgo_on_scratch_fails_as_a_run_result() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_run_step_reports_its_line_under_both_builders() {
-    let Some(engine) = support::docker("failing").await else {
+    let Some(engine) = support::docker_with("failing", &["busybox:stable"]).await else {
         return;
     };
-    if !support::has_image(&engine, "failing", "busybox:stable").await {
-        return;
-    }
     let dir = support::example_dir("hello");
     let text = "FROM busybox:stable\nRUN echo first\n# the next line fails\nRUN echo about to fail && exit 3\nRUN echo never\n";
     for builder in [BuilderChoice::Buildkit, BuilderChoice::Legacy] {
@@ -310,12 +301,9 @@ async fn a_missing_base_image_names_the_image_and_line_offline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_build_leaves_nothing_behind() {
-    let Some(engine) = support::docker("cancel").await else {
+    let Some(engine) = support::docker_with("cancel", &["busybox:stable"]).await else {
         return;
     };
-    if !support::has_image(&engine, "cancel", "busybox:stable").await {
-        return;
-    }
     let dir = support::example_dir("hello");
     // A cache-busting argument makes the slow step run every time.
     let text = format!(
@@ -363,12 +351,9 @@ async fn cancelling_a_build_leaves_nothing_behind() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn buildkit_and_legacy_agree_on_the_copy_layer() {
-    let Some(engine) = support::docker("agree").await else {
+    let Some(engine) = support::docker_with("agree", &["golang:1.24"]).await else {
         return;
     };
-    if !support::has_image(&engine, "agree", "golang:1.24").await {
-        return;
-    }
     let changes = ["base=scratch", "cgo=off", "strip=on"];
     let kit = build_example(
         &engine,
@@ -418,12 +403,9 @@ async fn buildkit_and_legacy_agree_on_the_copy_layer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stage_sizes_come_from_cached_target_builds() {
-    let Some(engine) = support::docker("stages").await else {
+    let Some(engine) = support::docker_with("stages", &["golang:1.24"]).await else {
         return;
     };
-    if !support::has_image(&engine, "stages", "golang:1.24").await {
-        return;
-    }
     let text = edited("hello", "Dockerfile", &["base=scratch"]);
     let dir = support::example_dir("hello");
     let built = build_text(

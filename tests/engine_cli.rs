@@ -32,12 +32,9 @@ fn labelled_count() -> usize {
 #[tokio::test]
 async fn build_json_follows_the_contract_and_leaves_nothing() {
     let _turn = TURN.lock().await;
-    let Some(engine) = support::docker("build_json").await else {
+    let Some(_engine) = support::docker_with("build_json", &["golang:1.24"]).await else {
         return;
     };
-    if !support::has_image(&engine, "build_json", "golang:1.24").await {
-        return;
-    }
     let before = labelled_count();
     let dir = support::example_dir("hello");
     let dir = dir.to_string_lossy();
@@ -89,12 +86,9 @@ async fn build_json_follows_the_contract_and_leaves_nothing() {
 #[tokio::test]
 async fn build_markdown_and_a_failed_run_exit_1() {
     let _turn = TURN.lock().await;
-    let Some(engine) = support::docker("build_md").await else {
+    let Some(_engine) = support::docker_with("build_md", &["golang:1.24"]).await else {
         return;
     };
-    if !support::has_image(&engine, "build_md", "golang:1.24").await {
-        return;
-    }
     let dir = support::example_dir("probe");
     let dir = dir.to_string_lossy();
     let out = dockstage(&[
@@ -126,12 +120,9 @@ async fn build_without_a_daemon_says_what_to_do() {
 #[tokio::test]
 async fn clean_removes_leftovers_of_killed_sessions() {
     let _turn = TURN.lock().await;
-    let Some(engine) = support::docker("clean").await else {
+    let Some(engine) = support::docker_with("clean", &["busybox:stable"]).await else {
         return;
     };
-    if !support::has_image(&engine, "clean", "busybox:stable").await {
-        return;
-    }
     let id = docker(&[
         "create",
         "--label",
@@ -171,12 +162,9 @@ async fn clean_removes_leftovers_of_killed_sessions() {
 #[tokio::test]
 async fn bases_save_and_load_round_trip() {
     let _turn = TURN.lock().await;
-    let Some(engine) = support::docker("bases").await else {
+    let Some(engine) = support::docker_with("bases", &["busybox:stable"]).await else {
         return;
     };
-    if !support::has_image(&engine, "bases", "busybox:stable").await {
-        return;
-    }
     let file = std::env::temp_dir().join(format!("dockstage-bases-{}.tar", std::process::id()));
     let bytes = engine
         .save_images(&["busybox:stable"], &file)

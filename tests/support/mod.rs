@@ -37,3 +37,15 @@ pub fn example_dir(name: &str) -> std::path::PathBuf {
         .join("assets/examples")
         .join(name)
 }
+
+/// A connected engine that has every image in `images`, or `None` with the
+/// reason printed (a failure under DOCKSTAGE_REQUIRE_DOCKER=1).
+pub async fn docker_with(test: &str, images: &[&str]) -> Option<Engine> {
+    let engine = docker(test).await?;
+    for image in images {
+        if !has_image(&engine, test, image).await {
+            return None;
+        }
+    }
+    Some(engine)
+}
