@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # A multi-stage build for a Go module, written by dockstage.
 
 # Builder: the Go toolchain compiles the program.

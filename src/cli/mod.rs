@@ -5,6 +5,7 @@ pub mod build;
 pub mod clean;
 pub mod edit;
 pub mod graph;
+pub mod init;
 pub mod input;
 pub mod lint;
 pub mod report;
@@ -204,6 +205,28 @@ pub enum Command {
         #[arg(long)]
         stage_sizes: bool,
     },
+    /// Write a multi-stage Dockerfile and .dockerignore for a Go module
+    #[command(
+        long_about = "Write a multi-stage Dockerfile and a .dockerignore for the Go module in DIR. \
+            The builder is pinned to go.mod's Go version; go.mod and go.sum are copied first and \
+            modules and builds use cache mounts; cgo stays off unless the code imports \"C\"; \
+            -s -w -trimpath; the runtime base follows what the sources need: scratch, plus the CA \
+            certificates for TLS clients, the timetzdata tag for time.LoadLocation, netgo and \
+            osusergo for net and os/user, a numeric non-root user. Every line has a comment \
+            saying why. Existing files are never replaced without --force.",
+        after_help = "Examples:\n  dockstage init .\n  dockstage init ~/src/svc --main cmd/api",
+        after_long_help = concat!("Examples:\n  dockstage init .\n  dockstage init ~/src/svc --main cmd/api", "\n\n", exit_codes!()),
+    )]
+    Init {
+        /// The Go module's directory (with go.mod)
+        dir: PathBuf,
+        /// The main package to build when there are several, e.g. cmd/api
+        #[arg(long)]
+        main: Option<String>,
+        /// Replace an existing Dockerfile and .dockerignore
+        #[arg(long)]
+        force: bool,
+    },
     /// Remove containers and images left by dockstage sessions
     #[command(
         long_about = "Remove every container and image labelled io.dockstage.session, left behind \
@@ -314,6 +337,7 @@ pub fn run(cli: Cli) -> ExitCode {
             stage_sizes,
         }),
         Command::Clean => clean::run(),
+        Command::Init { dir, main, force } => init::run(&dir, main.as_deref(), force),
         Command::Bases(command) => bases::run(command),
     };
     match result {

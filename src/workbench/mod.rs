@@ -2,4 +2,5 @@
 //! the user, independent of the terminal and of Docker.
 
 pub mod explain;
+pub mod init;
 pub mod variant;

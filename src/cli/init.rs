@@ -1,0 +1,78 @@
+//! `dockstage init`: write a multi-stage Dockerfile and a .dockerignore for a
+//! Go module, never over an existing file without --force.
+
+use std::path::Path;
+
+use super::{Failure, input, status};
+use crate::workbench::init::{DOCKERIGNORE, choose_main, dockerfile, scan};
+
+pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "{}: not a directory; give the Go module's directory",
+            dir.display()
+        )));
+    }
+    let module = scan(dir).map_err(Failure::usage)?;
+    let main = choose_main(&module, main, dir).map_err(Failure::usage)?;
+    let targets = [
+        (dir.join("Dockerfile"), dockerfile(&module, &main)),
+        (dir.join(".dockerignore"), DOCKERIGNORE.to_string()),
+    ];
+    if !force {
+        let existing: Vec<String> = targets
+            .iter()
+            .filter(|(p, _)| p.exists())
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Failure::usage(format!(
+                "{} already exist(s); nothing was written. Use --force to replace, or `dockstage {}` to tune what is there",
+                existing.join(" and "),
+                dir.display()
+            )));
+        }
+    }
+    for (path, text) in &targets {
+        input::write_atomically(path, text)
+            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
+    }
+    let f = &module.facts;
+    let mut found = Vec::new();
+    if f.uses_cgo {
+        found.push("cgo (import \"C\"): glibc runtime base");
+    }
+    if f.uses_net || f.uses_os_user {
+        found.push("net or os/user: netgo,osusergo tags");
+    }
+    if f.uses_tls_client {
+        found.push("TLS client calls: CA certificates copied in");
+    }
+    if f.uses_timezones {
+        found.push("time.LoadLocation: timetzdata tag");
+    }
+    if f.embeds_files {
+        found.push("//go:embed: the embedded files come with COPY . .");
+    }
+    if module.vendor {
+        found.push("vendor/: -mod=vendor, no download");
+    }
+    println!(
+        "module {} (Go {}), main package {main}",
+        module.path, module.go_version
+    );
+    for line in found {
+        println!("  {line}");
+    }
+    println!(
+        "wrote {} and {}",
+        targets[0].0.display(),
+        targets[1].0.display()
+    );
+    println!(
+        "next: dockstage build {}   (or open it in the workbench: dockstage {})",
+        dir.display(),
+        dir.display()
+    );
+    Ok(status::OK)
+}

@@ -1,0 +1,348 @@
+//! `dockstage init`: a good multi-stage Dockerfile for a Go module, chosen
+//! from what the module's sources need, with a comment on every line saying
+//! why it is there.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::goproject::GoFacts;
+
+/// What `init` learned about a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    pub path: String,
+    /// `major.minor` from go.mod's `toolchain` line, else its `go` line.
+    pub go_version: String,
+    /// Main packages, as `go build` arguments: `.` or `./cmd/name`.
+    pub mains: Vec<String>,
+    pub facts: GoFacts,
+    pub vendor: bool,
+    pub go_sum: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InitError {
+    #[error("{}: no go.mod; dockstage init works on a Go module (run `go mod init` first)", .0.display())]
+    NoModule(PathBuf),
+    #[error("{}: go.mod has no `module` line", .0.display())]
+    NoModulePath(PathBuf),
+    #[error("{}: no main package (no .go file with `package main`)", .0.display())]
+    NoMain(PathBuf),
+    #[error("several main packages: {}; choose one with --main", .0.join(", "))]
+    SeveralMains(Vec<String>),
+    #[error("`{0}` is not one of the main packages: {list}", list = .1.join(", "))]
+    UnknownMain(String, Vec<String>),
+}
+
+/// Reads go.mod and the sources under `dir`.
+pub fn scan(dir: &Path) -> Result<Module, InitError> {
+    let gomod = std::fs::read_to_string(dir.join("go.mod"))
+        .map_err(|_| InitError::NoModule(dir.to_path_buf()))?;
+    let path = gomod
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("module "))
+        .map(|m| m.trim().trim_matches('"').to_string())
+        .ok_or_else(|| InitError::NoModulePath(dir.to_path_buf()))?;
+    let version_of = |prefix: &str| {
+        gomod
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .map(|v| v.trim().trim_start_matches("go").to_string())
+    };
+    let full = version_of("toolchain ")
+        .or_else(|| version_of("go "))
+        .unwrap_or_else(|| "1.24".into());
+    let go_version = full.split('.').take(2).collect::<Vec<_>>().join(".");
+    let mut mains = Vec::new();
+    collect_mains(dir, dir, &mut mains);
+    mains.sort();
+    Ok(Module {
+        path,
+        go_version,
+        mains,
+        facts: GoFacts::scan_dir(dir, 5_000),
+        vendor: dir.join("vendor").is_dir(),
+        go_sum: dir.join("go.sum").is_file(),
+    })
+}
+
+fn collect_mains(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut is_main = false;
+    let mut subdirs = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() {
+            if !(name.starts_with('.') || name == "vendor" || name == "testdata") {
+                subdirs.push(path);
+            }
+        } else if name.ends_with(".go")
+            && !name.ends_with("_test.go")
+            && std::fs::read_to_string(&path)
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == "package main"))
+        {
+            is_main = true;
+        }
+    }
+    if is_main {
+        let rel = dir
+            .strip_prefix(root)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        out.push(if rel.is_empty() {
+            ".".to_string()
+        } else {
+            format!("./{rel}")
+        });
+    }
+    for sub in subdirs {
+        collect_mains(root, &sub, out);
+    }
+}
+
+/// Picks the main package: the only one, or the one `--main` names.
+pub fn choose_main(module: &Module, wanted: Option<&str>, dir: &Path) -> Result<String, InitError> {
+    match (wanted, module.mains.as_slice()) {
+        (_, []) => Err(InitError::NoMain(dir.to_path_buf())),
+        (Some(w), mains) => {
+            let norm = |s: &str| s.trim_start_matches("./").trim_end_matches('/').to_string();
+            mains
+                .iter()
+                .find(|m| norm(m) == norm(w) || m.rsplit('/').next() == Some(w))
+                .cloned()
+                .ok_or_else(|| InitError::UnknownMain(w.to_string(), mains.to_vec()))
+        }
+        (None, [only]) => Ok(only.clone()),
+        (None, many) => Err(InitError::SeveralMains(many.to_vec())),
+    }
+}
+
+/// The Dockerfile for `main` in `module`.
+pub fn dockerfile(module: &Module, main: &str) -> String {
+    let f = &module.facts;
+    let binary = match main {
+        "." => module.path.rsplit('/').next().unwrap_or("app").to_string(),
+        m => m.rsplit('/').next().unwrap_or("app").to_string(),
+    };
+    let cgo = f.uses_cgo;
+    let mut tags = Vec::new();
+    if !cgo && (f.uses_net || f.uses_os_user) {
+        tags.push("netgo");
+        tags.push("osusergo");
+    }
+    if f.uses_timezones {
+        tags.push("timetzdata");
+    }
+    let (runtime, runtime_why) = if cgo {
+        (
+            "gcr.io/distroless/base-debian12",
+            "the code uses cgo, so the binary needs glibc: distroless/base has it and no shell",
+        )
+    } else {
+        (
+            "scratch",
+            "a static binary needs nothing else: scratch is an empty image",
+        )
+    };
+    let mut out = String::new();
+    let w = &mut out;
+    // No `# syntax=` line: the daemon's built-in frontend has cache mounts,
+    // and a frontend image would have to be pulled, which fails offline.
+    let _ = writeln!(w, "# Written by `dockstage init` for {}.", module.path);
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "# Builder: the Go toolchain, pinned to the version go.mod asks for."
+    );
+    let _ = writeln!(w, "FROM golang:{} AS builder", module.go_version);
+    let _ = writeln!(w, "WORKDIR /src");
+    if module.vendor {
+        let _ = writeln!(w, "# Dependencies are vendored, so nothing is downloaded.");
+        let _ = writeln!(w, "COPY . .");
+    } else {
+        let _ = writeln!(
+            w,
+            "# go.mod and go.sum first: the download below stays cached until they change."
+        );
+        let sum = if module.go_sum { " go.sum" } else { "" };
+        let _ = writeln!(w, "COPY go.mod{sum} ./");
+        let _ = writeln!(
+            w,
+            "# The module cache survives between builds in a BuildKit cache mount."
+        );
+        let _ = writeln!(
+            w,
+            "RUN --mount=type=cache,target=/go/pkg/mod go mod download"
+        );
+        let _ = writeln!(
+            w,
+            "# Then the sources; editing them does not download modules again."
+        );
+        let _ = writeln!(w, "COPY . .");
+    }
+    let _ = writeln!(
+        w,
+        "# {}",
+        if cgo {
+            "CGO_ENABLED=1: the code imports \"C\"."
+        } else {
+            "CGO_ENABLED=0 makes a static binary that runs without libc."
+        }
+    );
+    let _ = writeln!(
+        w,
+        "# -trimpath drops build paths; -ldflags=\"-s -w\" drops symbols and debug data."
+    );
+    if !tags.is_empty() {
+        let mut why = Vec::new();
+        if tags.contains(&"netgo") {
+            why.push("netgo,osusergo use Go's DNS and user lookup instead of libc's");
+        }
+        if tags.contains(&"timetzdata") {
+            why.push("timetzdata embeds the time zone database the code loads");
+        }
+        let _ = writeln!(w, "# -tags: {}.", why.join("; "));
+    }
+    let mount = if module.vendor {
+        "--mount=type=cache,target=/root/.cache/go-build".to_string()
+    } else {
+        "--mount=type=cache,target=/go/pkg/mod \\\n    --mount=type=cache,target=/root/.cache/go-build".to_string()
+    };
+    let tag_flag = if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" -tags {}", tags.join(","))
+    };
+    let vendor_flag = if module.vendor { " -mod=vendor" } else { "" };
+    let _ = writeln!(
+        w,
+        "RUN {mount} \\\n    CGO_ENABLED={} go build{vendor_flag} -trimpath -ldflags=\"-s -w\"{tag_flag} -o /out/{binary} {main}",
+        u8::from(cgo)
+    );
+    let _ = writeln!(w);
+    let _ = writeln!(w, "# Runtime: {runtime_why}.");
+    let _ = writeln!(w, "FROM {runtime}");
+    if f.uses_tls_client && !cgo {
+        let _ = writeln!(
+            w,
+            "# The code makes TLS calls; scratch has no CA certificates, so bring the builder's."
+        );
+        let _ = writeln!(
+            w,
+            "COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/"
+        );
+    }
+    let _ = writeln!(w, "COPY --from=builder /out/{binary} /{binary}");
+    let _ = writeln!(
+        w,
+        "# A numeric uid works on every base, even one with no /etc/passwd."
+    );
+    let _ = writeln!(w, "USER 65532:65532");
+    let _ = writeln!(w, "ENTRYPOINT [\"/{binary}\"]");
+    out
+}
+
+/// What the build context leaves out.
+pub const DOCKERIGNORE: &str = "\
+# Written by `dockstage init`: keep the build context small and the COPY . . cache stable.
+.git
+.dockerignore
+Dockerfile*
+**/*_test.go
+.env
+.env.*
+*.pem
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(facts: GoFacts) -> Module {
+        Module {
+            path: "example.com/svc".into(),
+            go_version: "1.24".into(),
+            mains: vec![".".into()],
+            facts,
+            vendor: false,
+            go_sum: true,
+        }
+    }
+
+    #[test]
+    fn a_plain_program_gets_scratch_static_and_non_root() {
+        let d = dockerfile(&module(GoFacts::default()), ".");
+        assert!(d.contains("FROM golang:1.24 AS builder"));
+        assert!(d.contains("COPY go.mod go.sum ./"));
+        assert!(d.contains("CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/svc ."));
+        assert!(d.contains("FROM scratch\n"));
+        assert!(d.contains("USER 65532:65532") && d.contains("ENTRYPOINT [\"/svc\"]"));
+        assert!(!d.contains("ca-certificates"));
+    }
+
+    #[test]
+    fn tls_time_zones_and_net_pick_certs_and_tags() {
+        let facts = GoFacts {
+            uses_tls_client: true,
+            uses_timezones: true,
+            uses_net: true,
+            go_files: 1,
+            ..GoFacts::default()
+        };
+        let d = dockerfile(&module(facts), ".");
+        assert!(d.contains("-tags netgo,osusergo,timetzdata"), "{d}");
+        assert!(
+            d.contains("COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/")
+        );
+    }
+
+    #[test]
+    fn cgo_keeps_cgo_and_a_glibc_base() {
+        let facts = GoFacts {
+            uses_cgo: true,
+            go_files: 1,
+            ..GoFacts::default()
+        };
+        let d = dockerfile(&module(facts), ".");
+        assert!(d.contains("CGO_ENABLED=1 go build"));
+        assert!(d.contains("FROM gcr.io/distroless/base-debian12"));
+    }
+
+    #[test]
+    fn the_output_parses_and_lints_without_errors() {
+        let d = dockerfile(&module(GoFacts::default()), "./cmd/api");
+        let df = crate::dockerfile::parse(&d);
+        let found = crate::dockerfile::lint::lint(
+            &df,
+            crate::catalog::Catalog::bundled(),
+            Some(&GoFacts::default()),
+        );
+        assert!(
+            found
+                .iter()
+                .all(|x| x.severity != crate::dockerfile::Severity::Error),
+            "{found:#?}"
+        );
+        assert!(d.contains("-o /out/api ./cmd/api"));
+    }
+
+    #[test]
+    fn main_choice() {
+        let mut m = module(GoFacts::default());
+        m.mains = vec!["./cmd/a".into(), "./cmd/b".into()];
+        let dir = Path::new("/x");
+        assert!(matches!(
+            choose_main(&m, None, dir),
+            Err(InitError::SeveralMains(_))
+        ));
+        assert_eq!(choose_main(&m, Some("b"), dir), Ok("./cmd/b".into()));
+        assert_eq!(choose_main(&m, Some("cmd/a"), dir), Ok("./cmd/a".into()));
+        assert!(matches!(
+            choose_main(&m, Some("c"), dir),
+            Err(InitError::UnknownMain(..))
+        ));
+    }
+}
