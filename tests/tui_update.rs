@@ -747,3 +747,42 @@ fn enter_on_a_stage_goes_to_its_from_line() {
         line_of(&model, "FROM debian:bookworm-slim")
     );
 }
+
+#[test]
+fn ctrl_f_searches_and_moves_the_cursor_to_the_match() {
+    let mut model = hello();
+    send(&mut model, [ctrl('f')]);
+    for c in "ENTRYPOINT".chars() {
+        send(&mut model, [key(KeyCode::Char(c))]);
+    }
+    send(&mut model, [key(KeyCode::Enter)]);
+    let row = model.editor.cursor().0;
+    assert!(
+        model.editor.lines()[row].contains("ENTRYPOINT"),
+        "cursor on {:?}",
+        model.editor.lines()[row]
+    );
+    assert!(model.status.as_deref().is_some_and(|s| s.contains("found")));
+    // Typing in the search prompt did not edit the file.
+    assert!(!model.dirty());
+}
+
+#[test]
+fn a_click_moves_focus_to_the_pane_under_the_mouse() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut model = hello();
+    let layout = dockstage::tui::ui::layout(model.size, &model);
+    let (_, graph) = layout
+        .iter()
+        .find(|(p, _)| *p == Pane::Graph)
+        .copied()
+        .unwrap_or_else(|| unreachable!());
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: graph.x + 2,
+        row: graph.y + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    send(&mut model, [Msg::Mouse(click)]);
+    assert_eq!(model.focus, Pane::Graph);
+}
