@@ -8,6 +8,7 @@ pub mod graph;
 pub mod init;
 pub mod input;
 pub mod lint;
+pub mod matrix;
 pub mod report;
 
 use std::path::PathBuf;
@@ -205,6 +206,37 @@ pub enum Command {
         #[arg(long)]
         stage_sizes: bool,
     },
+    /// Build and run the image on several runtime bases and pick the smallest that works
+    #[command(
+        long_about = "Build DIR's Dockerfile with each runtime base (all catalog bases, or --bases), \
+            run each image, and mark the smallest whose run matches the reference: the first \
+            variant's exit code and output, or output containing --expect. The variants share one \
+            generated Dockerfile, so the builder stage runs once and the runtime stages are built \
+            concurrently. Bases missing on this machine are skipped with a note.",
+        after_help = "Examples:\n  dockstage matrix assets/examples/hello\n  dockstage matrix . --bases debian-slim,distroless-static,scratch --set cgo=off --format markdown",
+        after_long_help = concat!("Examples:\n  dockstage matrix assets/examples/hello\n  dockstage matrix . --bases debian-slim,distroless-static,scratch --set cgo=off --format markdown", "\n\n", "Exit status:\n  0  a variant matched the reference\n  1  none did\n  2  could not start (no daemon, bad input)"),
+    )]
+    Matrix {
+        /// The build context directory
+        dir: PathBuf,
+        /// The Dockerfile, relative to DIR (default DIR/Dockerfile)
+        #[arg(long, short = 'f')]
+        file: Option<PathBuf>,
+        /// Comma-separated catalog keys (default: every base)
+        #[arg(long, value_name = "K1,K2,...")]
+        bases: Option<String>,
+        /// A toggle to set for every variant, as NAME=on or NAME=off (repeatable)
+        #[arg(long = "set", value_name = "NAME=on|off")]
+        set: Vec<String>,
+        /// Text the run's output must contain, instead of matching the first variant
+        #[arg(long)]
+        expect: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: build::BuildFormat,
+        /// Seconds each run may take
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
     /// Write a multi-stage Dockerfile and .dockerignore for a Go module
     #[command(
         long_about = "Write a multi-stage Dockerfile and a .dockerignore for the Go module in DIR. \
@@ -338,6 +370,23 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Clean => clean::run(),
         Command::Init { dir, main, force } => init::run(&dir, main.as_deref(), force),
+        Command::Matrix {
+            dir,
+            file,
+            bases,
+            set,
+            expect,
+            format,
+            timeout,
+        } => matrix::run(matrix::MatrixArgs {
+            dir,
+            file,
+            bases,
+            set,
+            expect,
+            format,
+            timeout,
+        }),
         Command::Bases(command) => bases::run(command),
     };
     match result {

@@ -3,4 +3,5 @@
 
 pub mod explain;
 pub mod init;
+pub mod matrix;
 pub mod variant;

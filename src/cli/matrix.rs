@@ -1,0 +1,258 @@
+//! `dockstage matrix`: build and run the Dockerfile on several runtime bases
+//! at once and mark the smallest that still behaves like the first.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use tokio_util::sync::CancellationToken;
+
+use super::build::BuildFormat;
+use super::{Failure, input, status};
+use crate::catalog::Catalog;
+use crate::dockerfile::edit::{Change, apply_changes};
+use crate::dockerfile::{StageGraph, parse};
+use crate::engine::Engine;
+use crate::engine::build::{BuildRequest, BuilderChoice};
+use crate::engine::context::{self, human_bytes};
+use crate::engine::events::StepMapper;
+use crate::engine::run::{RunOptions, RunResult};
+use crate::workbench::matrix::{MatrixRow, choose, plan, variant_stage};
+
+#[derive(Debug, Clone)]
+pub struct MatrixArgs {
+    pub dir: PathBuf,
+    pub file: Option<PathBuf>,
+    pub bases: Option<String>,
+    pub set: Vec<String>,
+    pub expect: Option<String>,
+    pub format: BuildFormat,
+    pub timeout: u64,
+}
+
+#[derive(serde::Serialize)]
+struct MatrixJson<'a> {
+    variants: &'a [MatrixRow],
+}
+
+pub fn run(args: MatrixArgs) -> Result<u8, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(matrix(args))
+}
+
+async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
+    let catalog = Catalog::bundled();
+    let path = match &args.file {
+        Some(f) if f.is_absolute() => f.clone(),
+        Some(f) => args.dir.join(f),
+        None => args.dir.join("Dockerfile"),
+    };
+    let original = input::read_dockerfile(&path)?;
+    let changes: Vec<Change> = args
+        .set
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()
+        .map_err(Failure::usage)?;
+    let text = apply_changes(&original, &changes, catalog).map_err(Failure::usage)?;
+    let engine = Engine::connect().await.map_err(Failure::usage)?;
+    let wanted: Vec<String> = match &args.bases {
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => catalog.keys().map(str::to_string).collect(),
+    };
+    // Bases that are not here are reported, not built: offline they cannot be pulled.
+    let mut present = Vec::new();
+    let mut missing = Vec::new();
+    for key in &wanted {
+        let Some(base) = catalog.base(key) else {
+            return Err(Failure::usage(format!(
+                "unknown base `{key}`; bases are: {}",
+                catalog.keys().collect::<Vec<_>>().join(", ")
+            )));
+        };
+        if base.image == "scratch"
+            || engine
+                .local_image(&base.image)
+                .await
+                .map_err(Failure::usage)?
+                .is_some()
+        {
+            present.push(key.clone());
+        } else {
+            missing.push(key.clone());
+        }
+    }
+    // The file's own base is the reference, so "works" means "as before".
+    let df0 = parse(&text);
+    let own = crate::dockerfile::edit::Context::new(&df0, catalog)
+        .base()
+        .map(|b| b.key.clone());
+    if let Some(pos) = own.and_then(|k| present.iter().position(|p| *p == k)) {
+        let key = present.remove(pos);
+        present.insert(0, key);
+    }
+    for key in &missing {
+        eprintln!(
+            "skipping {key}: its image is not on this machine (dockstage bases pull, or scripts/offline-bases.sh)"
+        );
+    }
+    let the_plan = plan(&text, &present, catalog).map_err(Failure::usage)?;
+    let df = parse(&the_plan.combined);
+    let graph = StageGraph::new(&df);
+    let ctx = context::pack_for(&args.dir, &the_plan.combined, None).map_err(Failure::usage)?;
+    let required = crate::engine::images::required_images(&df, &graph, true);
+    engine
+        .preflight(&required, &mut |_| {})
+        .await
+        .map_err(Failure::usage)?;
+    let mapper = StepMapper::new(&df, &graph);
+    let cancel = CancellationToken::new();
+    let toggles: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    let build_one = |i: usize| {
+        let request = BuildRequest {
+            context: &ctx,
+            mapper: &mapper,
+            target: Some(variant_stage(i)),
+            builder: BuilderChoice::Buildkit,
+            tag: format!(
+                "dockstage/matrix:{}-{i}",
+                &engine.session[..12.min(engine.session.len())]
+            ),
+            labels: engine.labels(),
+        };
+        let engine = &engine;
+        let cancel = &cancel;
+        async move {
+            let started = Instant::now();
+            let outcome = engine.build(&request, &mut |_| {}, cancel).await;
+            (outcome, started.elapsed().as_secs_f64())
+        }
+    };
+    let started = Instant::now();
+    // The first variant builds the shared stages; the others then only add
+    // their runtime stage, all at once.
+    let mut results = Vec::new();
+    if !present.is_empty() {
+        results.push(build_one(0).await);
+        results.extend(join_all((1..present.len()).map(build_one)).await);
+    }
+    let options = RunOptions {
+        timeout: Duration::from_secs(args.timeout),
+        ..RunOptions::default()
+    };
+    let runs = join_all(results.iter().map(|(outcome, _)| async {
+        match outcome {
+            Ok(o) => engine.run_image(&o.image_id, &options, &cancel).await.ok(),
+            Err(_) => None,
+        }
+    }))
+    .await;
+    let mut rows = Vec::new();
+    for (i, ((outcome, seconds), run)) in results.into_iter().zip(runs).enumerate() {
+        let size = match &outcome {
+            Ok(o) => engine
+                .local_image(&o.image_id)
+                .await
+                .ok()
+                .flatten()
+                .map_or(0, |l| l.size_bytes),
+            Err(e) => {
+                eprintln!("{}: {e}", present[i]);
+                0
+            }
+        };
+        rows.push(MatrixRow {
+            base: present[i].clone(),
+            toggles: toggles.clone(),
+            size_bytes: size,
+            build_seconds: seconds,
+            run,
+            ok: false,
+            chosen: false,
+        });
+    }
+    choose(&mut rows, args.expect.as_deref());
+    let total = started.elapsed().as_secs_f64();
+    let _ = engine.cleanup_session().await;
+    match args.format {
+        BuildFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&MatrixJson { variants: &rows })
+                .map_err(Failure::usage)?
+        ),
+        BuildFormat::Markdown => print!("{}", markdown(&rows)),
+        BuildFormat::Text => print!("{}", text_table(&rows, total)),
+    }
+    Ok(if rows.iter().any(|r| r.chosen) {
+        status::OK
+    } else {
+        status::FINDINGS
+    })
+}
+
+fn outcome(run: Option<&RunResult>) -> String {
+    match run {
+        None => "not run".into(),
+        Some(r) if r.timed_out => "timed out".into(),
+        Some(r) if r.oom_killed => "out of memory".into(),
+        Some(r) => format!(
+            "exit {} · {}",
+            r.exit_code.map_or("?".into(), |c| c.to_string()),
+            r.first_line()
+        ),
+    }
+}
+
+fn text_table(rows: &[MatrixRow], total: f64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {:<18} {:>9} {:>7}  {:<4} run",
+        "base", "size", "build", "same"
+    );
+    for r in rows {
+        let mark = if r.chosen { "★" } else { " " };
+        let same = if r.ok { "yes" } else { "no" };
+        let _ = writeln!(
+            out,
+            "{mark} {:<18} {:>9} {:>6.1}s  {same:<4} {}",
+            r.base,
+            human_bytes(r.size_bytes),
+            r.build_seconds,
+            outcome(r.run.as_ref())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} variants in {total:.1} s; ★ is the smallest that runs like the first",
+        rows.len()
+    );
+    out
+}
+
+fn markdown(rows: &[MatrixRow]) -> String {
+    let mut out = String::from(
+        "| | base | size | build | same as reference | run |\n|---|---|---:|---:|---|---|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.1} s | {} | {} |",
+            if r.chosen { "★" } else { "" },
+            r.base,
+            human_bytes(r.size_bytes),
+            r.build_seconds,
+            if r.ok { "yes" } else { "no" },
+            outcome(r.run.as_ref()).replace('|', "\\|")
+        );
+    }
+    out
+}
