@@ -36,13 +36,6 @@ struct BaseRow {
     summary: String,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))
-}
-
 /// Every catalog image with its key, the builder first.
 fn catalog_images(catalog: &Catalog) -> Vec<(String, String, u64, String)> {
     let mut out = vec![(
@@ -65,7 +58,7 @@ fn catalog_images(catalog: &Catalog) -> Vec<(String, String, u64, String)> {
 }
 
 pub fn run(command: BasesCommand) -> Result<u8, Failure> {
-    runtime()?.block_on(async move {
+    super::runtime()?.block_on(async move {
         let engine = Engine::connect().await.map_err(Failure::usage)?;
         let catalog = Catalog::bundled();
         match command {

@@ -76,30 +76,11 @@ pub struct ContextReport {
 }
 
 pub fn run(args: BuildArgs) -> Result<u8, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(build_and_run(args))
-}
-
-fn dockerfile_path(args: &BuildArgs) -> Result<PathBuf, Failure> {
-    if !args.dir.is_dir() {
-        return Err(Failure::usage(format!(
-            "{}: not a directory; give the build context directory (and --file for the Dockerfile)",
-            args.dir.display()
-        )));
-    }
-    Ok(match &args.file {
-        Some(f) if f.is_absolute() => f.clone(),
-        Some(f) if f.exists() => f.clone(),
-        Some(f) => args.dir.join(f),
-        None => args.dir.join("Dockerfile"),
-    })
+    super::runtime()?.block_on(build_and_run(args))
 }
 
 async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
-    let path = dockerfile_path(&args)?;
+    let path = super::dockerfile_in(&args.dir, args.file.as_deref())?;
     let original = input::read_dockerfile(&path)?;
     let mut changes = Vec::new();
     if let Some(key) = &args.base {
@@ -133,7 +114,7 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
             on_ctrl_c.cancel();
         }
     });
-    let result = build_steps(&engine, &args, &text, &changes, &cancel).await;
+    let result = build_steps(&engine, &args, &path, &text, &changes, &cancel).await;
     // Whatever happened, this session's containers and images go.
     let keep_tag = args.tag.is_some();
     match engine.cleanup_session().await {
@@ -178,11 +159,11 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
 async fn build_steps(
     engine: &Engine,
     args: &BuildArgs,
+    on_disk: &std::path::Path,
     text: &str,
     changes: &[Change],
     cancel: &CancellationToken,
 ) -> Result<BuildReport, EngineError> {
-    let on_disk = dockerfile_path(args).ok();
     let options = PipelineOptions {
         target: args.target.clone(),
         builder: args.builder,
@@ -239,7 +220,7 @@ async fn build_steps(
     let result = engine
         .build_and_run(
             &args.dir,
-            on_disk.as_deref(),
+            Some(on_disk),
             text,
             &options,
             &mut on_event,

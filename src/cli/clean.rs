@@ -5,11 +5,7 @@ use crate::engine::Engine;
 use crate::engine::context::human_bytes;
 
 pub fn run() -> Result<u8, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
+    super::runtime()?.block_on(async {
         let engine = Engine::connect().await.map_err(Failure::usage)?;
         let removed = engine.cleanup_all().await.map_err(Failure::usage)?;
         println!(

@@ -37,20 +37,12 @@ struct MatrixJson<'a> {
 }
 
 pub fn run(args: MatrixArgs) -> Result<u8, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(matrix(args))
+    super::runtime()?.block_on(matrix(args))
 }
 
 async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
     let catalog = Catalog::bundled();
-    let path = match &args.file {
-        Some(f) if f.is_absolute() => f.clone(),
-        Some(f) => args.dir.join(f),
-        None => args.dir.join("Dockerfile"),
-    };
+    let path = super::dockerfile_in(&args.dir, args.file.as_deref())?;
     let original = input::read_dockerfile(&path)?;
     let changes: Vec<Change> = args
         .set

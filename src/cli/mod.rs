@@ -280,6 +280,34 @@ pub enum Command {
     Bases(bases::BasesCommand),
 }
 
+/// The async runtime the Docker-backed commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// The Dockerfile `--file` names for the build context `dir`: absolute, as
+/// given when it exists from here, else relative to `dir` (default
+/// `dir/Dockerfile`).
+pub fn dockerfile_in(
+    dir: &std::path::Path,
+    file: Option<&std::path::Path>,
+) -> Result<PathBuf, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "{}: not a directory; give the build context directory (and --file for the Dockerfile)",
+            dir.display()
+        )));
+    }
+    Ok(match file {
+        Some(f) if f.is_absolute() || f.exists() => f.to_path_buf(),
+        Some(f) => dir.join(f),
+        None => dir.join("Dockerfile"),
+    })
+}
+
 /// A failure that ends a subcommand with a status and one line for the user.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]

@@ -1,6 +1,8 @@
 //! The workbench: `dockstage [PATH]`.
 
 pub mod app;
+mod building;
+mod editing;
 pub mod highlight;
 pub mod model;
 pub mod msg;

@@ -12,7 +12,7 @@ use super::msg::BuildId;
 use super::theme::Theme;
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Context, Toggle};
-use crate::dockerfile::lint::lint;
+use crate::dockerfile::lint::lint_context;
 use crate::dockerfile::{Diagnostic, StageGraph, StageIndex, parse};
 use crate::engine::events::StepState;
 use crate::engine::images::LocalImage;
@@ -85,15 +85,16 @@ pub struct Analysis {
 /// Parses, graphs and lints `text`: the re-parse job.
 pub fn analyze(text: &str, catalog: &Catalog, facts: Option<&GoFacts>) -> Analysis {
     let df = parse(text);
-    let graph = StageGraph::new(&df);
-    let diagnostics = lint(&df, catalog, facts);
+    // One graph and one set of go commands serve lint, the toggles and the base.
     let ctx = Context::new(&df, catalog);
+    let diagnostics = lint_context(&ctx, facts);
     let toggles = Toggle::ALL
         .iter()
         .map(|&t| (t, ctx.state(t).map_err(|e| e.0)))
         .collect();
     let base = ctx.base().map(|b| b.key.clone());
-    let stage_lines = graph
+    let stage_lines = ctx
+        .graph
         .stages
         .iter()
         .map(|s| {
@@ -109,7 +110,7 @@ pub fn analyze(text: &str, catalog: &Catalog, facts: Option<&GoFacts>) -> Analys
         })
         .collect();
     Analysis {
-        graph,
+        graph: ctx.graph,
         diagnostics,
         toggles,
         base,
@@ -167,6 +168,8 @@ pub struct Model {
     pub editor: TextArea<'static>,
     /// The first editor line on screen, kept so the cursor stays visible.
     pub editor_top: usize,
+    /// The text differs from `file.saved`; see `dirty()`.
+    unsaved: bool,
     /// Editor history entries per user action, so one Ctrl-Z undoes a toggle.
     pub undo_groups: Vec<usize>,
     pub redo_groups: Vec<usize>,
@@ -220,6 +223,7 @@ impl Model {
             file,
             editor,
             editor_top: 0,
+            unsaved: false,
             undo_groups: Vec::new(),
             redo_groups: Vec::new(),
             version: 1,
@@ -253,6 +257,7 @@ impl Model {
             size: (160, 45),
         };
         model.rehighlight();
+        model.refresh_unsaved();
         model
     }
 
@@ -274,8 +279,15 @@ impl Model {
         }
     }
 
+    /// Whether the text differs from the file as saved. Kept up to date by
+    /// `update`, so drawing the title does not rebuild the text every frame.
     pub fn dirty(&self) -> bool {
-        self.text() != self.file.saved
+        self.unsaved
+    }
+
+    /// Recomputes `dirty()` after the text or the saved file changed.
+    pub fn refresh_unsaved(&mut self) {
+        self.unsaved = self.text() != self.file.saved;
     }
 
     pub fn rehighlight(&mut self) {

@@ -1,24 +1,32 @@
 //! `update`: the one place state changes. Pure: it returns commands for the
 //! workers instead of doing I/O, so every behaviour is testable headless.
 
-use std::time::Instant;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui_textarea::{CursorMove, Input};
 
+use super::building::{
+    cancel_build, on_build_event, on_built, on_failed, request_build, start_build,
+};
+use super::editing::{
+    apply_change, edited, editor_text, jump_to_line, record_undo_group, redo, replace_text, undo,
+};
 use super::model::{BuildState, DockerStatus, Model, Overlay, Pane};
-use super::msg::{BuildFailure, Cmd, Finished, Msg};
+use super::msg::{Cmd, Msg};
 use crate::dockerfile::edit::{Change, Context, Toggle};
-use crate::dockerfile::{LineIndex, TextEdit, parse};
-use crate::engine::events::{BuildEvent, StepState};
-use crate::workbench::explain::explain_failure;
-use crate::workbench::variant::{Variant, describe, size_text};
+use crate::dockerfile::parse;
+
+pub use super::building::delta_text;
 
 /// Rows of the toggles pane: the base selector, then each toggle.
 pub const TOGGLE_ROWS: usize = 1 + Toggle::ALL.len();
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let version = model.version;
+    let saved = matches!(msg, Msg::Saved(Ok(_)));
     let cmds = dispatch(model, msg);
+    if saved || model.version != version {
+        model.refresh_unsaved();
+    }
     keep_cursor_visible(model);
     cmds
 }
@@ -386,281 +394,6 @@ fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         _ => {}
     }
     Vec::new()
-}
-
-/// The editor's text with `\n` endings: what the core parses and edits.
-fn editor_text(model: &Model) -> String {
-    let mut text = model.editor.lines().join("\n");
-    text.push('\n');
-    text
-}
-
-/// Applies a toggle through the core's edits, as undoable editor changes.
-pub fn apply_change(model: &mut Model, change: Change) -> Vec<Cmd> {
-    let text = editor_text(model);
-    let df = parse(&text);
-    let edits = match Context::new(&df, model.catalog).plan(&change) {
-        Ok(edits) => edits,
-        Err(e) => {
-            model.status = Some(e.to_string());
-            return Vec::new();
-        }
-    };
-    if edits.is_empty() {
-        model.status = Some(format!("{change}: already so"));
-        return Vec::new();
-    }
-    apply_edits_to_editor(model, &text, &edits);
-    model.status = Some(format!("{change} (Ctrl-Z undoes)"));
-    let mut cmds = edited(model);
-    if model.auto_rebuild && matches!(model.docker, DockerStatus::Ready { .. }) {
-        if model.is_building() {
-            cmds.extend(cancel_build(model, "rebuilding with the change"));
-        }
-        model.pending_build = true;
-    }
-    cmds
-}
-
-/// Replays byte-offset edits on the text area, last first, so each one is
-/// an ordinary, undoable edit.
-fn apply_edits_to_editor(model: &mut Model, text: &str, edits: &[TextEdit]) {
-    let mut entries = 0;
-    let index = LineIndex::new(text);
-    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
-    sorted.sort_by_key(|e| std::cmp::Reverse(e.span.start));
-    for edit in sorted {
-        let start = index.position(text, edit.span.start);
-        let end = index.position(text, edit.span.end);
-        let to = |p: crate::dockerfile::Position| {
-            CursorMove::Jump(
-                u16::try_from(p.line - 1).unwrap_or(u16::MAX),
-                u16::try_from(p.column - 1).unwrap_or(u16::MAX),
-            )
-        };
-        let _ = end;
-        model.editor.cancel_selection();
-        model.editor.move_cursor(to(start));
-        let removed = text
-            .get(edit.span.start..edit.span.end)
-            .map_or(0, |s| s.chars().count());
-        // delete_str keeps the user's yank buffer, unlike cut.
-        if removed > 0 && model.editor.delete_str(removed) {
-            entries += 1;
-        }
-        if !edit.text.is_empty() && model.editor.insert_str(&edit.text) {
-            entries += 1;
-        }
-    }
-    record_undo_group(model, entries);
-}
-
-fn replace_text(model: &mut Model, text: &str) {
-    let mut entries = 0;
-    model.editor.cancel_selection();
-    model.editor.move_cursor(CursorMove::Top);
-    model.editor.move_cursor(CursorMove::Head);
-    let all = model.editor.lines().join("\n").chars().count();
-    if all > 0 && model.editor.delete_str(all) {
-        entries += 1;
-    }
-    if model.editor.insert_str(text.trim_end_matches('\n')) {
-        entries += 1;
-    }
-    record_undo_group(model, entries);
-}
-
-/// One user action can be several editor history entries (a toggle's
-/// deletes and inserts); Ctrl-Z and Ctrl-Y undo and redo them as one.
-fn record_undo_group(model: &mut Model, entries: usize) {
-    if entries > 0 {
-        model.undo_groups.push(entries);
-        model.redo_groups.clear();
-    }
-}
-
-fn undo(model: &mut Model) -> bool {
-    let n = model.undo_groups.pop().unwrap_or(1);
-    let mut done = 0;
-    while done < n && model.editor.undo() {
-        done += 1;
-    }
-    if done > 0 {
-        model.redo_groups.push(done);
-    }
-    done > 0
-}
-
-fn redo(model: &mut Model) -> bool {
-    let n = model.redo_groups.pop().unwrap_or(1);
-    let mut done = 0;
-    while done < n && model.editor.redo() {
-        done += 1;
-    }
-    if done > 0 {
-        model.undo_groups.push(done);
-    }
-    done > 0
-}
-
-fn jump_to_line(model: &mut Model, line: usize) {
-    let row = u16::try_from(line.saturating_sub(1)).unwrap_or(u16::MAX);
-    model.editor.move_cursor(CursorMove::Jump(row, 0));
-}
-
-/// After any change to the text: re-highlight now, re-parse in the worker.
-fn edited(model: &mut Model) -> Vec<Cmd> {
-    model.version += 1;
-    model.rehighlight();
-    vec![Cmd::Analyze {
-        version: model.version,
-        text: editor_text(model),
-    }]
-}
-
-fn request_build(model: &mut Model) -> Vec<Cmd> {
-    match &model.docker {
-        DockerStatus::Ready { .. } => {
-            let mut cmds = Vec::new();
-            if model.is_building() {
-                cmds.extend(cancel_build(model, "restarting the build"));
-            }
-            cmds.extend(start_build(model));
-            cmds
-        }
-        DockerStatus::Connecting => {
-            model.status = Some("still looking for the Docker daemon…".into());
-            Vec::new()
-        }
-        DockerStatus::Absent { reason } => {
-            model.status = Some(format!("cannot build: no Docker daemon ({reason})"));
-            Vec::new()
-        }
-    }
-}
-
-fn start_build(model: &mut Model) -> Vec<Cmd> {
-    let id = model.next_build;
-    model.next_build += 1;
-    model.build = BuildState::Building {
-        id,
-        started: Instant::now(),
-    };
-    model.status = None;
-    model.steps.clear();
-    model.log.clear();
-    model.log_scroll = 0;
-    model.push_log(format!("── build {id} ──"));
-    vec![Cmd::Build {
-        id,
-        text: model.text(),
-        dir: model.file.dir.clone(),
-        dockerfile: model.file.path.clone(),
-    }]
-}
-
-fn cancel_build(model: &mut Model, why: &str) -> Vec<Cmd> {
-    let BuildState::Building { id, .. } = model.build else {
-        return Vec::new();
-    };
-    model.build = BuildState::Idle;
-    model.push_log(format!("── {why} ──"));
-    model.status = Some(why.to_string());
-    vec![Cmd::CancelBuild(id)]
-}
-
-fn on_build_event(model: &mut Model, event: BuildEvent) {
-    match event {
-        BuildEvent::Step { step, state } => {
-            if let Some(line) = step.line {
-                model.steps.insert(line, state.clone());
-            }
-            let mark = match &state {
-                StepState::Running => "…",
-                StepState::Cached => "cached",
-                StepState::Done => "done",
-                StepState::Failed(_) => "FAILED",
-            };
-            if state != StepState::Running {
-                let line = step.line.map_or(String::new(), |l| format!("l.{l} "));
-                model.push_log(format!("{line}{mark} {}", step.name));
-            }
-        }
-        BuildEvent::Log { text, .. } => model.push_log(format!("  │ {text}")),
-        BuildEvent::Note { text } => model.push_log(text),
-        BuildEvent::Image { .. } => {}
-    }
-}
-
-fn on_built(model: &mut Model, finished: Finished) {
-    let text = model.text();
-    let (base, flags) = describe(&text, model.catalog);
-    let previous = model.variants.last().map(|v| v.size_bytes);
-    let size = finished.layers.size_bytes;
-    model.explanation = finished
-        .run
-        .as_ref()
-        .filter(|r| !r.ok())
-        .and_then(|r| explain_failure(&[&r.stderr, r.error.as_deref().unwrap_or("")]));
-    let variant = Variant {
-        number: model.variants.len() + 1,
-        base,
-        flags,
-        size_bytes: size,
-        build_seconds: finished.outcome.seconds,
-        run_ok: finished.run.as_ref().map(|r| r.ok()),
-        first_line: finished
-            .run
-            .as_ref()
-            .map(|r| r.first_line().to_string())
-            .unwrap_or_default(),
-        dockerfile: text,
-    };
-    model.variants.push(variant);
-    model.variant_selected = model.variants.len() - 1;
-    let delta = previous.map(|p| delta_text(p, size)).unwrap_or_default();
-    model.status = Some(format!(
-        "built in {:.1} s: {}{delta}",
-        finished.outcome.seconds,
-        size_text(size)
-    ));
-    model.push_log(format!(
-        "── built {} in {:.1} s ──",
-        size_text(size),
-        finished.outcome.seconds
-    ));
-    model.layers = Some(finished.layers);
-    model.layer_selected = 0;
-    model.run = finished.run;
-    model.build = BuildState::Built;
-}
-
-/// "−582 MB" or "+1.2 MB" against the previous variant.
-pub fn delta_text(previous: u64, now: u64) -> String {
-    if now >= previous {
-        format!(" (+{} vs previous)", size_text(now - previous))
-    } else {
-        format!(" (−{} vs previous)", size_text(previous - now))
-    }
-}
-
-fn on_failed(model: &mut Model, failure: BuildFailure) {
-    model.push_log(format!("── {} ──", failure.message));
-    if failure.cancelled {
-        model.build = BuildState::Idle;
-        return;
-    }
-    model.status = Some(match failure.line {
-        Some(l) => format!("build failed at line {l}: {}", failure.message),
-        None => format!("build failed: {}", failure.message),
-    });
-    if let Some(line) = failure.line {
-        jump_to_line(model, line);
-    }
-    model.build = BuildState::Failed {
-        message: failure.message,
-        line: failure.line,
-    };
 }
 
 fn save(model: &mut Model) -> Vec<Cmd> {

@@ -90,7 +90,7 @@ pub const STRUCTURAL_RULES: &[(&str, &str)] = &[
 pub struct Lint<'a> {
     pub df: &'a Dockerfile,
     pub graph: &'a StageGraph,
-    pub edit: Context<'a>,
+    pub edit: &'a Context<'a>,
     pub catalog: &'a Catalog,
     pub facts: Option<&'a GoFacts>,
 }
@@ -199,11 +199,16 @@ impl CheckDirective {
 
 /// Every finding for `df`: parse and graph problems, then the rules, in file order.
 pub fn lint(df: &Dockerfile, catalog: &Catalog, facts: Option<&GoFacts>) -> Vec<Diagnostic> {
-    let graph = StageGraph::new(df);
+    lint_context(&Context::new(df, catalog), facts)
+}
+
+/// `lint` on a parse whose graph and go commands the caller already has.
+pub fn lint_context(ctx: &Context<'_>, facts: Option<&GoFacts>) -> Vec<Diagnostic> {
+    let (df, graph, catalog) = (ctx.df, &ctx.graph, ctx.catalog);
     let lint = Lint {
         df,
-        graph: &graph,
-        edit: Context::new(df, catalog),
+        graph,
+        edit: ctx,
         catalog,
         facts,
     };

@@ -1,0 +1,157 @@
+//! The build as the workbench sees it: starting and cancelling builds and
+//! turning the worker's reports into the log, the layers, the run result and
+//! a new variant.
+
+use std::time::Instant;
+
+use super::editing::jump_to_line;
+use super::model::{BuildState, DockerStatus, Model};
+use super::msg::{BuildFailure, Cmd, Finished};
+use crate::engine::events::{BuildEvent, StepState};
+use crate::workbench::explain::explain_failure;
+use crate::workbench::variant::{Variant, describe, size_text};
+
+pub(super) fn request_build(model: &mut Model) -> Vec<Cmd> {
+    match &model.docker {
+        DockerStatus::Ready { .. } => {
+            let mut cmds = Vec::new();
+            if model.is_building() {
+                cmds.extend(cancel_build(model, "restarting the build"));
+            }
+            cmds.extend(start_build(model));
+            cmds
+        }
+        DockerStatus::Connecting => {
+            model.status = Some("still looking for the Docker daemon…".into());
+            Vec::new()
+        }
+        DockerStatus::Absent { reason } => {
+            model.status = Some(format!("cannot build: no Docker daemon ({reason})"));
+            Vec::new()
+        }
+    }
+}
+
+pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
+    let id = model.next_build;
+    model.next_build += 1;
+    model.build = BuildState::Building {
+        id,
+        started: Instant::now(),
+    };
+    model.status = None;
+    model.steps.clear();
+    model.log.clear();
+    model.log_scroll = 0;
+    model.push_log(format!("── build {id} ──"));
+    vec![Cmd::Build {
+        id,
+        text: model.text(),
+        dir: model.file.dir.clone(),
+        dockerfile: model.file.path.clone(),
+    }]
+}
+
+pub(super) fn cancel_build(model: &mut Model, why: &str) -> Vec<Cmd> {
+    let BuildState::Building { id, .. } = model.build else {
+        return Vec::new();
+    };
+    model.build = BuildState::Idle;
+    model.push_log(format!("── {why} ──"));
+    model.status = Some(why.to_string());
+    vec![Cmd::CancelBuild(id)]
+}
+
+pub(super) fn on_build_event(model: &mut Model, event: BuildEvent) {
+    match event {
+        BuildEvent::Step { step, state } => {
+            if let Some(line) = step.line {
+                model.steps.insert(line, state.clone());
+            }
+            let mark = match &state {
+                StepState::Running => "…",
+                StepState::Cached => "cached",
+                StepState::Done => "done",
+                StepState::Failed(_) => "FAILED",
+            };
+            if state != StepState::Running {
+                let line = step.line.map_or(String::new(), |l| format!("l.{l} "));
+                model.push_log(format!("{line}{mark} {}", step.name));
+            }
+        }
+        BuildEvent::Log { text, .. } => model.push_log(format!("  │ {text}")),
+        BuildEvent::Note { text } => model.push_log(text),
+        BuildEvent::Image { .. } => {}
+    }
+}
+
+pub(super) fn on_built(model: &mut Model, finished: Finished) {
+    let text = model.text();
+    let (base, flags) = describe(&text, model.catalog);
+    let previous = model.variants.last().map(|v| v.size_bytes);
+    let size = finished.layers.size_bytes;
+    model.explanation = finished
+        .run
+        .as_ref()
+        .filter(|r| !r.ok())
+        .and_then(|r| explain_failure(&[&r.stderr, r.error.as_deref().unwrap_or("")]));
+    let variant = Variant {
+        number: model.variants.len() + 1,
+        base,
+        flags,
+        size_bytes: size,
+        build_seconds: finished.outcome.seconds,
+        run_ok: finished.run.as_ref().map(|r| r.ok()),
+        first_line: finished
+            .run
+            .as_ref()
+            .map(|r| r.first_line().to_string())
+            .unwrap_or_default(),
+        dockerfile: text,
+    };
+    model.variants.push(variant);
+    model.variant_selected = model.variants.len() - 1;
+    let delta = previous.map(|p| delta_text(p, size)).unwrap_or_default();
+    model.status = Some(format!(
+        "built in {:.1} s: {}{delta}",
+        finished.outcome.seconds,
+        size_text(size)
+    ));
+    model.push_log(format!(
+        "── built {} in {:.1} s ──",
+        size_text(size),
+        finished.outcome.seconds
+    ));
+    model.layers = Some(finished.layers);
+    model.layer_selected = 0;
+    model.run = finished.run;
+    model.build = BuildState::Built;
+}
+
+/// "−582 MB" or "+1.2 MB" against the previous variant.
+pub fn delta_text(previous: u64, now: u64) -> String {
+    if now >= previous {
+        format!(" (+{} vs previous)", size_text(now - previous))
+    } else {
+        format!(" (−{} vs previous)", size_text(previous - now))
+    }
+}
+
+pub(super) fn on_failed(model: &mut Model, failure: BuildFailure) {
+    model.push_log(format!("── {} ──", failure.message));
+    if failure.cancelled {
+        model.build = BuildState::Idle;
+        return;
+    }
+    model.status = Some(match failure.line {
+        Some(l) => format!("build failed at line {l}: {}", failure.message),
+        None => format!("build failed: {}", failure.message),
+    });
+    if let Some(line) = failure.line {
+        jump_to_line(model, line);
+    }
+    model.build = BuildState::Failed {
+        message: failure.message,
+        line: failure.line,
+    };
+}
