@@ -70,7 +70,7 @@ async fn hello_picks_scratch_when_stripped_and_static() {
     let best = chosen(&v).unwrap_or_else(|| panic!("nothing chosen: {v}"));
     assert_eq!(best["base"], "scratch");
     assert!(
-        best["size_bytes"].as_u64().is_some_and(|s| s <= 1_500_000),
+        best["size_bytes"].as_u64().is_some_and(|s| s <= 1_300_000),
         "{best}"
     );
 }

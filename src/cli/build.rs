@@ -20,6 +20,7 @@ use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
 use crate::engine::run::RunResult;
 use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError};
+use crate::workbench::build_failure::{BuildExplanation, FailureTrail};
 use crate::workbench::explain::{Explanation, explain_failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -114,7 +115,8 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
             on_ctrl_c.cancel();
         }
     });
-    let result = build_steps(&engine, &args, &path, &text, &changes, &cancel).await;
+    let mut trail = FailureTrail::default();
+    let result = build_steps(&engine, &args, &path, &text, &changes, &mut trail, &cancel).await;
     // Whatever happened, this session's containers and images go.
     let keep_tag = args.tag.is_some();
     match engine.cleanup_session().await {
@@ -135,8 +137,25 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
                 message: "cancelled; nothing was left behind".into(),
             });
         }
-        Err(e @ EngineError::BuildFailed { .. }) => {
+        Err(ref e @ EngineError::BuildFailed { line, ref message }) => {
             eprintln!("{}: {e}", path.display());
+            let explanation = trail.explain(line, message, &df);
+            if let Some(why) = &explanation {
+                eprintln!("  why: {why}");
+                eprintln!("  hint: {}", why.hint);
+            }
+            if args.format == BuildFormat::Json {
+                let failed = FailedReport {
+                    failed: true,
+                    line,
+                    message: message.clone(),
+                    explanation,
+                };
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&failed).map_err(Failure::usage)?
+                );
+            }
             return Ok(status::FINDINGS);
         }
         Err(e) => return Err(Failure::usage(e)),
@@ -162,6 +181,7 @@ async fn build_steps(
     on_disk: &std::path::Path,
     text: &str,
     changes: &[Change],
+    trail: &mut FailureTrail,
     cancel: &CancellationToken,
 ) -> Result<BuildReport, EngineError> {
     let options = PipelineOptions {
@@ -207,7 +227,10 @@ async fn build_steps(
                 human_bytes(local.size_bytes)
             );
         }
-        PipelineEvent::Build(e) => print_event(e),
+        PipelineEvent::Build(e) => {
+            trail.record(&e);
+            print_event(e);
+        }
         PipelineEvent::Built(outcome) => eprintln!(
             "built {} with {} in {:.2} s ({} of {} steps cached)",
             short_id(&outcome.image_id),
@@ -252,6 +275,17 @@ async fn build_steps(
         dockerfile: text.to_string(),
         changes: changes.iter().map(ToString::to_string).collect(),
     })
+}
+
+/// The JSON printed on stdout when the build fails, so a script learns the
+/// cause without parsing the progress on stderr.
+#[derive(Debug, Serialize)]
+struct FailedReport {
+    failed: bool,
+    line: Option<usize>,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<BuildExplanation>,
 }
 
 fn short_id(id: &str) -> &str {

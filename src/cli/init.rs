@@ -1,9 +1,12 @@
 //! `dockstage init`: write a multi-stage Dockerfile and a .dockerignore for a
-//! Go module, never over an existing file without --force.
+//! Go module, never over an existing file without --force, and both or
+//! neither: a Dockerfile without its .dockerignore would send the whole
+//! directory (secrets included) as the build context.
 
-use std::path::Path;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
-use super::{Failure, input, status};
+use super::{Failure, status};
 use crate::workbench::init::{DOCKERIGNORE, choose_main, dockerfile, scan};
 
 pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
@@ -33,10 +36,7 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
             )));
         }
     }
-    for (path, text) in &targets {
-        input::write_atomically(path, text)
-            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
-    }
+    write_all_or_nothing(&targets).map_err(Failure::usage)?;
     let f = &module.facts;
     let mut found = Vec::new();
     if f.uses_cgo {
@@ -75,4 +75,102 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
         dir.display()
     );
     Ok(status::OK)
+}
+
+/// Writes every file or none: all go to temporary files beside their
+/// targets first, then each is renamed into place. When anything fails, the
+/// temporary files go, files that did not exist before go, and files that
+/// did (under --force) get their old bytes back.
+fn write_all_or_nothing(files: &[(PathBuf, String)]) -> Result<(), String> {
+    let remove_all = |temps: &[PathBuf]| {
+        for tmp in temps {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    // The old bytes of files --force replaces, to put back on failure.
+    let mut before = Vec::new();
+    for (path, _) in files {
+        before.push(if path.is_file() {
+            Some(std::fs::read(path).map_err(|e| {
+                format!(
+                    "{}: cannot read the file to replace: {e}; nothing was written",
+                    path.display()
+                )
+            })?)
+        } else {
+            None
+        });
+    }
+    let mut temps = Vec::new();
+    for (path, text) in files {
+        match write_beside(path, text.as_bytes()) {
+            Ok(tmp) => temps.push(tmp),
+            Err(e) => {
+                remove_all(&temps);
+                return Err(format!(
+                    "{}: cannot write: {e}; nothing was written",
+                    path.display()
+                ));
+            }
+        }
+    }
+    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
+        let Err(e) = std::fs::rename(tmp, path) else {
+            continue;
+        };
+        remove_all(&temps[i..]);
+        let mut message = format!("{}: cannot write: {e}", path.display());
+        let mut kept = Vec::new();
+        for ((done, _), old) in files[..i].iter().zip(&before).rev() {
+            let undone = match old {
+                Some(bytes) => write_beside(done, bytes).and_then(|t| {
+                    std::fs::rename(&t, done).inspect_err(|_| {
+                        let _ = std::fs::remove_file(&t);
+                    })
+                }),
+                None => std::fs::remove_file(done),
+            };
+            if let Err(e) = undone {
+                kept.push(format!("{} could not be put back: {e}", done.display()));
+            }
+        }
+        if kept.is_empty() {
+            message.push_str("; nothing was written");
+        } else {
+            message.push_str("; ");
+            message.push_str(&kept.join("; "));
+        }
+        return Err(message);
+    }
+    Ok(())
+}
+
+/// A temporary file beside `path` holding `bytes`, with `path`'s
+/// permissions when it is a file already.
+fn write_beside(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.dockstage-{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        if let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        Ok(())
+    })();
+    match written {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }

@@ -7,9 +7,11 @@ pub mod edit;
 pub mod graph;
 pub mod init;
 pub mod input;
+pub mod layers_table;
 pub mod lint;
 pub mod matrix;
 pub mod report;
+pub mod tune;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -237,6 +239,40 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
+    /// Find the smallest image that still behaves like the Dockerfile as written
+    #[command(
+        long_about = "Search runtime bases and Go build toggles for the smallest image whose run \
+            matches the Dockerfile as written (same exit code and output), or prints --expect. \
+            First strip and trimpath, which shrink the binary without changing what it does; then \
+            each base on this machine from the smallest up. A base that fails is explained (a \
+            dynamic binary on scratch, no CA certificates, no time zones, a user name without \
+            /etc/passwd) and the toggle that fixes it is tried on the same base. The search stops \
+            when no base left can beat the best image found. Every step is printed; the winning \
+            Dockerfile is shown as a diff and written only with --write.",
+        after_help = "Examples:\n  dockstage tune assets/examples/hello\n  dockstage tune . --write\n  dockstage tune ~/src/svc --expect 'listening' --format markdown > TUNING.md",
+        after_long_help = concat!("Examples:\n  dockstage tune assets/examples/hello\n  dockstage tune . --write\n  dockstage tune ~/src/svc --expect 'listening' --format markdown > TUNING.md", "\n\n", "Exit status:\n  0  found an image that behaves like the reference (or the reference is already the best)\n  1  the Dockerfile as written does not build or run, so there is nothing to match\n  2  could not start (no daemon, bad input)\n  130  cancelled with Ctrl-C"),
+    )]
+    Tune {
+        /// The build context directory
+        dir: PathBuf,
+        /// The Dockerfile, relative to DIR (default DIR/Dockerfile)
+        #[arg(long, short = 'f')]
+        file: Option<PathBuf>,
+        /// Comma-separated catalog keys to consider (default: every base on this machine)
+        #[arg(long, value_name = "K1,K2,...")]
+        bases: Option<String>,
+        /// Text a good run prints, instead of "what the Dockerfile as written prints"
+        #[arg(long)]
+        expect: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: build::BuildFormat,
+        /// Seconds each run may take
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        /// Replace the Dockerfile with the winner (atomically)
+        #[arg(long)]
+        write: bool,
+    },
     /// Write a multi-stage Dockerfile and .dockerignore for a Go module
     #[command(
         long_about = "Write a multi-stage Dockerfile and a .dockerignore for the Go module in DIR. \
@@ -414,6 +450,23 @@ pub fn run(cli: Cli) -> ExitCode {
             expect,
             format,
             timeout,
+        }),
+        Command::Tune {
+            dir,
+            file,
+            bases,
+            expect,
+            format,
+            timeout,
+            write,
+        } => tune::run(tune::TuneArgs {
+            dir,
+            file,
+            bases,
+            expect,
+            format,
+            timeout,
+            write,
         }),
         Command::Bases(command) => bases::run(command),
     };

@@ -60,6 +60,14 @@ impl std::fmt::Debug for BuildContext {
 }
 
 impl BuildContext {
+    /// The same context, building the `i`th Dockerfile given to `pack_many`.
+    pub fn for_dockerfile(&self, i: usize) -> BuildContext {
+        BuildContext {
+            dockerfile_name: injected_name(i),
+            ..self.clone()
+        }
+    }
+
     /// One line for the status bar and the CLI, e.g.
     /// "context: 12 files, 3.4 kB (5 ignored)".
     pub fn summary(&self) -> String {
@@ -124,6 +132,31 @@ pub fn pack_for(
     dockerfile_text: &str,
     on_disk: Option<&Path>,
 ) -> Result<BuildContext, EngineError> {
+    pack_inner(dir, &[dockerfile_text], on_disk)
+}
+
+/// Packs `dir` once with several Dockerfiles injected, the first one the
+/// context's own; `BuildContext::for_dockerfile(i)` picks another. Builds of
+/// any of them then see the same files, so `COPY . .` caches across them.
+pub fn pack_many(dir: &Path, dockerfiles: &[&str]) -> Result<BuildContext, EngineError> {
+    pack_inner(dir, dockerfiles, None)
+}
+
+/// Where the `i`th injected Dockerfile lives in the context.
+fn injected_name(i: usize) -> String {
+    if i == 0 {
+        DOCKERFILE_IN_CONTEXT.to_string()
+    } else {
+        format!("{DOCKERFILE_IN_CONTEXT}.{i}")
+    }
+}
+
+fn pack_inner(
+    dir: &Path,
+    dockerfiles: &[&str],
+    on_disk: Option<&Path>,
+) -> Result<BuildContext, EngineError> {
+    let dockerfile_text = dockerfiles.first().copied().unwrap_or("");
     let fail = |reason: String| EngineError::Context {
         dir: dir.to_path_buf(),
         reason,
@@ -178,9 +211,11 @@ pub fn pack_for(
     let root = fs::read_dir(dir).map_err(|e| fail(format!("cannot be listed ({e})")))?;
     packer.walk(root, dir, Path::new(""), "").map_err(&fail)?;
     if packer.inject {
-        packer
-            .add_dockerfile(dockerfile_text)
-            .map_err(|e| fail(format!("cannot add the Dockerfile ({e})")))?;
+        for (i, text) in dockerfiles.iter().enumerate() {
+            packer
+                .add_dockerfile(&injected_name(i), text)
+                .map_err(|e| fail(format!("cannot add the Dockerfile ({e})")))?;
+        }
     }
 
     let tar = packer
@@ -195,6 +230,14 @@ pub fn pack_for(
         secrets: packer.secrets,
         dockerfile_name: unchanged_on_disk.unwrap_or_else(|| DOCKERFILE_IN_CONTEXT.to_string()),
     })
+}
+
+/// Paths pack writes itself when it injects Dockerfiles.
+fn is_injected(rel: &str) -> bool {
+    rel == DOCKERFILE_IN_CONTEXT
+        || rel
+            .strip_prefix(DOCKERFILE_IN_CONTEXT)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// The `.dockerignore` on disk, read through a symlink as docker does.
@@ -251,11 +294,10 @@ impl Packer {
             .map_err(|e| format!("cannot add .dockerignore ({e})"))
     }
 
-    fn add_dockerfile(&mut self, text: &str) -> io::Result<()> {
+    fn add_dockerfile(&mut self, name: &str, text: &str) -> io::Result<()> {
         let mut header = header(EntryType::Regular, None);
         header.set_size(text.len() as u64);
-        self.tar
-            .append_data(&mut header, DOCKERFILE_IN_CONTEXT, text.as_bytes())
+        self.tar.append_data(&mut header, name, text.as_bytes())
     }
 
     /// Walks one directory in name order. `rel` is its context-relative path
@@ -282,7 +324,7 @@ impl Packer {
             } else {
                 format!("{rel_text}/{name_text}")
             };
-            if child_text == IGNORE_FILE || (self.inject && child_text == DOCKERFILE_IN_CONTEXT) {
+            if child_text == IGNORE_FILE || (self.inject && is_injected(&child_text)) {
                 continue; // written by pack itself
             }
             let meta = fs::symlink_metadata(&child_abs)

@@ -18,6 +18,7 @@ pub mod layers;
 pub mod pipeline;
 pub mod run;
 pub mod stages;
+pub mod tune;
 
 use bollard::Docker;
 

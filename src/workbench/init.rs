@@ -18,26 +18,64 @@ pub struct Module {
     pub facts: GoFacts,
     pub vendor: bool,
     pub go_sum: bool,
+    /// Directories below with their own go.mod, as `tools/`: separate
+    /// modules whose packages this module's build does not see.
+    pub nested: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InitError {
-    #[error("{}: no go.mod; dockstage init works on a Go module (run `go mod init` first)", .0.display())]
+    #[error("no go.mod in {}: dockstage init works on a Go module; run `go mod init MODULE-PATH` there first, or give the module's directory", .0.display())]
     NoModule(PathBuf),
+    #[error("no go.mod in {}; found Go modules in: {}; run dockstage init on one of them", .dir.display(), .found.join(", "))]
+    ModulesBelow { dir: PathBuf, found: Vec<String> },
+    #[error("no go.mod in {}; its go.work lists the Go modules: {}; run dockstage init on one of them", .dir.display(), .uses.join(", "))]
+    Workspace { dir: PathBuf, uses: Vec<String> },
+    #[error("{}: cannot read: {reason}", .path.display())]
+    UnreadableGoMod { path: PathBuf, reason: String },
     #[error("{}: go.mod has no `module` line", .0.display())]
     NoModulePath(PathBuf),
-    #[error("{}: no main package (no .go file with `package main`)", .0.display())]
-    NoMain(PathBuf),
+    #[error("{}: no main package (no .go file with `package main`){}", .dir.display(), nested_note(.nested))]
+    NoMain { dir: PathBuf, nested: Vec<String> },
     #[error("several main packages: {}; choose one with --main", .0.join(", "))]
     SeveralMains(Vec<String>),
     #[error("`{0}` is not one of the main packages: {list}", list = .1.join(", "))]
     UnknownMain(String, Vec<String>),
 }
 
+fn nested_note(nested: &[String]) -> String {
+    let (has, them) = match nested {
+        [] => return String::new(),
+        [_] => ("has its", "it is a separate module"),
+        _ => ("have their", "they are separate modules"),
+    };
+    format!(
+        "; note: {} {has} own go.mod, so {them}: run dockstage init on one of them",
+        nested.join(", ")
+    )
+}
+
+/// How deep `init` looks for modules below a directory that is not one.
+const MODULE_SEARCH_DEPTH: usize = 3;
+
+/// Directories Go tooling and `init` leave alone.
+fn skipped(name: &str) -> bool {
+    name.starts_with('.') || matches!(name, "vendor" | "testdata" | "node_modules")
+}
+
 /// Reads go.mod and the sources under `dir`.
 pub fn scan(dir: &Path) -> Result<Module, InitError> {
-    let gomod = std::fs::read_to_string(dir.join("go.mod"))
-        .map_err(|_| InitError::NoModule(dir.to_path_buf()))?;
+    let gomod_path = dir.join("go.mod");
+    let gomod = match std::fs::read_to_string(&gomod_path) {
+        Ok(text) => text,
+        Err(_) if !gomod_path.exists() => return Err(not_a_module(dir)),
+        Err(e) => {
+            return Err(InitError::UnreadableGoMod {
+                path: gomod_path,
+                reason: e.to_string(),
+            });
+        }
+    };
     let path = gomod
         .lines()
         .find_map(|l| l.trim().strip_prefix("module "))
@@ -63,9 +101,108 @@ pub fn scan(dir: &Path) -> Result<Module, InitError> {
         facts: GoFacts::scan_dir(dir, 5_000),
         vendor: dir.join("vendor").is_dir(),
         go_sum: dir.join("go.sum").is_file(),
+        nested: nested_modules(dir),
     })
 }
 
+/// The error for a directory without go.mod, naming the modules a
+/// workspace or a repository of several modules holds instead.
+fn not_a_module(dir: &Path) -> InitError {
+    let uses = std::fs::read_to_string(dir.join("go.work"))
+        .map(|text| go_work_uses(&text))
+        .unwrap_or_default();
+    if !uses.is_empty() {
+        return InitError::Workspace {
+            dir: dir.to_path_buf(),
+            uses,
+        };
+    }
+    let found = nested_modules(dir);
+    if found.is_empty() {
+        InitError::NoModule(dir.to_path_buf())
+    } else {
+        InitError::ModulesBelow {
+            dir: dir.to_path_buf(),
+            found,
+        }
+    }
+}
+
+/// The directories a go.work's `use` lines name, as `a/`, in file order.
+pub fn go_work_uses(text: &str) -> Vec<String> {
+    let mut uses = Vec::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or("").trim();
+        let entry = if in_block {
+            if line.starts_with(')') {
+                in_block = false;
+                continue;
+            }
+            line
+        } else if let Some(rest) = line.strip_prefix("use") {
+            let rest = rest.trim();
+            if rest.starts_with('(') {
+                in_block = true;
+                rest.trim_start_matches('(').trim()
+            } else if line.starts_with("use ") || line.starts_with("use\t") {
+                rest
+            } else {
+                continue;
+            }
+        } else {
+            continue;
+        };
+        let entry = entry.trim_matches('"').trim();
+        if !entry.is_empty() {
+            uses.push(as_dir(entry));
+        }
+    }
+    uses
+}
+
+/// `./a/b` and `a/b` both read `a/b/`, the way the user types a directory.
+fn as_dir(path: &str) -> String {
+    let bare = path.trim_start_matches("./").trim_end_matches('/');
+    if bare.is_empty() || bare == "." {
+        "./".to_string()
+    } else {
+        format!("{bare}/")
+    }
+}
+
+/// Directories below `dir` with their own go.mod, a few levels deep, sorted.
+pub fn nested_modules(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    find_modules(dir, dir, 1, &mut found);
+    found.sort();
+    found
+}
+
+fn find_modules(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
+    if depth > MODULE_SEARCH_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if skipped(&name) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let path = entry.path();
+        if path.join("go.mod").is_file() {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            out.push(as_dir(&rel.to_string_lossy().replace('\\', "/")));
+        } else {
+            find_modules(root, &path, depth + 1, out);
+        }
+    }
+}
+
+/// Main packages under `dir`, stopping at directories with their own
+/// go.mod: those are other modules, which `go build` here cannot build.
 fn collect_mains(root: &Path, dir: &Path, out: &mut Vec<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -75,8 +212,8 @@ fn collect_mains(root: &Path, dir: &Path, out: &mut Vec<String>) {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        if path.is_dir() {
-            if !(name.starts_with('.') || name == "vendor" || name == "testdata") {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            if !skipped(&name) && !path.join("go.mod").is_file() {
                 subdirs.push(path);
             }
         } else if name.ends_with(".go")
@@ -106,7 +243,10 @@ fn collect_mains(root: &Path, dir: &Path, out: &mut Vec<String>) {
 /// Picks the main package: the only one, or the one `--main` names.
 pub fn choose_main(module: &Module, wanted: Option<&str>, dir: &Path) -> Result<String, InitError> {
     match (wanted, module.mains.as_slice()) {
-        (_, []) => Err(InitError::NoMain(dir.to_path_buf())),
+        (_, []) => Err(InitError::NoMain {
+            dir: dir.to_path_buf(),
+            nested: module.nested.clone(),
+        }),
         (Some(w), mains) => {
             let norm = |s: &str| s.trim_start_matches("./").trim_end_matches('/').to_string();
             mains
@@ -269,6 +409,7 @@ mod tests {
             facts,
             vendor: false,
             go_sum: true,
+            nested: Vec::new(),
         }
     }
 
@@ -344,5 +485,28 @@ mod tests {
             choose_main(&m, Some("c"), dir),
             Err(InitError::UnknownMain(..))
         ));
+    }
+
+    #[test]
+    fn go_work_use_entries_read_as_directories() {
+        let work = "go 1.24\n\nuse (\n\t./api // the server\n\t\"./tools/gen\"\n)\n\nuse ./cli\n";
+        assert_eq!(go_work_uses(work), vec!["api/", "tools/gen/", "cli/"]);
+        assert!(go_work_uses("go 1.24\n").is_empty());
+    }
+
+    #[test]
+    fn no_mains_names_the_nested_modules() {
+        let mut m = module(GoFacts::default());
+        m.mains.clear();
+        m.nested = vec!["api/".into(), "tools/".into()];
+        let said = choose_main(&m, None, Path::new("/x"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(said.contains("/x: no main package"), "{said}");
+        assert!(
+            said.contains("api/, tools/ have their own go.mod, so they are separate modules"),
+            "{said}"
+        );
     }
 }

@@ -108,7 +108,9 @@ pub fn matches(
     }
     match (expect, reference) {
         (Some(e), _) => run.exit_code == Some(0) && run.stdout.contains(e),
-        (None, Some(r)) => run.exit_code == r.exit_code && run.stdout == r.stdout,
+        (None, Some(r)) => {
+            run.exit_code == r.exit_code && run.stdout == r.stdout && run.health == r.health
+        }
         (None, None) => run.ok(),
     }
 }

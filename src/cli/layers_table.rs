@@ -1,0 +1,60 @@
+//! The per-layer breakdown of an image, as `build`, `matrix` and `tune`
+//! print it: in a terminal, or as Markdown for a README or slides.
+
+use std::fmt::Write as _;
+
+use crate::engine::context::human_bytes;
+use crate::engine::layers::{Layer, short_created_by};
+
+/// Aligned columns: size, line, what made the layer.
+pub fn text(layers: &[Layer], total: u64) -> String {
+    let mut out = String::new();
+    for l in layers {
+        let line = l.line.map_or("    ".to_string(), |n| format!("l.{n}"));
+        let base = if l.from_base { " (base)" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {:>9}  {line:<6} {}{base}",
+            human_bytes(l.size_bytes),
+            short_created_by(&l.created_by, 60)
+        );
+    }
+    let _ = writeln!(out, "  {:>9}  total", human_bytes(total));
+    out
+}
+
+/// A Markdown table with a total row.
+pub fn markdown(layers: &[Layer], total: u64) -> String {
+    let mut out = String::from("| size | line | created by |\n|---:|---:|---|\n");
+    for l in layers {
+        let line = l.line.map_or(String::new(), |n| n.to_string());
+        let by = short_created_by(&l.created_by, 60).replace('|', "\\|");
+        let base = if l.from_base { " (base)" } else { "" };
+        let _ = writeln!(
+            out,
+            "| {} | {line} | `{by}`{base} |",
+            human_bytes(l.size_bytes)
+        );
+    }
+    let _ = writeln!(out, "| **{}** | | total |", human_bytes(total));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_pipes_and_totals() {
+        let layers = [Layer {
+            size_bytes: 1_208_504,
+            created_by: "/bin/sh -c a | b".into(),
+            line: Some(9),
+            stage: Some(1),
+            from_base: false,
+        }];
+        let md = markdown(&layers, 1_208_504);
+        assert!(md.contains("| 1.2 MB | 9 | `RUN a \\| b` |"), "{md}");
+        assert!(md.ends_with("| **1.2 MB** | | total |\n"), "{md}");
+    }
+}

@@ -1,0 +1,292 @@
+//! `dockstage tune`: search bases and toggles for the smallest image that
+//! still behaves like the Dockerfile as written, say what each step found,
+//! and offer the winning Dockerfile (written only with --write).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::build::BuildFormat;
+use super::{Failure, input, layers_table, status};
+use crate::engine::context::human_bytes;
+use crate::engine::events::{BuildEvent, StepState};
+use crate::engine::layers::Layer;
+use crate::engine::tune::{TuneEvent, TuneOptions, TuneResult};
+use crate::engine::{Engine, EngineError};
+use crate::workbench::tune::{Attempt, changes_summary, run_summary};
+
+#[derive(Debug, Clone)]
+pub struct TuneArgs {
+    pub dir: PathBuf,
+    pub file: Option<PathBuf>,
+    pub bases: Option<String>,
+    pub expect: Option<String>,
+    pub format: BuildFormat,
+    pub timeout: u64,
+    pub write: bool,
+}
+
+/// The tune report as scripts read it.
+#[derive(Serialize)]
+struct TuneJson<'a> {
+    steps: &'a [String],
+    variants: &'a [Attempt],
+    chosen: Option<ChosenJson<'a>>,
+    builds: usize,
+    seconds: f64,
+    written: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ChosenJson<'a> {
+    number: usize,
+    base: &'a str,
+    changes: Vec<String>,
+    size_bytes: Option<u64>,
+    dockerfile: &'a str,
+    layers: &'a [Layer],
+}
+
+pub fn run(args: TuneArgs) -> Result<u8, Failure> {
+    super::runtime()?.block_on(tune(args))
+}
+
+async fn tune(args: TuneArgs) -> Result<u8, Failure> {
+    let path = super::dockerfile_in(&args.dir, args.file.as_deref())?;
+    let original = input::read_dockerfile(&path)?;
+    let engine = Engine::connect().await.map_err(Failure::usage)?;
+    let options = TuneOptions {
+        bases: args
+            .bases
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        expect: args.expect.clone(),
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling…");
+            on_ctrl_c.cancel();
+        }
+    });
+    let result = engine
+        .tune(&args.dir, &original, &options, &mut print_event, &cancel)
+        .await;
+    if let Err(e) = engine.cleanup_session().await {
+        eprintln!("warning: cleanup failed: {e}; run `dockstage clean`");
+    }
+    let result = match result {
+        Ok(r) => r,
+        Err(EngineError::Cancelled) => {
+            return Err(Failure {
+                status: 130,
+                message: "cancelled; nothing was written and nothing left behind".into(),
+            });
+        }
+        Err(e) => return Err(Failure::usage(e)),
+    };
+    let report = &result.report;
+    let chosen = report.chosen();
+    let better = chosen.filter(|c| c.dockerfile != original);
+    let written = match better {
+        Some(c) if args.write => {
+            input::write_atomically(&path, &c.dockerfile)
+                .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
+            true
+        }
+        _ => false,
+    };
+    let name = path.display().to_string();
+    match args.format {
+        BuildFormat::Json => {
+            let json = TuneJson {
+                steps: &report.steps,
+                variants: &report.attempts,
+                chosen: chosen.map(|c| ChosenJson {
+                    number: c.number,
+                    base: &c.base,
+                    changes: c.changes.iter().map(ToString::to_string).collect(),
+                    size_bytes: c.size_bytes,
+                    dockerfile: &c.dockerfile,
+                    layers: result.layers.as_ref().map_or(&[], |l| l.layers.as_slice()),
+                }),
+                builds: report.builds(),
+                seconds: result.seconds,
+                written,
+                problem: report.problem.as_deref(),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).map_err(Failure::usage)?
+            );
+        }
+        BuildFormat::Markdown => print!("{}", markdown(&name, &original, &result)),
+        BuildFormat::Text => {
+            print!("{}", text(&name, &original, &result));
+            if written {
+                println!("wrote {name}");
+            } else if better.is_some() {
+                println!("nothing written: add --write to save it to {name}");
+            }
+        }
+    }
+    if written && args.format != BuildFormat::Text {
+        eprintln!("wrote {name}");
+    }
+    Ok(match (&report.problem, chosen) {
+        (None, Some(_)) => status::OK,
+        _ => status::FINDINGS,
+    })
+}
+
+fn print_event(event: TuneEvent) {
+    match event {
+        TuneEvent::Note(text) => eprintln!("{text}"),
+        TuneEvent::Trying { number, summary } => eprintln!("[{number}] {summary} …"),
+        TuneEvent::Build(BuildEvent::Step {
+            step,
+            state: StepState::Failed(e),
+        }) => {
+            let line = step.line.map_or(String::new(), |l| format!("l.{l} "));
+            eprintln!("    {line}failed: {}", e.lines().next().unwrap_or(""));
+        }
+        TuneEvent::Build(_) => {}
+        TuneEvent::Tried { attempt, .. } => eprintln!("    {}", attempt_outcome(&attempt)),
+    }
+}
+
+fn attempt_outcome(a: &Attempt) -> String {
+    let size = a.size_bytes.map(human_bytes).unwrap_or_default();
+    match (&a.run, a.ok) {
+        (Some(run), true) => format!("ok · {size} · {}", run_summary(run)),
+        (Some(_), false) => format!("not the same · {size} · {}", a.why),
+        (None, _) => a.why.clone(),
+    }
+}
+
+fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(1)
+        .header(name, &format!("{name} (tuned)"))
+        .to_string()
+}
+
+fn text(name: &str, original: &str, result: &TuneResult) -> String {
+    let report = &result.report;
+    let mut out = String::new();
+    let _ = writeln!(out, "Tuning {name}:");
+    for (i, step) in report.steps.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {step}", i + 1);
+    }
+    let _ = writeln!(
+        out,
+        "\n  #  {:<44} {:>9} {:>7}  same  run",
+        "variant", "size", "build"
+    );
+    for a in &report.attempts {
+        let mark = if a.chosen { "★" } else { " " };
+        let size = a.size_bytes.map(human_bytes).unwrap_or("-".into());
+        let same = if a.ok { "yes" } else { "no" };
+        let run = match &a.run {
+            Some(r) => run_summary(r),
+            None => a.why.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {:>2}  {:<44} {size:>9} {:>6.1}s  {same:<4}  {run}",
+            a.number,
+            changes_summary(&a.changes),
+            a.build_seconds
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} builds in {:.1} s; ★ is the smallest that behaves like the Dockerfile as written",
+        report.builds(),
+        result.seconds
+    );
+    if let Some(chosen) = report.chosen()
+        && chosen.dockerfile != original
+    {
+        if let Some(layers) = &result.layers {
+            let _ = writeln!(out, "\nLayers of the chosen image (oldest first):");
+            out.push_str(&layers_table::text(&layers.layers, layers.size_bytes));
+        }
+        let _ = writeln!(out, "\nThe tuned Dockerfile:");
+        out.push_str(&unified_diff(name, original, &chosen.dockerfile));
+    }
+    out
+}
+
+fn markdown(name: &str, original: &str, result: &TuneResult) -> String {
+    let report = &result.report;
+    let mut out = String::new();
+    let _ = writeln!(out, "### dockstage tune: {name}\n");
+    for (i, step) in report.steps.iter().enumerate() {
+        let _ = writeln!(out, "{}. {}", i + 1, step.replace('|', "\\|"));
+    }
+    let _ = writeln!(
+        out,
+        "\n| # | variant | size | build + run | same as written | run |\n|---:|---|---:|---|---|---|"
+    );
+    for a in &report.attempts {
+        let star = if a.chosen { " ★" } else { "" };
+        let run = match &a.run {
+            Some(r) => run_summary(r),
+            None => a.why.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| {}{star} | {} | {} | {} | {} | {} |",
+            a.number,
+            changes_summary(&a.changes),
+            a.size_bytes.map(human_bytes).unwrap_or("-".into()),
+            a.run
+                .as_ref()
+                .map_or(format!("{:.1} s", a.build_seconds), |r| format!(
+                    "{:.1} s + {} ms",
+                    a.build_seconds, r.duration_ms
+                )),
+            if a.ok { "yes" } else { "no" },
+            run.replace('|', "\\|")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} builds in {:.1} s.",
+        report.builds(),
+        result.seconds
+    );
+    if let Some(chosen) = report.chosen() {
+        let _ = writeln!(
+            out,
+            "\n#### Chosen: {} — {}\n",
+            changes_summary(&chosen.changes),
+            chosen.size_bytes.map(human_bytes).unwrap_or_default()
+        );
+        if let Some(layers) = &result.layers {
+            out.push_str(&layers_table::markdown(&layers.layers, layers.size_bytes));
+        }
+        if chosen.dockerfile != original {
+            let _ = writeln!(
+                out,
+                "\n```diff\n{}```",
+                unified_diff(name, original, &chosen.dockerfile)
+            );
+        }
+    }
+    out
+}

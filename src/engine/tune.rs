@@ -1,0 +1,299 @@
+//! Drives the tune search (`workbench::tune`) on the daemon, for the CLI and
+//! the workbench alike.
+//!
+//! Every Dockerfile the search may try is packed into one build context up
+//! front. BuildKit applies no `.dockerignore` to an uploaded context, so a
+//! context carrying only the Dockerfile being built would differ from build to
+//! build, and `COPY . .` (and the compile after it) would run again each time.
+//! With all of them on board, the context is the same for every attempt, the
+//! builder stage is compiled once per set of Go flags, and trying another base
+//! only builds its runtime stage.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bollard::query_parameters::RemoveImageOptions;
+use tokio_util::sync::CancellationToken;
+
+use super::build::{BuildRequest, BuilderChoice};
+use super::events::{BuildEvent, StepMapper};
+use super::images::required_images;
+use super::layers::ImageLayers;
+use super::run::RunOptions;
+use super::{Engine, EngineError, context};
+use crate::catalog::Catalog;
+use crate::dockerfile::{Keyword, StageGraph, parse};
+use crate::goproject::GoFacts;
+use crate::workbench::build_failure::FailureTrail;
+use crate::workbench::tune::{Attempt, BaseOnHand, Outcome, Proposal, TuneReport, Tuner};
+
+#[derive(Debug, Clone)]
+pub struct TuneOptions {
+    /// Catalog keys to consider; all of them when empty.
+    pub bases: Vec<String>,
+    /// Text a good run prints, instead of "what the Dockerfile as written prints".
+    pub expect: Option<String>,
+    pub timeout: Duration,
+}
+
+impl Default for TuneOptions {
+    fn default() -> Self {
+        Self {
+            bases: Vec::new(),
+            expect: None,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Progress of a search, for a terminal or the workbench's log.
+#[derive(Debug, Clone)]
+pub enum TuneEvent {
+    /// Said once before the first build: the context, and bases left out.
+    Note(String),
+    /// Attempt `number` starts: "scratch, strip, trimpath".
+    Trying {
+        number: usize,
+        summary: String,
+    },
+    Build(BuildEvent),
+    /// Attempt done, with what it did and the account so far.
+    Tried {
+        attempt: Box<Attempt>,
+        steps: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct TuneResult {
+    pub report: TuneReport,
+    /// The chosen image's layers, mapped onto its Dockerfile.
+    pub layers: Option<ImageLayers>,
+    pub seconds: f64,
+}
+
+impl Engine {
+    /// Searches runtime bases and toggles for the smallest image that behaves
+    /// like `original` (the Dockerfile at `on_disk` in `dir`, or as edited).
+    pub async fn tune(
+        &self,
+        dir: &Path,
+        original: &str,
+        options: &TuneOptions,
+        on_event: &mut (dyn FnMut(TuneEvent) + Send),
+        cancel: &CancellationToken,
+    ) -> Result<TuneResult, EngineError> {
+        let started = Instant::now();
+        let catalog = Catalog::bundled();
+        let bases = self.bases_on_hand(options, catalog, on_event).await?;
+        let facts = GoFacts::scan_dir(dir, 5_000);
+        let mut tuner = Tuner::new(original, facts, bases, options.expect.clone(), catalog)
+            .map_err(|e| EngineError::Other(e.to_string()))?;
+        let candidates = tuner.candidates();
+        let index: HashMap<&str, usize> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), i))
+            .collect();
+        let texts: Vec<&str> = candidates.iter().map(String::as_str).collect();
+        let ctx = context::pack_many(dir, &texts)?;
+        on_event(TuneEvent::Note(format!(
+            "{}; sent once, with the {} Dockerfiles the search may try",
+            ctx.summary(),
+            candidates.len()
+        )));
+        let df = parse(original);
+        let graph = StageGraph::new(&df);
+        self.preflight(&required_images(&df, &graph, true), &mut |_| {})
+            .await?;
+
+        let mut images: Vec<(usize, String, String)> = Vec::new();
+        let tag_prefix = format!(
+            "{}/tune:{}",
+            super::IMAGE_REPOSITORY,
+            &self.session[..12.min(self.session.len())]
+        );
+        let outcome = async {
+            while let Some(proposal) = tuner.propose() {
+                let number = tuner.attempts().len() + 1;
+                on_event(TuneEvent::Trying {
+                    number,
+                    summary: crate::workbench::tune::changes_summary(&proposal.changes),
+                });
+                let own = match index.get(proposal.dockerfile.as_str()) {
+                    Some(&i) => ctx.for_dockerfile(i),
+                    // Not foreseen (it should not happen): a context of its own.
+                    None => context::pack(dir, &proposal.dockerfile)?,
+                };
+                let tag = format!("{tag_prefix}-{number}");
+                let (outcome, image) = self
+                    .try_proposal(&proposal, &own, &tag, options, on_event, cancel)
+                    .await?;
+                if let Some(id) = image {
+                    images.push((number, id, tag));
+                }
+                tuner.record(proposal, outcome);
+                if let Some(attempt) = tuner.attempts().last().cloned() {
+                    on_event(TuneEvent::Tried {
+                        attempt: Box::new(attempt),
+                        steps: tuner.account(),
+                    });
+                }
+            }
+            Ok::<(), EngineError>(())
+        }
+        .await;
+        let report = tuner.finish();
+        let layers = match (&outcome, report.chosen()) {
+            (Ok(()), Some(chosen)) => match images.iter().find(|(n, _, _)| *n == chosen.number) {
+                Some((_, id, _)) => {
+                    let df = parse(&chosen.dockerfile);
+                    let graph = StageGraph::new(&df);
+                    self.image_layers(id, &df, &graph).await.ok()
+                }
+                None => None,
+            },
+            _ => None,
+        };
+        for (_, _, tag) in &images {
+            let _ = self
+                .docker()
+                .remove_image(
+                    tag,
+                    Some(RemoveImageOptions {
+                        force: true,
+                        ..Default::default()
+                    }),
+                    None,
+                )
+                .await;
+        }
+        outcome?;
+        Ok(TuneResult {
+            report,
+            layers,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// The bases to search, with their sizes here; those not on this machine
+    /// are named and left out, since offline they cannot be pulled.
+    async fn bases_on_hand(
+        &self,
+        options: &TuneOptions,
+        catalog: &Catalog,
+        on_event: &mut (dyn FnMut(TuneEvent) + Send),
+    ) -> Result<Vec<BaseOnHand>, EngineError> {
+        let keys: Vec<String> = if options.bases.is_empty() {
+            catalog.keys().map(str::to_string).collect()
+        } else {
+            options.bases.clone()
+        };
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for key in keys {
+            let Some(base) = catalog.base(&key) else {
+                return Err(EngineError::Other(format!(
+                    "unknown base `{key}`; bases are: {}",
+                    catalog.keys().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            if base.image == "scratch" {
+                found.push(BaseOnHand { key, size_bytes: 0 });
+            } else if let Some(local) = self.local_image(&base.image).await? {
+                found.push(BaseOnHand {
+                    key,
+                    size_bytes: local.size_bytes,
+                });
+            } else {
+                missing.push(key);
+            }
+        }
+        if !missing.is_empty() {
+            on_event(TuneEvent::Note(format!(
+                "not on this machine, so not tried: {} (dockstage bases pull, or scripts/offline-bases.sh)",
+                missing.join(", ")
+            )));
+        }
+        Ok(found)
+    }
+
+    /// Builds and runs one proposal. A failed build is an outcome, not an
+    /// error: the search explains it and moves on.
+    async fn try_proposal(
+        &self,
+        proposal: &Proposal,
+        ctx: &context::BuildContext,
+        tag: &str,
+        options: &TuneOptions,
+        on_event: &mut (dyn FnMut(TuneEvent) + Send),
+        cancel: &CancellationToken,
+    ) -> Result<(Outcome, Option<String>), EngineError> {
+        let df = parse(&proposal.dockerfile);
+        let graph = StageGraph::new(&df);
+        let mapper = StepMapper::new(&df, &graph);
+        let request = BuildRequest {
+            context: ctx,
+            mapper: &mapper,
+            target: None,
+            builder: BuilderChoice::Auto,
+            tag: tag.to_string(),
+            labels: self.labels(),
+        };
+        let started = Instant::now();
+        let mut trail = FailureTrail::default();
+        let built = self
+            .build(
+                &request,
+                &mut |e| {
+                    trail.record(&e);
+                    on_event(TuneEvent::Build(e));
+                },
+                cancel,
+            )
+            .await;
+        let build_seconds = started.elapsed().as_secs_f64();
+        let outcome = match built {
+            Ok(o) => o,
+            Err(EngineError::BuildFailed { line, message }) => {
+                // The cause in the user's words when it is a known one.
+                let message = match trail.explain(line, &message, &df) {
+                    Some(explained) => explained.to_string(),
+                    None => {
+                        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+                        format!("{at}{message}")
+                    }
+                };
+                return Ok((
+                    Outcome::BuildFailed {
+                        message,
+                        build_seconds,
+                    },
+                    None,
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        let size_bytes = self
+            .local_image(&outcome.image_id)
+            .await?
+            .map_or(0, |l| l.size_bytes);
+        let run_options = RunOptions {
+            timeout: options.timeout,
+            service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+            ..RunOptions::default()
+        };
+        let run = self
+            .run_image(&outcome.image_id, &run_options, cancel)
+            .await?;
+        Ok((
+            Outcome::Ran {
+                size_bytes,
+                build_seconds,
+                run,
+            },
+            Some(outcome.image_id),
+        ))
+    }
+}

@@ -1,0 +1,800 @@
+//! Auto-tune: the search for the smallest image that still behaves like the
+//! Dockerfile as written. The search is pure: it proposes the next
+//! Dockerfile, is told what building and running it did, and keeps an
+//! account of every step in the user's words. The engine drives it
+//! (src/engine/tune.rs), for the CLI and the workbench alike.
+//!
+//! The order is what a person would do by hand, so the account reads like a
+//! lesson: first the flags that shrink the binary without changing what it
+//! does (`strip`, `trimpath`), then the runtime bases from the smallest up.
+//! When a base fails, the failure is explained and the toggle that fixes it
+//! is tried on the same base. The search stops as soon as no base left can
+//! beat the best image found, since a base is never smaller than itself.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::explain::explain_failure;
+use super::matrix::matches;
+use crate::catalog::{Catalog, Libc};
+use crate::dockerfile::edit::{Change, Context, Toggle, apply_changes};
+use crate::dockerfile::parse;
+use crate::engine::context::human_bytes;
+use crate::engine::run::RunResult;
+use crate::goproject::GoFacts;
+
+/// Fixes tried on one base before giving up on it.
+const MAX_FIXES_PER_BASE: usize = 3;
+
+/// Toggles that change the binary or the runtime stage to make a base work.
+const FIXES: [(Toggle, bool); 4] = [
+    (Toggle::Cgo, false),
+    (Toggle::Certs, true),
+    (Toggle::Tzdata, true),
+    (Toggle::Nonroot, true),
+];
+
+/// A runtime base that is on this machine, with its size here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseOnHand {
+    pub key: String,
+    pub size_bytes: u64,
+}
+
+/// What building and running one proposal did.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Ran {
+        size_bytes: u64,
+        build_seconds: f64,
+        run: RunResult,
+    },
+    BuildFailed {
+        message: String,
+        build_seconds: f64,
+    },
+}
+
+/// A Dockerfile the search wants built and run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    /// The runtime base key, or "as written" for the reference.
+    pub base: String,
+    /// The changes from the Dockerfile as written.
+    pub changes: Vec<Change>,
+    pub dockerfile: String,
+}
+
+/// One build and run of the search, as the report tables show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub number: usize,
+    pub base: String,
+    #[serde(serialize_with = "change_texts")]
+    pub changes: Vec<Change>,
+    pub size_bytes: Option<u64>,
+    pub build_seconds: f64,
+    pub run: Option<RunResult>,
+    pub build_error: Option<String>,
+    /// It behaved like the reference.
+    pub ok: bool,
+    /// The smallest attempt that was ok.
+    pub chosen: bool,
+    /// Why it failed, in a few words; empty when it was ok.
+    pub why: String,
+    #[serde(skip)]
+    pub dockerfile: String,
+}
+
+fn change_texts<S: serde::Serializer>(changes: &[Change], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(changes.iter().map(ToString::to_string))
+}
+
+/// The account of a search and what it found.
+#[derive(Debug, Clone, Serialize)]
+pub struct TuneReport {
+    /// What happened, one line per step, e.g. "scratch: exec /probe: no such
+    /// file or directory (dynamically linked binary …) → cgo off → ok, 1.2 MB".
+    pub steps: Vec<String>,
+    pub attempts: Vec<Attempt>,
+    /// Index into `attempts` of the winner, when the reference itself works.
+    pub chosen: Option<usize>,
+    /// Why the search could not start, when it could not.
+    pub problem: Option<String>,
+}
+
+impl TuneReport {
+    pub fn chosen(&self) -> Option<&Attempt> {
+        self.chosen.and_then(|i| self.attempts.get(i))
+    }
+
+    pub fn reference(&self) -> Option<&Attempt> {
+        self.attempts.first()
+    }
+
+    /// Builds the search actually ran (duplicates are answered from earlier ones).
+    pub fn builds(&self) -> usize {
+        self.attempts.len()
+    }
+}
+
+/// A toggle to try, the cause it answers, and the line that showed it.
+struct Fix {
+    change: Change,
+    cause: &'static str,
+    evidence: Option<String>,
+}
+
+impl Fix {
+    fn new(change: Change, cause: &'static str, evidence: Option<&str>) -> Self {
+        Self {
+            change,
+            cause,
+            evidence: evidence.map(|e| first_line(e).to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Position {
+    Reference,
+    Base { index: usize, fixes: Vec<Change> },
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TuneError {
+    #[error("{0}")]
+    CannotTune(String),
+}
+
+/// The search in progress.
+pub struct Tuner<'a> {
+    catalog: &'a Catalog,
+    original: String,
+    facts: GoFacts,
+    expect: Option<String>,
+    bases: Vec<BaseOnHand>,
+    /// strip and trimpath, where they apply and are off.
+    shrink: Vec<Change>,
+    /// Fixes every later base keeps, because they are about the binary.
+    carried: Vec<Change>,
+    /// Fixes for what a base lacks (certs, tzdata, a user), found on one
+    /// base and tried from the start on later bases that lack the same.
+    learned: Vec<Change>,
+    /// The base whose account is being written.
+    entered: Option<usize>,
+    position: Position,
+    attempts: Vec<Attempt>,
+    steps: Vec<String>,
+    /// The account of the base being tried, finished when it is left.
+    chain: String,
+    problem: Option<String>,
+}
+
+impl<'a> Tuner<'a> {
+    /// A search over `bases` (those on this machine) for `original`.
+    pub fn new(
+        original: &str,
+        facts: GoFacts,
+        mut bases: Vec<BaseOnHand>,
+        expect: Option<String>,
+        catalog: &'a Catalog,
+    ) -> Result<Self, TuneError> {
+        bases.sort_by(|a, b| a.size_bytes.cmp(&b.size_bytes).then(a.key.cmp(&b.key)));
+        let df = parse(original);
+        let ctx = Context::new(&df, catalog);
+        if let Some(first) = bases.first()
+            && let Err(e) = ctx.plan(&Change::Base(first.key.clone()))
+        {
+            return Err(TuneError::CannotTune(format!(
+                "{e}. Tune swaps the runtime stage's base, so it needs a multi-stage Dockerfile; \
+                 `dockstage init` writes one"
+            )));
+        }
+        let shrink = [Toggle::Strip, Toggle::Trimpath]
+            .into_iter()
+            .filter(|t| ctx.state(*t) == Ok(false))
+            .map(|t| Change::Set(t, true))
+            .collect();
+        Ok(Self {
+            catalog,
+            original: original.to_string(),
+            facts,
+            expect,
+            bases,
+            shrink,
+            carried: Vec::new(),
+            learned: Vec::new(),
+            entered: None,
+            position: Position::Reference,
+            attempts: Vec::new(),
+            steps: Vec::new(),
+            chain: String::new(),
+            problem: None,
+        })
+    }
+
+    /// Every Dockerfile the search could propose, so one build context can
+    /// carry them all and `COPY . .` stays cached from one build to the next.
+    pub fn candidates(&self) -> Vec<String> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let mut push = |text: String| {
+            if seen.insert(text.clone()) {
+                out.push(text);
+            }
+        };
+        push(self.original.clone());
+        let subsets = 1usize << FIXES.len();
+        for base in &self.bases {
+            for mask in 0..subsets {
+                let fixes: Vec<Change> = FIXES
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, (t, on))| Change::Set(*t, *on))
+                    .collect();
+                if let Ok(text) = self.text_for(&base.key, &fixes) {
+                    push(text);
+                }
+            }
+        }
+        out
+    }
+
+    fn changes_for(&self, base: &str, fixes: &[Change]) -> Vec<Change> {
+        let mut changes = vec![Change::Base(base.to_string())];
+        changes.extend(self.shrink.iter().cloned());
+        for fix in self.carried.iter().chain(fixes) {
+            if !changes.contains(fix) {
+                changes.push(fix.clone());
+            }
+        }
+        changes
+    }
+
+    fn text_for(&self, base: &str, fixes: &[Change]) -> Result<String, String> {
+        apply_changes(&self.original, &self.changes_for(base, fixes), self.catalog)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The next Dockerfile to build and run, or `None` when the search is over.
+    pub fn propose(&mut self) -> Option<Proposal> {
+        loop {
+            match self.position.clone() {
+                Position::Done => return None,
+                Position::Reference => {
+                    return Some(Proposal {
+                        base: "as written".into(),
+                        changes: Vec::new(),
+                        dockerfile: self.original.clone(),
+                    });
+                }
+                Position::Base { index, mut fixes } => {
+                    let Some(base) = self.bases.get(index).cloned() else {
+                        self.finish_chain();
+                        self.steps
+                            .push("every base on this machine was tried".into());
+                        self.position = Position::Done;
+                        continue;
+                    };
+                    if self.entered != Some(index) {
+                        if let Some(best) = self.best_size()
+                            && base.size_bytes >= best
+                        {
+                            self.finish_chain();
+                            self.steps.push(format!(
+                                "stop: {} is {} before the program is added, more than the {} found",
+                                base.key,
+                                human_bytes(base.size_bytes),
+                                human_bytes(best)
+                            ));
+                            self.position = Position::Done;
+                            continue;
+                        }
+                        self.finish_chain();
+                        self.entered = Some(index);
+                        self.chain = base.key.clone();
+                        fixes = self.learned_for(&base.key);
+                        if !fixes.is_empty() {
+                            let names: Vec<String> =
+                                fixes.iter().map(ToString::to_string).collect();
+                            self.append(&format!(
+                                " (with {}, as found above: it lacks the same)",
+                                names.join(" and ")
+                            ));
+                        }
+                        self.position = Position::Base {
+                            index,
+                            fixes: fixes.clone(),
+                        };
+                    }
+                    let changes = self.changes_for(&base.key, &fixes);
+                    let text = match apply_changes(&self.original, &changes, self.catalog) {
+                        Ok(text) => text,
+                        Err(e) => {
+                            self.append(&format!(" → cannot apply: {e}"));
+                            self.leave_base(index);
+                            continue;
+                        }
+                    };
+                    // The same text as an earlier attempt behaves the same: no build.
+                    if let Some(done) = self.attempts.iter().find(|a| a.dockerfile == text).cloned()
+                    {
+                        self.append(&format!(
+                            " (the same Dockerfile as attempt {})",
+                            done.number
+                        ));
+                        self.record_base(index, fixes, &done);
+                        continue;
+                    }
+                    return Some(Proposal {
+                        base: base.key,
+                        changes,
+                        dockerfile: text,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The fixes learned on earlier bases that this base needs too.
+    fn learned_for(&self, key: &str) -> Vec<Change> {
+        let Some(base) = self.catalog.base(key) else {
+            return Vec::new();
+        };
+        self.learned
+            .iter()
+            .filter(|c| match c {
+                Change::Set(Toggle::Certs, true) => !base.ca_certs,
+                Change::Set(Toggle::Tzdata, true) => !base.tzdata,
+                Change::Set(Toggle::Nonroot, true) => !base.passwd,
+                _ => false,
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Tells the search what building and running the last proposal did.
+    pub fn record(&mut self, proposal: Proposal, outcome: Outcome) {
+        let reference = self.attempts.first().and_then(|a| a.run.clone());
+        let mut attempt = Attempt {
+            number: self.attempts.len() + 1,
+            base: proposal.base.clone(),
+            changes: proposal.changes.clone(),
+            size_bytes: None,
+            build_seconds: 0.0,
+            run: None,
+            build_error: None,
+            ok: false,
+            chosen: false,
+            why: String::new(),
+            dockerfile: proposal.dockerfile.clone(),
+        };
+        match outcome {
+            Outcome::Ran {
+                size_bytes,
+                build_seconds,
+                run,
+            } => {
+                attempt.size_bytes = Some(size_bytes);
+                attempt.build_seconds = build_seconds;
+                attempt.ok = match self.position {
+                    Position::Reference => self.expect.is_some() || run.ok(),
+                    _ => true,
+                } && matches(
+                    Some(&run),
+                    reference.as_ref().or(Some(&run)),
+                    self.expect.as_deref(),
+                );
+                if !attempt.ok {
+                    attempt.why = mismatch(&run, reference.as_ref(), self.expect.as_deref());
+                }
+                attempt.run = Some(run);
+            }
+            Outcome::BuildFailed {
+                message,
+                build_seconds,
+            } => {
+                attempt.build_seconds = build_seconds;
+                attempt.why = format!("does not build: {}", first_line(&message));
+                attempt.build_error = Some(message);
+            }
+        }
+        let position = self.position.clone();
+        match position {
+            Position::Reference => self.record_reference(&attempt),
+            Position::Base { index, fixes } => self.record_base(index, fixes, &attempt),
+            Position::Done => {}
+        }
+        self.attempts.push(attempt);
+        self.mark_chosen();
+    }
+
+    fn record_reference(&mut self, attempt: &Attempt) {
+        let base = describe_base(&self.original, self.catalog);
+        match (&attempt.run, attempt.ok) {
+            (Some(run), true) => {
+                self.steps.push(format!(
+                    "as written ({base}): {}, {} — the reference",
+                    human_bytes(attempt.size_bytes.unwrap_or(0)),
+                    run_summary(run)
+                ));
+                if !self.shrink.is_empty() {
+                    let names: Vec<String> = self
+                        .shrink
+                        .iter()
+                        .map(|c| match c {
+                            Change::Set(t, _) => t.name().to_string(),
+                            Change::Base(k) => k.clone(),
+                        })
+                        .collect();
+                    self.steps.push(format!(
+                        "{} on from here: a smaller binary that does the same",
+                        names.join(" and ")
+                    ));
+                }
+                self.position = Position::Base {
+                    index: 0,
+                    fixes: Vec::new(),
+                };
+            }
+            _ => {
+                let problem = match &attempt.build_error {
+                    Some(e) => format!(
+                        "as written, the Dockerfile does not build: {}. Tune compares every \
+                         variant with a working image; fix the build first",
+                        first_line(e)
+                    ),
+                    None => format!(
+                        "as written, the image does not work ({}). Tune keeps what the \
+                         program does, so it needs a working image to compare with: fix it \
+                         first, or say what a good run prints with --expect TEXT",
+                        attempt.why
+                    ),
+                };
+                self.steps.push(problem.clone());
+                self.problem = Some(problem);
+                self.position = Position::Done;
+            }
+        }
+    }
+
+    fn record_base(&mut self, index: usize, fixes: Vec<Change>, attempt: &Attempt) {
+        if attempt.ok {
+            self.append(&format!(
+                " → ok, {}",
+                human_bytes(attempt.size_bytes.unwrap_or(0))
+            ));
+            self.leave_base(index);
+            return;
+        }
+        let base_key = self
+            .bases
+            .get(index)
+            .map(|b| b.key.clone())
+            .unwrap_or_default();
+        let fix = self.fix_for(&base_key, &fixes, attempt);
+        match fix {
+            Ok(Fix {
+                change: fix,
+                cause,
+                evidence,
+            }) => {
+                // Name what the fix answers when it is not the first difference.
+                let what = match evidence {
+                    Some(line) if !attempt.why.contains(line.trim()) => {
+                        format!("“{}”", line.trim())
+                    }
+                    _ => attempt.why.clone(),
+                };
+                self.append(&format!(": {what} ({cause}) → {fix}"));
+                if matches!(fix, Change::Set(Toggle::Cgo, false)) {
+                    if !self.carried.contains(&fix) {
+                        self.carried.push(fix.clone());
+                    }
+                } else if !self.learned.contains(&fix) {
+                    self.learned.push(fix.clone());
+                }
+                let mut fixes = fixes;
+                fixes.push(fix);
+                self.position = Position::Base { index, fixes };
+            }
+            Err(why_not) => {
+                self.append(&format!(": {} → {why_not}", attempt.why));
+                self.leave_base(index);
+            }
+        }
+    }
+
+    /// The toggle to try next on this base, with the cause it answers, or
+    /// why there is none. The evidence is read in order (what the program
+    /// said on stderr, the daemon's error, then each output line that differs
+    /// from the reference) so the fix answers the first thing that went wrong.
+    fn fix_for(&self, base_key: &str, tried: &[Change], attempt: &Attempt) -> Result<Fix, String> {
+        if attempt.build_error.is_some() {
+            return Err("next base".into());
+        }
+        if tried.len() >= MAX_FIXES_PER_BASE {
+            return Err(format!("{MAX_FIXES_PER_BASE} fixes tried; next base"));
+        }
+        let run = attempt.run.clone().unwrap_or_default();
+        let df = parse(&attempt.dockerfile);
+        let ctx = Context::new(&df, self.catalog);
+        let usable = |change: &Change| -> bool {
+            let Change::Set(toggle, on) = change else {
+                return false;
+            };
+            !tried.contains(change) && ctx.state(*toggle).is_ok_and(|now| now != *on)
+        };
+        let base = self.catalog.base(base_key);
+        let lacks_certs = base.is_some_and(|b| !b.ca_certs);
+        let lacks_tzdata = base.is_some_and(|b| !b.tzdata);
+        let certs = Change::Set(Toggle::Certs, true);
+        let tzdata = Change::Set(Toggle::Tzdata, true);
+        let mut evidence: Vec<&str> = vec![run.stderr.as_str(), run.error.as_deref().unwrap_or("")];
+        evidence.extend(differing_lines(&run.stdout, self.reference_stdout()));
+        for text in evidence.into_iter().filter(|t| !t.trim().is_empty()) {
+            if let Some(explained) = explain_failure(&[text])
+                && let Some(fix) = explained.fix.clone()
+            {
+                if fix == Change::Set(Toggle::Cgo, false) && self.facts.uses_cgo {
+                    return Err(
+                        "the code imports \"C\", so cgo must stay on: it needs a base with glibc"
+                            .into(),
+                    );
+                }
+                if usable(&fix) {
+                    return Ok(Fix::new(fix, explained.cause, Some(text)));
+                }
+            }
+            let lower = text.to_lowercase();
+            if lacks_certs && (lower.contains("cert") || lower.contains("x509")) && usable(&certs) {
+                return Ok(Fix::new(
+                    certs,
+                    "no CA certificates in the base",
+                    Some(text),
+                ));
+            }
+            if lacks_tzdata && (lower.contains("zone") || lower.contains("tz")) && usable(&tzdata) {
+                return Ok(Fix::new(
+                    tzdata,
+                    "no time zone database in the base",
+                    Some(text),
+                ));
+            }
+        }
+        // What the base lacks where the program's sources use it.
+        if lacks_certs && self.facts.uses_tls_client && usable(&certs) {
+            return Ok(Fix::new(
+                certs,
+                "no CA certificates in the base, and the code makes TLS calls",
+                None,
+            ));
+        }
+        if lacks_tzdata && self.facts.uses_timezones && usable(&tzdata) {
+            return Ok(Fix::new(
+                tzdata,
+                "no time zone database in the base, and the code loads zones",
+                None,
+            ));
+        }
+        let cgo_off = Change::Set(Toggle::Cgo, false);
+        if base.is_some_and(|b| b.libc == Libc::None)
+            && run.exit_code.is_some_and(|c| c == 126 || c == 127)
+            && !self.facts.uses_cgo
+            && usable(&cgo_off)
+        {
+            return Ok(Fix::new(
+                cgo_off,
+                "the program could not start: no libc",
+                None,
+            ));
+        }
+        Err("no toggle fixes that; next base".into())
+    }
+
+    /// The attempts so far, oldest first.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// The account so far, including the base being tried.
+    pub fn account(&self) -> Vec<String> {
+        let mut lines = self.steps.clone();
+        if !self.chain.is_empty() {
+            lines.push(self.chain.clone());
+        }
+        lines
+    }
+
+    fn reference_stdout(&self) -> &str {
+        self.attempts
+            .first()
+            .and_then(|a| a.run.as_ref())
+            .map_or("", |r| r.stdout.as_str())
+    }
+
+    fn best_size(&self) -> Option<u64> {
+        self.attempts
+            .iter()
+            .filter(|a| a.ok)
+            .filter_map(|a| a.size_bytes)
+            .min()
+    }
+
+    fn append(&mut self, text: &str) {
+        self.chain.push_str(text);
+    }
+
+    fn finish_chain(&mut self) {
+        if !self.chain.is_empty() {
+            self.steps.push(std::mem::take(&mut self.chain));
+        }
+    }
+
+    fn leave_base(&mut self, index: usize) {
+        self.finish_chain();
+        self.position = Position::Base {
+            index: index + 1,
+            fixes: Vec::new(),
+        };
+    }
+
+    fn mark_chosen(&mut self) {
+        let best = self
+            .attempts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.ok)
+            .min_by_key(|(i, a)| (a.size_bytes.unwrap_or(u64::MAX), *i))
+            .map(|(i, _)| i);
+        for (i, a) in self.attempts.iter_mut().enumerate() {
+            a.chosen = Some(i) == best;
+        }
+    }
+
+    /// Ends the search (also when it was cut short) and gives the account.
+    pub fn finish(mut self) -> TuneReport {
+        self.finish_chain();
+        let chosen = self.attempts.iter().position(|a| a.chosen);
+        if self.problem.is_none() {
+            match (
+                chosen.and_then(|i| self.attempts.get(i)),
+                self.attempts.first(),
+            ) {
+                (Some(best), Some(reference)) if best.number == reference.number => {
+                    self.steps.push(
+                        "chosen: the Dockerfile as written; nothing smaller behaved the same"
+                            .into(),
+                    );
+                }
+                (Some(best), Some(reference)) => {
+                    let size = best.size_bytes.unwrap_or(0);
+                    let was = reference.size_bytes.unwrap_or(0);
+                    let saved = if was > 0 {
+                        format!(
+                            ", {:.0}% smaller than as written ({})",
+                            100.0 * (was.saturating_sub(size)) as f64 / was as f64,
+                            human_bytes(was)
+                        )
+                    } else {
+                        String::new()
+                    };
+                    self.steps.push(format!(
+                        "chosen: {}, {}{saved}",
+                        changes_summary(&best.changes),
+                        human_bytes(size)
+                    ));
+                }
+                _ => {}
+            }
+        }
+        TuneReport {
+            steps: self.steps,
+            attempts: self.attempts,
+            chosen,
+            problem: self.problem,
+        }
+    }
+}
+
+/// "base=scratch, strip=on" in the table's words: "scratch, strip, cgo off".
+pub fn changes_summary(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "as written".into();
+    }
+    changes
+        .iter()
+        .map(|c| match c {
+            Change::Base(key) => key.clone(),
+            Change::Set(t, true) => t.name().to_string(),
+            Change::Set(t, false) => format!("{t} off"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_base(text: &str, catalog: &Catalog) -> String {
+    super::variant::describe(text, catalog).0
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+/// "exit 0, “Hello World!”" or "healthy".
+pub fn run_summary(run: &RunResult) -> String {
+    if let Some(health) = &run.health {
+        return health.clone();
+    }
+    let code = run.exit_code.map_or("?".into(), |c| c.to_string());
+    match run.first_line() {
+        "" => format!("exit {code}"),
+        line => format!("exit {code}, “{line}”"),
+    }
+}
+
+/// How a run differs from the reference, in a few words.
+fn mismatch(run: &RunResult, reference: Option<&RunResult>, expect: Option<&str>) -> String {
+    if run.timed_out {
+        return "timed out".into();
+    }
+    if run.oom_killed {
+        return "ran out of memory".into();
+    }
+    let code = run.exit_code.unwrap_or(-1);
+    let failed = || {
+        let said = run
+            .error
+            .as_deref()
+            .map(first_line)
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| run.first_line());
+        if said.is_empty() {
+            format!("exit {code}")
+        } else {
+            format!("exit {code}: {said}")
+        }
+    };
+    if let Some(expect) = expect {
+        if run.exit_code != Some(0) {
+            return failed();
+        }
+        return format!("output lacks “{expect}”");
+    }
+    let Some(reference) = reference else {
+        return failed();
+    };
+    if run.exit_code != reference.exit_code {
+        return failed();
+    }
+    let ours: Vec<&str> = run.stdout.lines().collect();
+    let theirs: Vec<&str> = reference.stdout.lines().collect();
+    for i in 0..ours.len().max(theirs.len()) {
+        let (a, b) = (ours.get(i), theirs.get(i));
+        if a != b {
+            return format!(
+                "prints “{}” where the reference printed “{}”",
+                a.copied().unwrap_or("(nothing)"),
+                b.copied().unwrap_or("(nothing)")
+            );
+        }
+    }
+    "output differs".into()
+}
+
+/// The lines of `ours` that the reference's output does not have, in order.
+fn differing_lines<'t>(ours: &'t str, theirs: &str) -> Vec<&'t str> {
+    let theirs: HashSet<&str> = theirs.lines().collect();
+    ours.lines().filter(|l| !theirs.contains(l)).collect()
+}
+
+#[cfg(test)]
+#[path = "tune_tests.rs"]
+mod tests;

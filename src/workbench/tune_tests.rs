@@ -1,0 +1,249 @@
+use super::*;
+
+const HELLO: &str = "FROM golang:1.24 AS builder\nWORKDIR /src\nCOPY . .\nRUN go build -o /hello .\n\nFROM debian:bookworm-slim\nCOPY --from=builder /hello /hello\nENTRYPOINT [\"/hello\"]\n";
+
+fn bases() -> Vec<BaseOnHand> {
+    [
+        ("debian-slim", 74_000_000),
+        ("busybox", 2_000_000),
+        ("scratch", 0),
+        ("distroless-static", 1_560_000),
+    ]
+    .into_iter()
+    .map(|(k, s)| BaseOnHand {
+        key: k.into(),
+        size_bytes: s,
+    })
+    .collect()
+}
+
+fn ran(size: u64, code: i64, stdout: &str, stderr: &str) -> Outcome {
+    Outcome::Ran {
+        size_bytes: size,
+        build_seconds: 1.0,
+        run: RunResult {
+            exit_code: Some(code),
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            ..RunResult::default()
+        },
+    }
+}
+
+fn tuner(text: &str, facts: GoFacts) -> Tuner<'static> {
+    Tuner::new(text, facts, bases(), None, Catalog::bundled()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn next(t: &mut Tuner<'_>) -> Proposal {
+    t.propose()
+        .unwrap_or_else(|| panic!("the search ended early"))
+}
+
+#[test]
+fn hello_goes_to_scratch_with_strip_and_trimpath_and_stops() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    let reference = next(&mut t);
+    assert_eq!(reference.dockerfile, HELLO);
+    t.record(reference, ran(76_000_000, 0, "Hello World!\n", ""));
+    let p = next(&mut t);
+    assert_eq!(p.base, "scratch");
+    assert!(p.dockerfile.contains("FROM scratch"), "{}", p.dockerfile);
+    assert!(
+        p.dockerfile.contains("-ldflags=\"-s -w\""),
+        "{}",
+        p.dockerfile
+    );
+    assert!(p.dockerfile.contains("-trimpath"), "{}", p.dockerfile);
+    t.record(p, ran(1_208_504, 0, "Hello World!\n", ""));
+    // distroless-static is 1.56 MB before the program: it cannot win.
+    assert!(t.propose().is_none());
+    let report = t.finish();
+    assert_eq!(report.builds(), 2);
+    let chosen = report.chosen().unwrap_or_else(|| panic!("nothing chosen"));
+    assert_eq!(chosen.base, "scratch");
+    let text = report.steps.join("\n");
+    assert!(text.contains("as written (debian-slim): 76.0 MB"), "{text}");
+    assert!(text.contains("scratch → ok, 1.2 MB"), "{text}");
+    assert!(text.contains("stop: distroless-static"), "{text}");
+    assert!(
+        text.contains("chosen: scratch, strip, trimpath, 1.2 MB, 98% smaller"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_dynamic_binary_on_scratch_is_explained_and_fixed_with_cgo_off() {
+    let facts = GoFacts {
+        uses_net: true,
+        ..GoFacts::default()
+    };
+    let mut t = tuner(HELLO, facts);
+    let r = next(&mut t);
+    t.record(r, ran(80_000_000, 0, "port=80\n", ""));
+    let p = next(&mut t);
+    assert!(!p.dockerfile.contains("CGO_ENABLED=0"));
+    t.record(
+        p,
+        ran(
+            2_100_000,
+            127,
+            "",
+            "exec /hello: no such file or directory\n",
+        ),
+    );
+    let p = next(&mut t);
+    assert_eq!(p.base, "scratch");
+    assert!(p.changes.contains(&Change::Set(Toggle::Cgo, false)));
+    assert!(p.dockerfile.contains("CGO_ENABLED=0"), "{}", p.dockerfile);
+    t.record(p, ran(1_300_000, 0, "port=80\n", ""));
+    assert!(t.propose().is_none());
+    let report = t.finish();
+    let line = report
+        .steps
+        .iter()
+        .find(|s| s.starts_with("scratch"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        line,
+        "scratch: exit 127: exec /hello: no such file or directory (dynamically linked binary on a base without libc) → cgo=off → ok, 1.3 MB"
+    );
+}
+
+#[test]
+fn missing_certificates_are_added_and_other_differences_move_on() {
+    let facts = GoFacts {
+        uses_tls_client: true,
+        ..GoFacts::default()
+    };
+    let mut t = tuner(HELLO, facts);
+    let r = next(&mut t);
+    t.record(r, ran(80_000_000, 0, "ca_certs=148\nuser=root\n", ""));
+    let p = next(&mut t);
+    t.record(p, ran(1_200_000, 0, "ca_certs=0\nuser=error\n", ""));
+    let p = next(&mut t);
+    assert_eq!(p.base, "scratch");
+    assert!(p.changes.contains(&Change::Set(Toggle::Certs, true)));
+    t.record(p, ran(1_400_000, 0, "ca_certs=148\nuser=error\n", ""));
+    // Nothing fixes the user line on scratch: the next base is tried.
+    let p = next(&mut t);
+    assert_eq!(p.base, "distroless-static");
+    assert!(!p.changes.contains(&Change::Set(Toggle::Certs, true)));
+    t.record(p, ran(1_900_000, 0, "ca_certs=148\nuser=root\n", ""));
+    assert!(t.propose().is_none());
+    let report = t.finish();
+    assert_eq!(
+        report.chosen().map(|a| a.base.as_str()),
+        Some("distroless-static")
+    );
+    let text = report.steps.join("\n");
+    assert!(
+        text.contains("prints “ca_certs=0” where the reference printed “ca_certs=148” (no CA certificates in the base) → certs=on"),
+        "{text}"
+    );
+    assert!(text.contains("no toggle fixes that; next base"), "{text}");
+}
+
+#[test]
+fn a_broken_reference_stops_the_search_with_the_reason() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    let r = next(&mut t);
+    t.record(r, ran(80_000_000, 2, "", "panic: boom\n"));
+    assert!(t.propose().is_none());
+    let report = t.finish();
+    let problem = report.problem.unwrap_or_default();
+    assert!(
+        problem.contains("does not work (exit 2: panic: boom)"),
+        "{problem}"
+    );
+    assert!(report.chosen.is_none());
+
+    let mut t = tuner(HELLO, GoFacts::default());
+    let r = next(&mut t);
+    t.record(
+        r,
+        Outcome::BuildFailed {
+            message: "./main.go:3:2: undefined: x\n".into(),
+            build_seconds: 1.0,
+        },
+    );
+    assert!(t.propose().is_none());
+    let problem = t.finish().problem.unwrap_or_default();
+    assert!(
+        problem.contains("does not build: ./main.go:3:2: undefined: x"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_single_stage_file_gets_a_runtime_stage_and_one_without_an_output_cannot_be_tuned() {
+    let single = "FROM golang:1.24\nCOPY . .\nRUN go build -o /a .\nCMD [\"/a\"]\n";
+    let mut t = tuner(single, GoFacts::default());
+    let r = next(&mut t);
+    t.record(r, ran(700_000_000, 0, "hi\n", ""));
+    let p = next(&mut t);
+    assert!(
+        p.dockerfile.contains("AS builder")
+            && p.dockerfile
+                .contains("FROM scratch\nCOPY --from=builder /a /a"),
+        "{}",
+        p.dockerfile
+    );
+    let no_output = "FROM golang:1.24\nCOPY . .\nRUN go build .\nCMD [\"/app\"]\n";
+    let e = Tuner::new(
+        no_output,
+        GoFacts::default(),
+        bases(),
+        None,
+        Catalog::bundled(),
+    )
+    .err();
+    let text = e.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        text.contains("no -o") && text.contains("dockstage init"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_proposal_is_among_the_candidates() {
+    let facts = GoFacts {
+        uses_tls_client: true,
+        uses_net: true,
+        ..GoFacts::default()
+    };
+    let mut t = tuner(HELLO, facts);
+    let candidates: HashSet<String> = t.candidates().into_iter().collect();
+    let r = next(&mut t);
+    t.record(r, ran(80_000_000, 0, "ok\n", ""));
+    let mut seen = 0;
+    while let Some(p) = t.propose() {
+        assert!(candidates.contains(&p.dockerfile), "{}", p.dockerfile);
+        seen += 1;
+        t.record(
+            p,
+            ran(1_000_000, 127, "", "exec /hello: no such file or directory"),
+        );
+    }
+    assert!(seen >= 4, "{seen}");
+}
+
+#[test]
+fn expect_accepts_a_reference_with_the_text() {
+    let mut t = Tuner::new(
+        HELLO,
+        GoFacts::default(),
+        bases(),
+        Some("World".into()),
+        Catalog::bundled(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = next(&mut t);
+    t.record(r, ran(80_000_000, 0, "Hello World!\n", ""));
+    let p = next(&mut t);
+    t.record(p, ran(1_000_000, 0, "Hello, World\n", ""));
+    assert_eq!(
+        t.finish().chosen().map(|a| a.base.as_str()),
+        Some("scratch")
+    );
+}
