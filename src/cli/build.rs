@@ -361,17 +361,7 @@ fn text_summary(r: &BuildReport) -> String {
         r.build_seconds
     );
     let _ = writeln!(out, "\nLayers of the final image (oldest first):");
-    for l in &r.layers {
-        let line = l.line.map_or("    ".to_string(), |n| format!("l.{n}"));
-        let base = if l.from_base { " (base)" } else { "" };
-        let _ = writeln!(
-            out,
-            "  {:>9}  {line:<6} {}{base}",
-            human_bytes(l.size_bytes),
-            crate::engine::layers::short_created_by(&l.created_by, 60)
-        );
-    }
-    let _ = writeln!(out, "  {:>9}  total", human_bytes(r.size_bytes));
+    out.push_str(&super::layers_table::text(&r.layers, r.size_bytes));
     if let Some(stages) = &r.stages {
         let _ = writeln!(out, "\nStages:");
         for s in stages {
@@ -411,13 +401,7 @@ fn markdown(name: &str, r: &BuildReport) -> String {
         r.builder.name(),
         r.build_seconds
     );
-    let _ = writeln!(out, "| size | line | created by |\n|---:|---:|---|");
-    for l in &r.layers {
-        let line = l.line.map_or(String::new(), |n| n.to_string());
-        let by = crate::engine::layers::short_created_by(&l.created_by, 60).replace('|', "\\|");
-        let _ = writeln!(out, "| {} | {line} | `{by}` |", human_bytes(l.size_bytes));
-    }
-    let _ = writeln!(out, "| **{}** | | total |", human_bytes(r.size_bytes));
+    out.push_str(&super::layers_table::markdown(&r.layers, r.size_bytes));
     if let Some(run) = &r.run {
         let first = run.first_line().replace('|', "\\|");
         let _ = writeln!(

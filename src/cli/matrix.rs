@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use tokio_util::sync::CancellationToken;
 
 use super::build::BuildFormat;
-use super::{Failure, input, status};
+use super::{Failure, input, layers_table, status};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Change, apply_changes};
 use crate::dockerfile::{StageGraph, parse};
@@ -34,6 +34,8 @@ pub struct MatrixArgs {
 #[derive(serde::Serialize)]
 struct MatrixJson<'a> {
     variants: &'a [MatrixRow],
+    /// The chosen variant's per-layer breakdown.
+    chosen_layers: Option<&'a [crate::engine::layers::Layer]>,
 }
 
 pub fn run(args: MatrixArgs) -> Result<u8, Failure> {
@@ -148,8 +150,8 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
     }))
     .await;
     let mut rows = Vec::new();
-    for (i, ((outcome, seconds), run)) in results.into_iter().zip(runs).enumerate() {
-        let size = match &outcome {
+    for (i, ((outcome, seconds), run)) in results.iter().zip(runs).enumerate() {
+        let size = match outcome {
             Ok(o) => engine
                 .local_image(&o.image_id)
                 .await
@@ -165,7 +167,7 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
             base: present[i].clone(),
             toggles: toggles.clone(),
             size_bytes: size,
-            build_seconds: seconds,
+            build_seconds: *seconds,
             run,
             ok: false,
             chosen: false,
@@ -173,15 +175,47 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
     }
     choose(&mut rows, args.expect.as_deref());
     let total = started.elapsed().as_secs_f64();
+    // The chosen variant's layers, read from the combined Dockerfile before
+    // its images go with the session.
+    let chosen_layers = match rows.iter().position(|r| r.chosen) {
+        Some(i) => match &results[i].0 {
+            Ok(o) => {
+                // Lines as in the variant's own Dockerfile, the one a user keeps.
+                let own = parse(&the_plan.variants[i].1);
+                let graph = StageGraph::new(&own);
+                engine.image_layers(&o.image_id, &own, &graph).await.ok()
+            }
+            Err(_) => None,
+        },
+        None => None,
+    };
     let _ = engine.cleanup_session().await;
     match args.format {
         BuildFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&MatrixJson { variants: &rows })
-                .map_err(Failure::usage)?
+            serde_json::to_string_pretty(&MatrixJson {
+                variants: &rows,
+                chosen_layers: chosen_layers.as_ref().map(|l| l.layers.as_slice()),
+            })
+            .map_err(Failure::usage)?
         ),
-        BuildFormat::Markdown => print!("{}", markdown(&rows)),
-        BuildFormat::Text => print!("{}", text_table(&rows, total)),
+        BuildFormat::Markdown => {
+            print!("{}", markdown(&rows));
+            if let (Some(row), Some(layers)) = (rows.iter().find(|r| r.chosen), &chosen_layers) {
+                println!("\n#### {}: {}\n", row.base, human_bytes(layers.size_bytes));
+                print!(
+                    "{}",
+                    layers_table::markdown(&layers.layers, layers.size_bytes)
+                );
+            }
+        }
+        BuildFormat::Text => {
+            print!("{}", text_table(&rows, total));
+            if let (Some(row), Some(layers)) = (rows.iter().find(|r| r.chosen), &chosen_layers) {
+                println!("\nLayers of {} (oldest first):", row.base);
+                print!("{}", layers_table::text(&layers.layers, layers.size_bytes));
+            }
+        }
     }
     Ok(if rows.iter().any(|r| r.chosen) {
         status::OK
