@@ -786,3 +786,172 @@ fn a_click_moves_focus_to_the_pane_under_the_mouse() {
     send(&mut model, [Msg::Mouse(click)]);
     assert_eq!(model.focus, Pane::Graph);
 }
+
+/// What the worker reports for one tune attempt.
+fn tried(number: usize, dockerfile: &str, size: u64, ok: bool) -> Msg {
+    use dockstage::workbench::tune::Attempt;
+    Msg::Tune(
+        TUNE_ID,
+        dockstage::engine::tune::TuneEvent::Tried {
+            attempt: Box::new(Attempt {
+                number,
+                base: "scratch".into(),
+                changes: Vec::new(),
+                size_bytes: Some(size),
+                build_seconds: 0.5,
+                run: Some(RunResult {
+                    exit_code: Some(0),
+                    stdout: "Hello World!\n".into(),
+                    ..RunResult::default()
+                }),
+                build_error: None,
+                ok,
+                chosen: false,
+                why: String::new(),
+                dockerfile: dockerfile.to_string(),
+            }),
+            steps: Vec::new(),
+        },
+    )
+}
+
+const TUNE_ID: u64 = 1;
+
+/// F8 on hello, then the worker's report of two attempts and the result.
+fn tuned_hello() -> (Model, String) {
+    use dockstage::dockerfile::edit::{Change, Toggle, apply_changes};
+    use dockstage::engine::tune::TuneResult;
+    use dockstage::workbench::tune::TuneReport;
+    let mut model = hello();
+    let cmds = send(&mut model, [key(KeyCode::F(8))]);
+    let text = hello_text();
+    assert_eq!(
+        cmds,
+        [Cmd::Tune {
+            id: TUNE_ID,
+            text: text.clone(),
+            dir: example_dir(),
+        }]
+    );
+    assert!(matches!(
+        model.build,
+        BuildState::Building { tuning: true, .. }
+    ));
+    let better = apply_changes(
+        &text,
+        &[
+            Change::Base("scratch".into()),
+            Change::Set(Toggle::Strip, true),
+        ],
+        Catalog::bundled(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    send(
+        &mut model,
+        [
+            tried(1, &text, 75_900_000, true),
+            tried(2, &better, 1_208_504, true),
+        ],
+    );
+    assert_eq!(model.variants.len(), 2, "each attempt is a variant");
+    let Msg::Tune(_, dockstage::engine::tune::TuneEvent::Tried { attempt: first, .. }) =
+        tried(1, &text, 75_900_000, true)
+    else {
+        unreachable!()
+    };
+    let Msg::Tune(
+        _,
+        dockstage::engine::tune::TuneEvent::Tried {
+            attempt: second, ..
+        },
+    ) = tried(2, &better, 1_208_504, true)
+    else {
+        unreachable!()
+    };
+    let mut second = *second;
+    second.chosen = true;
+    second.changes = vec![
+        Change::Base("scratch".into()),
+        Change::Set(Toggle::Strip, true),
+    ];
+    let result = TuneResult {
+        report: TuneReport {
+            steps: vec!["scratch → ok, 1.2 MB".into()],
+            attempts: vec![*first, second],
+            chosen: Some(1),
+            problem: None,
+        },
+        layers: None,
+        seconds: 3.0,
+    };
+    send(&mut model, [Msg::TuneDone(TUNE_ID, Ok(Box::new(result)))]);
+    (model, better)
+}
+
+#[test]
+fn tune_offers_the_winner_and_writes_only_on_yes() {
+    let (mut model, better) = tuned_hello();
+    let Overlay::ConfirmTune(offer) = &model.overlay else {
+        panic!("no offer: {:?}", model.overlay);
+    };
+    assert_eq!(offer.summary, "scratch, strip: 1.2 MB (was 75.9 MB)");
+    // Nothing is written or changed while the question is open.
+    assert_eq!(model.text(), hello_text());
+    let cmds = send(&mut model, [key(KeyCode::Char('y'))]);
+    assert_eq!(model.overlay, Overlay::None);
+    assert_eq!(model.text().trim_end(), better.trim_end());
+    let saves: Vec<_> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Cmd::Save { path, text } => Some((path.clone(), text.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(saves, [(example_dir().join("Dockerfile"), model.text())]);
+    // One Ctrl-Z takes it back.
+    send(&mut model, [ctrl('z')]);
+    assert_eq!(model.text(), hello_text());
+}
+
+#[test]
+fn declining_the_tuned_dockerfile_keeps_the_users() {
+    let (mut model, better) = tuned_hello();
+    let cmds = send(&mut model, [key(KeyCode::Esc)]);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(model.text(), hello_text());
+    assert!(
+        status(&model).contains("kept your Dockerfile"),
+        "{}",
+        status(&model)
+    );
+    // e loads it without saving.
+    let (mut model, _) = tuned_hello();
+    let cmds = send(&mut model, [key(KeyCode::Char('e'))]);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Save { .. })),
+        "{cmds:?}"
+    );
+    assert_eq!(model.text().trim_end(), better.trim_end());
+    assert!(model.dirty());
+}
+
+#[test]
+fn esc_stops_a_tune_and_changes_nothing() {
+    let mut model = hello();
+    send(&mut model, [key(KeyCode::F(8))]);
+    let cmds = send(&mut model, [key(KeyCode::Esc)]);
+    assert_eq!(cmds, [Cmd::CancelBuild(TUNE_ID)]);
+    send(
+        &mut model,
+        [Msg::TuneDone(
+            TUNE_ID,
+            Err(BuildFailure {
+                message: "cancelled".into(),
+                line: None,
+                cancelled: true,
+            }),
+        )],
+    );
+    assert_eq!(model.text(), hello_text());
+    assert_eq!(model.overlay, Overlay::None);
+}

@@ -131,24 +131,43 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
         }
     };
     let started = Instant::now();
-    // The first variant builds the shared stages; the others then only add
-    // their runtime stage, all at once.
-    let mut results = Vec::new();
-    if !present.is_empty() {
-        results.push(build_one(0).await);
-        results.extend(join_all((1..present.len()).map(build_one)).await);
-    }
     let options = RunOptions {
         timeout: Duration::from_secs(args.timeout),
+        service: df
+            .instructions()
+            .any(|i| i.keyword == crate::dockerfile::Keyword::Healthcheck),
         ..RunOptions::default()
     };
-    let runs = join_all(results.iter().map(|(outcome, _)| async {
-        match outcome {
-            Ok(o) => engine.run_image(&o.image_id, &options, &cancel).await.ok(),
-            Err(_) => None,
+    let run_one =
+        |outcome: &Result<crate::engine::build::BuildOutcome, crate::engine::EngineError>| {
+            let image = outcome.as_ref().ok().map(|o| o.image_id.clone());
+            let (engine, options, cancel) = (&engine, &options, &cancel);
+            async move {
+                match image {
+                    Some(id) => engine.run_image(&id, options, cancel).await.ok(),
+                    None => None,
+                }
+            }
+        };
+    // The first variant builds the shared stages. Then its run and the other
+    // variants go at once, each variant running as soon as it is built.
+    let mut results = Vec::new();
+    let mut runs = Vec::new();
+    if !present.is_empty() {
+        let first = build_one(0).await;
+        let others = join_all((1..present.len()).map(|i| async move {
+            let built = build_one(i).await;
+            let run = run_one(&built.0).await;
+            (built, run)
+        }));
+        let (first_run, others) = tokio::join!(run_one(&first.0), others);
+        results.push(first);
+        runs.push(first_run);
+        for (built, run) in others {
+            results.push(built);
+            runs.push(run);
         }
-    }))
-    .await;
+    }
     let mut rows = Vec::new();
     for (i, ((outcome, seconds), run)) in results.iter().zip(runs).enumerate() {
         let size = match outcome {

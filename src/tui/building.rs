@@ -38,6 +38,7 @@ pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
     model.build = BuildState::Building {
         id,
         started: Instant::now(),
+        tuning: false,
     };
     model.status = None;
     model.steps.clear();

@@ -8,6 +8,7 @@ pub mod model;
 pub mod msg;
 pub mod open;
 pub mod theme;
+mod tuning;
 pub mod ui;
 pub mod update;
 pub mod worker;

@@ -132,6 +132,8 @@ pub enum BuildState {
     Building {
         id: BuildId,
         started: Instant,
+        /// A tune search rather than one build.
+        tuning: bool,
     },
     Built,
     Failed {
@@ -161,6 +163,17 @@ pub enum Overlay {
     Search(String),
     /// A crash left unsaved work; the user decides whether to take it back.
     RestoreOffer(String),
+    /// Tune found a smaller Dockerfile; nothing is written until the user says so.
+    ConfirmTune(Box<TunedOffer>),
+}
+
+/// What tune found, as the confirmation shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TunedOffer {
+    pub dockerfile: String,
+    /// "scratch, strip, trimpath: 1.2 MB (was 75.9 MB)".
+    pub summary: String,
+    pub steps: Vec<String>,
 }
 
 pub struct Model {

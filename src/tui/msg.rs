@@ -10,6 +10,7 @@ use crate::engine::events::BuildEvent;
 use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
 use crate::engine::run::RunResult;
+use crate::engine::tune::{TuneEvent, TuneResult};
 
 /// A build's identity, so late events of a cancelled build are ignored.
 pub type BuildId = u64;
@@ -35,6 +36,8 @@ pub enum Msg {
     Images(Vec<(String, Option<LocalImage>)>),
     Build(BuildId, BuildEvent),
     BuildDone(BuildId, Result<Box<Finished>, BuildFailure>),
+    Tune(BuildId, TuneEvent),
+    TuneDone(BuildId, Result<Box<TuneResult>, BuildFailure>),
     Saved(Result<PathBuf, String>),
     /// SIGTERM or SIGHUP: leave now, keeping unsaved work for the next start.
     Terminate,
@@ -61,6 +64,12 @@ pub enum Cmd {
         text: String,
         dir: PathBuf,
         dockerfile: PathBuf,
+    },
+    /// Search bases and toggles for the smallest image that behaves like `text`.
+    Tune {
+        id: BuildId,
+        text: String,
+        dir: PathBuf,
     },
     CancelBuild(BuildId),
     Save {

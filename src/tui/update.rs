@@ -12,6 +12,7 @@ use super::editing::{
 };
 use super::model::{BuildState, DockerStatus, Model, Overlay, Pane};
 use super::msg::{Cmd, Msg};
+use super::tuning::{on_offer_key, on_tune_event, on_tune_failed, on_tuned, request_tune};
 use crate::dockerfile::edit::{Change, Context, Toggle};
 use crate::dockerfile::parse;
 
@@ -102,6 +103,22 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Tune(id, event) => {
+            if matches!(model.build, BuildState::Building { id: current, .. } if current == id) {
+                on_tune_event(model, event);
+            }
+            Vec::new()
+        }
+        Msg::TuneDone(id, result) => {
+            if !matches!(model.build, BuildState::Building { id: current, .. } if current == id) {
+                return Vec::new();
+            }
+            match result {
+                Ok(result) => on_tuned(model, *result),
+                Err(failure) => on_tune_failed(model, failure),
+            }
+            Vec::new()
+        }
         Msg::Saved(result) => {
             match result {
                 Ok(path) => {
@@ -167,6 +184,13 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 Some("kept the file as saved; the recovered text is dropped on quit".into());
             return Vec::new();
         }
+        Overlay::ConfirmTune(offer) => {
+            let answer = match key.code {
+                KeyCode::Char(c) => c,
+                _ => 'n',
+            };
+            return on_offer_key(model, &offer, answer);
+        }
         Overlay::Search(mut pattern) => {
             match key.code {
                 KeyCode::Esc => model.overlay = Overlay::None,
@@ -214,6 +238,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     if key.code == KeyCode::F(5) || ctrl(&key, 'r') {
         return request_build(model);
+    }
+    if key.code == KeyCode::F(8) {
+        return request_tune(model);
     }
     if key.code == KeyCode::F(1) || (key.code == KeyCode::Char('?') && model.focus != Pane::Editor)
     {

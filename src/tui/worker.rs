@@ -13,6 +13,7 @@ use super::msg::{BuildFailure, Cmd, Finished, Msg};
 use crate::catalog::Catalog;
 use crate::cli::input::write_atomically;
 use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
+use crate::engine::tune::{TuneEvent, TuneOptions};
 use crate::engine::{Engine, EngineError};
 use crate::goproject::GoFacts;
 
@@ -141,6 +142,17 @@ async fn docker_worker(
                         builds.insert(id, token.clone());
                         tokio::spawn(build_task(engine, id, text, dir, dockerfile, token, tx.clone()));
                     }
+                    Cmd::Tune { id, text, dir } => {
+                        let Some(engine) = engine.clone() else {
+                            let _ = tx.send(Msg::TuneDone(id, Err(BuildFailure {
+                                message: "no Docker daemon".into(), line: None, cancelled: false,
+                            })));
+                            continue;
+                        };
+                        let token = CancellationToken::new();
+                        builds.insert(id, token.clone());
+                        tokio::spawn(tune_task(engine, id, text, dir, token, tx.clone()));
+                    }
                     Cmd::CancelBuild(id) => {
                         if let Some(token) = builds.remove(&id) {
                             token.cancel();
@@ -192,6 +204,32 @@ async fn docker_worker(
         }
     }
     let _ = done.send(());
+}
+
+async fn tune_task(
+    engine: Engine,
+    id: u64,
+    text: String,
+    dir: PathBuf,
+    cancel: CancellationToken,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let send = tx.clone();
+    let mut on_event = move |event: TuneEvent| {
+        let _ = send.send(Msg::Tune(id, event));
+    };
+    let result = engine
+        .tune(&dir, &text, &TuneOptions::default(), &mut on_event, &cancel)
+        .await;
+    let msg = match result {
+        Ok(r) => Ok(Box::new(r)),
+        Err(e) => Err(BuildFailure {
+            cancelled: matches!(e, EngineError::Cancelled),
+            message: e.to_string(),
+            line: None,
+        }),
+    };
+    let _ = tx.send(Msg::TuneDone(id, msg));
 }
 
 async fn build_task(

@@ -281,12 +281,21 @@ impl<'a> Tuner<'a> {
                         continue;
                     };
                     if self.entered != Some(index) {
+                        let program = self.smallest_program();
                         if let Some(best) = self.best_size()
-                            && base.size_bytes >= best
+                            && base.size_bytes + program >= best
                         {
                             self.finish_chain();
+                            let with = if program > 0 {
+                                format!(
+                                    ", at least {} with the program",
+                                    human_bytes(base.size_bytes + program)
+                                )
+                            } else {
+                                " before the program is added".to_string()
+                            };
                             self.steps.push(format!(
-                                "stop: {} is {} before the program is added, more than the {} found",
+                                "stop: {} is {}{with}, not less than the {} found",
                                 base.key,
                                 human_bytes(base.size_bytes),
                                 human_bytes(best)
@@ -617,6 +626,20 @@ impl<'a> Tuner<'a> {
             .map_or("", |r| r.stdout.as_str())
     }
 
+    /// The least the program added on top of a base in any attempt so far:
+    /// no base can end up smaller than its own size plus this.
+    fn smallest_program(&self) -> u64 {
+        self.attempts
+            .iter()
+            .skip(1)
+            .filter_map(|a| {
+                let base = self.bases.iter().find(|b| b.key == a.base)?;
+                a.size_bytes.map(|s| s.saturating_sub(base.size_bytes))
+            })
+            .min()
+            .unwrap_or(0)
+    }
+
     fn best_size(&self) -> Option<u64> {
         self.attempts
             .iter()
@@ -771,6 +794,12 @@ fn mismatch(run: &RunResult, reference: Option<&RunResult>, expect: Option<&str>
     let Some(reference) = reference else {
         return failed();
     };
+    if reference.health.is_some() {
+        return match &run.health {
+            Some(h) => format!("the health check says {h}"),
+            None => failed(),
+        };
+    }
     if run.exit_code != reference.exit_code {
         return failed();
     }

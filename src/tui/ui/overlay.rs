@@ -10,7 +10,8 @@ use crate::tui::model::{Model, Overlay};
 /// Every key, in the help overlay and the docs.
 pub const KEYS: &[(&str, &str)] = &[
     ("F5, Ctrl-R", "build and run the image"),
-    ("Esc", "cancel the build in flight"),
+    ("Esc", "cancel the build or tune in flight"),
+    ("F8", "tune: the smallest image that still works"),
     ("F2", "auto-rebuild after a toggle on/off"),
     ("Tab, Shift-Tab, click", "move focus between panes"),
     ("Ctrl-S", "save the Dockerfile (atomically)"),
@@ -65,6 +66,26 @@ pub fn render(model: &Model, frame: &mut Frame) {
             5,
         ),
         Overlay::Search(pattern) => ("Search", vec![Line::from(format!("/{pattern}"))], 50, 3),
+        Overlay::ConfirmTune(offer) => {
+            let shown = usize::from(area.height.saturating_sub(10)).clamp(1, 12);
+            let skip = offer.steps.len().saturating_sub(shown);
+            let mut lines: Vec<Line> = offer
+                .steps
+                .iter()
+                .skip(skip)
+                .map(|s| Line::from(format!("• {s}")))
+                .collect();
+            lines.push(Line::from(""));
+            lines.push(Line::from(format!("Tuned: {}", offer.summary)));
+            lines.push(Line::from(""));
+            lines.push(Line::from(
+                "y  write it to the Dockerfile    e  load it into the editor only    Esc  keep yours",
+            ));
+            let height = u16::try_from(lines.len() + 2)
+                .unwrap_or(u16::MAX)
+                .saturating_add(6);
+            ("Tune found a smaller image", lines, 110, height)
+        }
         Overlay::RestoreOffer(text) => (
             "Unsaved work found",
             vec![

@@ -19,9 +19,13 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
         DockerStatus::Absent { .. } => Span::styled(" no docker ", theme.error()),
     };
     let building = match &model.build {
-        BuildState::Building { started, .. } => {
-            format!(" building {:.0} s ", started.elapsed().as_secs_f64())
-        }
+        BuildState::Building {
+            started, tuning, ..
+        } => format!(
+            " {} {:.0} s ",
+            if *tuning { "tuning" } else { "building" },
+            started.elapsed().as_secs_f64()
+        ),
         _ => String::new(),
     };
     let cursor_line = model.editor.cursor().0 + 1;
@@ -42,7 +46,7 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
     let keys = if rect.width < 120 {
         " F5 build · F1 help · ^Q quit "
     } else {
-        " F5 build · Tab focus · ? help · ^S save · ^Q quit "
+        " F5 build · F8 tune · Tab focus · ? help · ^S save · ^Q quit "
     };
     let used = docker.width() + Span::raw(building.as_str()).width() + Span::raw(keys).width();
     let room = usize::from(rect.width).saturating_sub(used + 1);

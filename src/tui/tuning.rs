@@ -1,0 +1,194 @@
+//! Tune in the workbench: F8 searches bases and toggles for the smallest
+//! image that behaves like the Dockerfile in the editor. Every attempt lands
+//! in the log and the variants table as it finishes; the winner is offered,
+//! and the file is written only when the user says yes.
+
+use std::time::Instant;
+
+use super::building::cancel_build;
+use super::editing::{edited, replace_text};
+use super::model::{BuildState, DockerStatus, Model, Overlay, TunedOffer};
+use super::msg::{BuildFailure, Cmd};
+use crate::engine::context::human_bytes;
+use crate::engine::events::{BuildEvent, StepState};
+use crate::engine::tune::{TuneEvent, TuneResult};
+use crate::workbench::tune::{Attempt, changes_summary, run_summary};
+use crate::workbench::variant::{Variant, describe};
+
+pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
+    match &model.docker {
+        DockerStatus::Ready { .. } => {
+            let mut cmds = Vec::new();
+            if model.is_building() {
+                cmds.extend(cancel_build(model, "stopped for tune"));
+            }
+            let id = model.next_build;
+            model.next_build += 1;
+            model.build = BuildState::Building {
+                id,
+                started: Instant::now(),
+                tuning: true,
+            };
+            model.status = Some(
+                "tuning: the Dockerfile as written first, as the reference (Esc stops)".into(),
+            );
+            model.steps.clear();
+            model.log.clear();
+            model.log_scroll = 0;
+            model.push_log(format!(
+                "── tune {id}: the smallest image that behaves the same ──"
+            ));
+            cmds.push(Cmd::Tune {
+                id,
+                text: model.text(),
+                dir: model.file.dir.clone(),
+            });
+            cmds
+        }
+        DockerStatus::Connecting => {
+            model.status = Some("still looking for the Docker daemon…".into());
+            Vec::new()
+        }
+        DockerStatus::Absent { reason } => {
+            model.status = Some(format!("cannot tune: no Docker daemon ({reason})"));
+            Vec::new()
+        }
+    }
+}
+
+pub(super) fn on_tune_event(model: &mut Model, event: TuneEvent) {
+    match event {
+        TuneEvent::Note(text) => model.push_log(text),
+        TuneEvent::Trying { number, summary } => {
+            model.push_log(format!("[{number}] {summary} …"));
+            model.status = Some(format!("tuning: trying {summary}…"));
+        }
+        // Step marks would point at lines of a Dockerfile the editor does
+        // not hold; only failures are worth a line.
+        TuneEvent::Build(BuildEvent::Step {
+            step,
+            state: StepState::Failed(e),
+        }) => {
+            let line = step.line.map_or(String::new(), |l| format!("l.{l} "));
+            model.push_log(format!(
+                "    {line}failed: {}",
+                e.lines().next().unwrap_or("")
+            ));
+        }
+        TuneEvent::Build(_) => {}
+        TuneEvent::Tried { attempt, .. } => on_attempt(model, &attempt),
+    }
+}
+
+fn on_attempt(model: &mut Model, attempt: &Attempt) {
+    let size = attempt.size_bytes.map(human_bytes).unwrap_or_default();
+    model.push_log(match (&attempt.run, attempt.ok) {
+        (Some(run), true) => format!("    ok · {size} · {}", run_summary(run)),
+        (Some(_), false) => format!("    not the same · {size} · {}", attempt.why),
+        (None, _) => format!("    {}", attempt.why),
+    });
+    let Some(run) = &attempt.run else {
+        return;
+    };
+    let (base, flags) = describe(&attempt.dockerfile, model.catalog);
+    model.variants.push(Variant {
+        number: model.variants.len() + 1,
+        base,
+        flags,
+        size_bytes: attempt.size_bytes.unwrap_or(0),
+        build_seconds: attempt.build_seconds,
+        run_ok: Some(attempt.ok),
+        first_line: run.first_line().to_string(),
+        dockerfile: attempt.dockerfile.clone(),
+    });
+    model.variant_selected = model.variants.len() - 1;
+}
+
+pub(super) fn on_tuned(model: &mut Model, result: TuneResult) {
+    model.build = BuildState::Built;
+    let report = &result.report;
+    model.push_log(format!(
+        "── tune: {} builds in {:.1} s ──",
+        report.builds(),
+        result.seconds
+    ));
+    for step in &report.steps {
+        model.push_log(format!("  {step}"));
+    }
+    if let Some(problem) = &report.problem {
+        model.status = Some(format!("tune stopped: {problem}"));
+        return;
+    }
+    let Some(chosen) = report.chosen() else {
+        model.status = Some("tune found nothing that behaves the same".into());
+        return;
+    };
+    model.layers = result.layers.clone();
+    model.layer_selected = 0;
+    model.run = chosen.run.clone();
+    model.explanation = None;
+    if chosen.dockerfile == model.text() {
+        model.status =
+            Some("tune: the Dockerfile is already the smallest that behaves the same".into());
+        return;
+    }
+    let was = report
+        .reference()
+        .and_then(|r| r.size_bytes)
+        .map(|s| format!(" (was {})", human_bytes(s)))
+        .unwrap_or_default();
+    model.overlay = Overlay::ConfirmTune(Box::new(TunedOffer {
+        dockerfile: chosen.dockerfile.clone(),
+        summary: format!(
+            "{}: {}{was}",
+            changes_summary(&chosen.changes),
+            chosen.size_bytes.map(human_bytes).unwrap_or_default()
+        ),
+        steps: report.steps.clone(),
+    }));
+    model.status =
+        Some("tune found a smaller image: y writes it, e loads it, Esc keeps yours".into());
+}
+
+pub(super) fn on_tune_failed(model: &mut Model, failure: BuildFailure) {
+    model.push_log(format!("── tune: {} ──", failure.message));
+    model.build = BuildState::Idle;
+    model.status = Some(if failure.cancelled {
+        "tune stopped; nothing was changed".into()
+    } else {
+        format!("tune could not run: {}", failure.message)
+    });
+}
+
+/// The answer to the offer: `y` puts the tuned Dockerfile in the editor
+/// and saves it, `e` only puts it in the editor, anything else keeps the
+/// user's. Either way one Ctrl-Z takes it back.
+pub(super) fn on_offer_key(model: &mut Model, offer: &TunedOffer, key: char) -> Vec<Cmd> {
+    model.overlay = Overlay::None;
+    match key {
+        'y' | 'e' => {
+            replace_text(model, &offer.dockerfile);
+            let mut cmds = edited(model);
+            if key == 'y' {
+                cmds.push(Cmd::Save {
+                    path: model.file.path.clone(),
+                    text: model.text(),
+                });
+                model.status = Some(format!("tuned: {}; saving", offer.summary));
+            } else {
+                model.status = Some(format!(
+                    "tuned: {} in the editor, not saved (Ctrl-S saves, Ctrl-Z takes it back)",
+                    offer.summary
+                ));
+            }
+            cmds
+        }
+        _ => {
+            model.status = Some(
+                "kept your Dockerfile; the tuned one is in the variants table (Enter puts it back)"
+                    .into(),
+            );
+            Vec::new()
+        }
+    }
+}
