@@ -3,10 +3,9 @@
 //! neither: a Dockerfile without its .dockerignore would send the whole
 //! directory (secrets included) as the build context.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{Failure, status};
+use super::{Failure, input, status};
 use crate::workbench::init::{DOCKERIGNORE, choose_main, dockerfile, scan};
 
 pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
@@ -103,7 +102,7 @@ fn write_all_or_nothing(files: &[(PathBuf, String)]) -> Result<(), String> {
     }
     let mut temps = Vec::new();
     for (path, text) in files {
-        match write_beside(path, text.as_bytes()) {
+        match input::write_beside(path, text.as_bytes()) {
             Ok(tmp) => temps.push(tmp),
             Err(e) => {
                 remove_all(&temps);
@@ -123,7 +122,7 @@ fn write_all_or_nothing(files: &[(PathBuf, String)]) -> Result<(), String> {
         let mut kept = Vec::new();
         for ((done, _), old) in files[..i].iter().zip(&before).rev() {
             let undone = match old {
-                Some(bytes) => write_beside(done, bytes).and_then(|t| {
+                Some(bytes) => input::write_beside(done, bytes).and_then(|t| {
                     std::fs::rename(&t, done).inspect_err(|_| {
                         let _ = std::fs::remove_file(&t);
                     })
@@ -143,34 +142,4 @@ fn write_all_or_nothing(files: &[(PathBuf, String)]) -> Result<(), String> {
         return Err(message);
     }
     Ok(())
-}
-
-/// A temporary file beside `path` holding `bytes`, with `path`'s
-/// permissions when it is a file already.
-fn write_beside(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.dockstage-{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        if let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        Ok(())
-    })();
-    match written {
-        Ok(()) => Ok(tmp),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
 }

@@ -55,6 +55,15 @@ fn classify(path: &Path, e: std::io::Error) -> InputError {
 /// rename, keeping the original's permissions, so a crash never leaves half a
 /// Dockerfile.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = write_beside(path, text.as_bytes())?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// A temporary file beside `path` holding `bytes`, with `path`'s
+/// permissions when it is a file already, ready to be renamed over it.
+pub fn write_beside(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     use std::io::Write;
     let dir = path
         .parent()
@@ -65,19 +74,22 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.dockstage-{}.tmp", std::process::id()));
-    let result = (|| {
+    let written = (|| {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
+        file.write_all(bytes)?;
         file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
+        if let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
             std::fs::set_permissions(&tmp, meta.permissions())?;
         }
-        std::fs::rename(&tmp, path)
+        Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match written {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
 }
 
 #[cfg(test)]
