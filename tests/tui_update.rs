@@ -955,3 +955,26 @@ fn esc_stops_a_tune_and_changes_nothing() {
     assert_eq!(model.text(), hello_text());
     assert_eq!(model.overlay, Overlay::None);
 }
+
+#[test]
+fn the_tune_offer_shows_its_steps_summary_and_keys_at_80x24() {
+    use ratatui::{Terminal, backend::TestBackend};
+    let (mut model, _) = tuned_hello();
+    for size in [(160u16, 45u16), (80, 24)] {
+        send(&mut model, [Msg::Resize(size.0, size.1)]);
+        let mut terminal =
+            Terminal::new(TestBackend::new(size.0, size.1)).unwrap_or_else(|e| panic!("{e}"));
+        terminal
+            .draw(|f| dockstage::tui::ui::render(&model, f))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = terminal.backend().to_string();
+        for needle in [
+            "Tune found a smaller image",
+            "scratch → ok, 1.2 MB",
+            "Tuned: scratch, strip: 1.2 MB (was 75.9 MB)",
+            "y  write it to the Dockerfile",
+        ] {
+            assert!(text.contains(needle), "{needle:?} at {size:?}:\n{text}");
+        }
+    }
+}

@@ -247,3 +247,59 @@ fn expect_accepts_a_reference_with_the_text() {
         Some("scratch")
     );
 }
+
+#[test]
+fn a_fix_found_on_one_base_starts_the_next_base_that_lacks_the_same() {
+    let facts = GoFacts {
+        uses_timezones: true,
+        ..GoFacts::default()
+    };
+    let mut t = tuner(HELLO, facts);
+    let r = next(&mut t);
+    t.record(r, ran(80_000_000, 0, "tz=ok\nuser=root\n", ""));
+    let p = next(&mut t);
+    t.record(p, ran(1_000_000, 0, "tz=error\nuser=error\n", ""));
+    let p = next(&mut t);
+    assert!(p.changes.contains(&Change::Set(Toggle::Tzdata, true)));
+    t.record(p, ran(1_400_000, 0, "tz=ok\nuser=error\n", ""));
+    // distroless-static has zoneinfo: no tzdata there.
+    let p = next(&mut t);
+    assert_eq!(p.base, "distroless-static");
+    assert!(!p.changes.contains(&Change::Set(Toggle::Tzdata, true)));
+    t.record(p, ran(2_600_000, 0, "tz=ok\nuser=nonroot\n", ""));
+    // busybox lacks zoneinfo: it starts with the fix found on scratch.
+    let p = next(&mut t);
+    assert_eq!(p.base, "busybox");
+    assert!(
+        p.changes.contains(&Change::Set(Toggle::Tzdata, true)),
+        "{:?}",
+        p.changes
+    );
+    t.record(p, ran(3_400_000, 0, "tz=ok\nuser=root\n", ""));
+    let text = t.finish().steps.join("\n");
+    assert!(
+        text.contains("busybox (with tzdata=on, as found above"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_base_that_cannot_beat_the_best_with_the_program_on_top_is_not_built() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    let r = next(&mut t);
+    t.record(r, ran(80_000_000, 0, "hi\n", ""));
+    // scratch fails, but shows the program is 1.5 MB.
+    let p = next(&mut t);
+    t.record(p, ran(1_500_000, 0, "bye\n", ""));
+    // distroless-static (1.56 MB) works at 3.06 MB.
+    let p = next(&mut t);
+    assert_eq!(p.base, "distroless-static");
+    t.record(p, ran(3_060_000, 0, "hi\n", ""));
+    // busybox is 2 MB: with the 1.5 MB program it cannot go below 3.06 MB.
+    assert!(t.propose().is_none());
+    let text = t.finish().steps.join("\n");
+    assert!(
+        text.contains("stop: busybox is 2.0 MB, at least 3.5 MB with the program, not less than the 3.1 MB found"),
+        "{text}"
+    );
+}
