@@ -59,7 +59,7 @@ run_once() {
 for example in "${examples[@]}"; do
     echo
     echo "tune $example"
-    docker builder prune -af >/dev/null
+    docker builder prune -af >/dev/null 2>&1 || true
     run_once "$example" cold
     echo "  steps of the cold run:"
     jq -r '.steps[] | "    · " + .' "$out"

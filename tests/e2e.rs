@@ -12,7 +12,8 @@
 //! `DOCKSTAGE_REQUIRE_DOCKER=1` it fails instead.
 //!
 //! The scenarios: the issue's (build the example, switch the base to scratch,
-//! see it shrink and still run, save, quit); working without a daemon; and
+//! see it shrink and still run, save, quit); F8's tune, which writes nothing
+//! until the user says yes; working without a daemon; and
 //! SIGTERM and a closed terminal (SIGHUP), which must restore the terminal
 //! and keep unsaved work for the next start.
 //!
@@ -31,6 +32,9 @@ use tmux::{Scratch, Tmux, quote, quote_path};
 
 /// The first build of the example compiles Go from a cold cache.
 const BUILD: Duration = Duration::from_secs(240);
+/// F8's whole search on the example: the reference build, then one build and
+/// run per candidate, compiling Go each time (about 2 min on a busy 2-core box).
+const TUNE: Duration = Duration::from_secs(300);
 /// Anything that needs no Docker work: a keystroke, a save, opening the file.
 const SHORT: Duration = Duration::from_secs(15);
 /// Docker answering its first ping, or the socket turning out to be absent.
@@ -351,6 +355,78 @@ fn build_switch_to_scratch_save_and_quit() {
     );
 }
 
+/// F8 tunes the example: the offer appears with nothing written, and only
+/// `y` writes the tuned Dockerfile (scratch, stripped) to disk.
+#[test]
+fn tune_offers_a_smaller_image_and_writes_only_on_yes() {
+    let test = "tune";
+    if !have_tmux(test) || !have_docker(test) {
+        return;
+    }
+    let app = Workbench::open(test, &[]);
+
+    // 1. The example opens as bundled, and Docker is found.
+    app.wait_for("Dockerfile ─ hello/Dockerfile", SHORT);
+    let original = read_bytes(&app.dockerfile);
+    assert_eq!(
+        original,
+        include_bytes!("../assets/examples/hello/Dockerfile"),
+        "{} is not the bundled example",
+        app.dockerfile.display()
+    );
+    app.wait_for_status("is ready", CONNECT);
+
+    // 2. F8 starts the search; the status bar counts its seconds (unless a
+    //    warm build cache lets it finish before the screen is read).
+    let started = Instant::now();
+    app.keys(&["F8"]);
+    app.tmux
+        .wait_until("`tuning` in the status line, or the offer", SHORT, |s| {
+            status_line(s).contains("tuning") || s.contains("Tune found a smaller image")
+        });
+
+    // 3. The offer: its steps, the winner and the three answers, in full.
+    let screen = app.wait_for("Tune found a smaller image", TUNE);
+    eprintln!("{test}: tune took {:.1} s", started.elapsed().as_secs_f64());
+    assert!(
+        screen.lines().any(|l| l.contains("Tuned: ")),
+        "the offer has no `Tuned:` line:\n{screen}"
+    );
+    assert!(
+        screen.contains(
+            "y  write it to the Dockerfile    e  load it into the editor only    Esc  keep yours"
+        ),
+        "the offer's answers are cut off:\n{screen}"
+    );
+
+    // 4. Nothing is written while the offer waits for an answer.
+    assert!(
+        read_bytes(&app.dockerfile) == original,
+        "{} changed before the offer was accepted:\n{}",
+        app.dockerfile.display(),
+        app.saved_text()
+    );
+
+    // 5. `y` puts the tuned Dockerfile in the editor and saves it.
+    app.keys(&["y"]);
+    app.wait_for_status("saved ", SHORT);
+    let saved = app.saved_text();
+    assert!(
+        saved.lines().any(|l| l.trim() == "FROM scratch"),
+        "{} has no `FROM scratch` after `y`:\n{saved}",
+        app.dockerfile.display()
+    );
+    assert!(
+        saved.contains(r#"-ldflags="-s -w""#),
+        "{} is not stripped (`-s -w`) after `y`:\n{saved}",
+        app.dockerfile.display()
+    );
+
+    // 6. Saved, so Ctrl-Q quits without asking, and the terminal is back.
+    app.keys(&["C-q"]);
+    app.assert_exited_and_restored();
+}
+
 /// Without a daemon the workbench still opens and teaches: the status bar
 /// says so, F5 explains why it cannot build, and the graph and toggles work.
 #[test]
@@ -485,6 +561,10 @@ fn send_signal(name: &str, pid: u32) {
         .status()
         .unwrap_or_else(|e| panic!("kill: {e}"));
     assert!(status.success(), "kill -{name} {pid} failed");
+}
+
+fn read_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn read(path: &Path) -> String {

@@ -920,7 +920,7 @@ fn declining_the_tuned_dockerfile_keeps_the_users() {
     assert!(cmds.is_empty(), "{cmds:?}");
     assert_eq!(model.text(), hello_text());
     assert!(
-        status(&model).contains("kept your Dockerfile"),
+        status(&model).contains("kept yours"),
         "{}",
         status(&model)
     );

@@ -174,6 +174,9 @@ pub struct TunedOffer {
     /// "scratch, strip, trimpath: 1.2 MB (was 75.9 MB)".
     pub summary: String,
     pub steps: Vec<String>,
+    /// Shown in the Layers and Run panes once the user takes it.
+    pub layers: Option<ImageLayers>,
+    pub run: Option<RunResult>,
 }
 
 pub struct Model {

@@ -123,11 +123,11 @@ pub(super) fn on_tuned(model: &mut Model, result: TuneResult) {
         model.status = Some("tune found nothing that behaves the same".into());
         return;
     };
-    model.layers = result.layers.clone();
-    model.layer_selected = 0;
-    model.run = chosen.run.clone();
-    model.explanation = None;
     if chosen.dockerfile == model.text() {
+        model.layers = result.layers.clone();
+        model.layer_selected = 0;
+        model.run = chosen.run.clone();
+        model.explanation = None;
         model.status =
             Some("tune: the Dockerfile is already the smallest that behaves the same".into());
         return;
@@ -145,9 +145,10 @@ pub(super) fn on_tuned(model: &mut Model, result: TuneResult) {
             chosen.size_bytes.map(human_bytes).unwrap_or_default()
         ),
         steps: report.steps.clone(),
+        layers: result.layers.clone(),
+        run: chosen.run.clone(),
     }));
-    model.status =
-        Some("tune found a smaller image: y writes it, e loads it, Esc keeps yours".into());
+    model.status = Some("tuned: y writes it · e loads it · Esc keeps yours".into());
 }
 
 pub(super) fn on_tune_failed(model: &mut Model, failure: BuildFailure) {
@@ -168,6 +169,10 @@ pub(super) fn on_offer_key(model: &mut Model, offer: &TunedOffer, key: char) -> 
     match key {
         'y' | 'e' => {
             replace_text(model, &offer.dockerfile);
+            model.layers = offer.layers.clone();
+            model.layer_selected = 0;
+            model.run = offer.run.clone();
+            model.explanation = None;
             let mut cmds = edited(model);
             if key == 'y' {
                 cmds.push(Cmd::Save {
@@ -184,10 +189,8 @@ pub(super) fn on_offer_key(model: &mut Model, offer: &TunedOffer, key: char) -> 
             cmds
         }
         _ => {
-            model.status = Some(
-                "kept your Dockerfile; the tuned one is in the variants table (Enter puts it back)"
-                    .into(),
-            );
+            model.status =
+                Some("kept yours; the tuned one is a variant (Enter puts it back)".into());
             Vec::new()
         }
     }
