@@ -919,11 +919,7 @@ fn declining_the_tuned_dockerfile_keeps_the_users() {
     let cmds = send(&mut model, [key(KeyCode::Esc)]);
     assert!(cmds.is_empty(), "{cmds:?}");
     assert_eq!(model.text(), hello_text());
-    assert!(
-        status(&model).contains("kept yours"),
-        "{}",
-        status(&model)
-    );
+    assert!(status(&model).contains("kept yours"), "{}", status(&model));
     // e loads it without saving.
     let (mut model, _) = tuned_hello();
     let cmds = send(&mut model, [key(KeyCode::Char('e'))]);

@@ -181,3 +181,35 @@ async fn a_dynamic_binary_is_explained_fixed_and_written_with_write() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["run"]["exit_code"], 0, "{v}");
 }
+
+#[tokio::test]
+async fn a_module_without_a_dockerfile_starts_from_inits_and_write_writes_both_files() {
+    if support::docker_with("tune_init", &["golang:1.24"])
+        .await
+        .is_none()
+    {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("dockstage-tune-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let _cleanup = Copy(dir.clone());
+    std::fs::write(dir.join("go.mod"), "module example.com/zones\n\ngo 1.24\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nfunc main() {\n\tloc, err := time.LoadLocation(\"Europe/Berlin\")\n\tif err != nil {\n\t\tfmt.Println(\"error:\", err)\n\t\treturn\n\t}\n\tfmt.Println(\"zone:\", time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC).In(loc).Format(\"15:04 MST\"))\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dir_text = dir.to_string_lossy().to_string();
+    let (code, out, stderr) = dockstage(&["tune", &dir_text, "--write"]);
+    assert_eq!(code, Some(0), "{stderr}\n{out}");
+    assert!(
+        stderr.contains("no Dockerfile in") && stderr.contains("dockstage init"),
+        "{stderr}"
+    );
+    assert!(out.contains("zone: 13:00 CET"), "{out}");
+    let written = std::fs::read_to_string(dir.join("Dockerfile")).unwrap_or_default();
+    assert!(written.contains("timetzdata"), "{written}");
+    assert!(dir.join(".dockerignore").is_file());
+}

@@ -80,7 +80,7 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
 /// targets first, then each is renamed into place. When anything fails, the
 /// temporary files go, files that did not exist before go, and files that
 /// did (under --force) get their old bytes back.
-fn write_all_or_nothing(files: &[(PathBuf, String)]) -> Result<(), String> {
+pub(super) fn write_all_or_nothing(files: &[(PathBuf, String)]) -> Result<(), String> {
     let remove_all = |temps: &[PathBuf]| {
         for tmp in temps {
             let _ = std::fs::remove_file(tmp);

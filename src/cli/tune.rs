@@ -16,6 +16,7 @@ use crate::engine::events::{BuildEvent, StepState};
 use crate::engine::layers::Layer;
 use crate::engine::tune::{TuneEvent, TuneOptions, TuneResult};
 use crate::engine::{Engine, EngineError};
+use crate::workbench::init;
 use crate::workbench::tune::{Attempt, changes_summary, run_summary};
 
 #[derive(Debug, Clone)]
@@ -58,7 +59,24 @@ pub fn run(args: TuneArgs) -> Result<u8, Failure> {
 
 async fn tune(args: TuneArgs) -> Result<u8, Failure> {
     let path = super::dockerfile_in(&args.dir, args.file.as_deref())?;
-    let original = input::read_dockerfile(&path)?;
+    // A module with no Dockerfile yet starts from the one init would write.
+    let from_init = args.file.is_none() && !path.exists() && args.dir.join("go.mod").is_file();
+    let original = if from_init {
+        let module = init::scan(&args.dir).map_err(Failure::usage)?;
+        let main = init::choose_main(&module, None, &args.dir).map_err(|e| {
+            Failure::usage(format!(
+                "{e}; write the Dockerfile first with `dockstage init {} --main PKG`",
+                args.dir.display()
+            ))
+        })?;
+        eprintln!(
+            "no Dockerfile in {}: tuning the one `dockstage init` writes for main package {main}",
+            args.dir.display()
+        );
+        init::dockerfile(&module, &main)
+    } else {
+        input::read_dockerfile(&path)?
+    };
     let engine = Engine::connect().await.map_err(Failure::usage)?;
     let options = TuneOptions {
         bases: args
@@ -100,7 +118,18 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
     let report = &result.report;
     let chosen = report.chosen();
     let better = chosen.filter(|c| c.dockerfile != original);
+    let better = if from_init { chosen } else { better };
     let written = match better {
+        Some(c) if args.write && from_init => {
+            // Its .dockerignore too, as init would, unless one is there.
+            let mut files = vec![(path.clone(), c.dockerfile.clone())];
+            let ignore = args.dir.join(".dockerignore");
+            if !ignore.exists() {
+                files.push((ignore, init::DOCKERIGNORE.to_string()));
+            }
+            super::init::write_all_or_nothing(&files).map_err(Failure::usage)?;
+            true
+        }
         Some(c) if args.write => {
             input::write_atomically(&path, &c.dockerfile)
                 .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;

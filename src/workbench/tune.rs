@@ -626,14 +626,27 @@ impl<'a> Tuner<'a> {
             .map_or("", |r| r.stdout.as_str())
     }
 
-    /// The least the program added on top of a base in any attempt so far:
-    /// no base can end up smaller than its own size plus this.
+    /// The least the program added on top of a base in any attempt built
+    /// with the binary's current flags: no base can end up smaller than its
+    /// own size plus this. Attempts before strip, trimpath or cgo off do not
+    /// count, since those make the program smaller; the other fixes only
+    /// add to it.
     fn smallest_program(&self) -> u64 {
+        let reference_base = describe_base(&self.original, self.catalog);
+        let current = |i: usize, a: &Attempt| {
+            if i == 0 {
+                self.shrink.is_empty() && self.carried.is_empty()
+            } else {
+                self.carried.iter().all(|c| a.changes.contains(c))
+            }
+        };
         self.attempts
             .iter()
-            .skip(1)
-            .filter_map(|a| {
-                let base = self.bases.iter().find(|b| b.key == a.base)?;
+            .enumerate()
+            .filter(|(i, a)| current(*i, a))
+            .filter_map(|(i, a)| {
+                let key = if i == 0 { &reference_base } else { &a.base };
+                let base = self.bases.iter().find(|b| b.key == *key)?;
                 a.size_bytes.map(|s| s.saturating_sub(base.size_bytes))
             })
             .min()
