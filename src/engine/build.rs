@@ -42,6 +42,9 @@ impl BuilderKind {
     }
 }
 
+/// Times a build whose progress stream broke off is tried again.
+const BROKEN_STREAM_RETRIES: usize = 2;
+
 pub struct BuildRequest<'a> {
     pub context: &'a BuildContext,
     /// The parse and graph of the Dockerfile inside the context, for mapping steps to lines.
@@ -77,8 +80,36 @@ struct Progress {
 
 impl Engine {
     /// Builds the image, reporting progress to `on_event`. Dropping the
-    /// stream on cancel stops the daemon's work.
+    /// stream on cancel stops the daemon's work. A progress stream that
+    /// breaks off mid-message (seen under load with dockerd 20.10: "bytes
+    /// remaining on stream") is built again: the daemon's cache makes the
+    /// second try cheap, and the result is the same image.
     pub async fn build(
+        &self,
+        req: &BuildRequest<'_>,
+        on_event: &mut (dyn FnMut(BuildEvent) + Send),
+        cancel: &CancellationToken,
+    ) -> Result<BuildOutcome, EngineError> {
+        let mut retries = 0;
+        loop {
+            match self.build_once(req, on_event, cancel).await {
+                Err(EngineError::Docker(bollard::errors::Error::IOError { err }))
+                    if retries < BROKEN_STREAM_RETRIES && !cancel.is_cancelled() =>
+                {
+                    retries += 1;
+                    tracing::warn!(%err, retries, "build stream broke off; building again");
+                    on_event(BuildEvent::Note {
+                        text: format!(
+                            "the daemon's build stream broke off ({err}); building again from its cache"
+                        ),
+                    });
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn build_once(
         &self,
         req: &BuildRequest<'_>,
         on_event: &mut (dyn FnMut(BuildEvent) + Send),
