@@ -307,7 +307,7 @@ How to read this:
   is faster. The target, <= $target, applies to A (warm): $verdict at $warm_ratio.
   The per-variant lines show where time goes in the last round: dockstage's variant 0
   (the Dockerfile's own base) carries the shared builder stage, the others build at
-  once, then all run at once. "ds ctr ms" is only each container's own lifetime
+  once, and each runs as soon as it is built. "ds ctr ms" is only each container's own lifetime
   (StartedAt to FinishedAt, as dockstage reports it); "runs and other" is everything
   after the builds: creating, starting, waiting for and removing the 5 containers,
   plus process start, connecting, preflight, packing the context, size look-ups and
