@@ -12,22 +12,29 @@ use crate::workbench::explain::explain_failure;
 use crate::workbench::variant::{Variant, describe, size_text};
 
 pub(super) fn request_build(model: &mut Model) -> Vec<Cmd> {
+    if !docker_ready(model, "build") {
+        return Vec::new();
+    }
+    let mut cmds = Vec::new();
+    if model.is_building() {
+        cmds.extend(cancel_build(model, "restarting the build"));
+    }
+    cmds.extend(start_build(model));
+    cmds
+}
+
+/// Whether the daemon is there to `action` with; if not, the status line
+/// says why.
+pub(super) fn docker_ready(model: &mut Model, action: &str) -> bool {
     match &model.docker {
-        DockerStatus::Ready { .. } => {
-            let mut cmds = Vec::new();
-            if model.is_building() {
-                cmds.extend(cancel_build(model, "restarting the build"));
-            }
-            cmds.extend(start_build(model));
-            cmds
-        }
+        DockerStatus::Ready { .. } => true,
         DockerStatus::Connecting => {
             model.status = Some("still looking for the Docker daemon…".into());
-            Vec::new()
+            false
         }
         DockerStatus::Absent { reason } => {
-            model.status = Some(format!("cannot build: no Docker daemon ({reason})"));
-            Vec::new()
+            model.status = Some(format!("cannot {action}: no Docker daemon ({reason})"));
+            false
         }
     }
 }

@@ -5,9 +5,9 @@
 
 use std::time::Instant;
 
-use super::building::cancel_build;
+use super::building::{cancel_build, docker_ready};
 use super::editing::{edited, replace_text};
-use super::model::{BuildState, DockerStatus, Model, Overlay, TunedOffer};
+use super::model::{BuildState, Model, Overlay, TunedOffer};
 use super::msg::{BuildFailure, Cmd};
 use crate::engine::context::human_bytes;
 use crate::engine::events::{BuildEvent, StepState};
@@ -16,44 +16,34 @@ use crate::workbench::tune::{Attempt, changes_summary, run_summary};
 use crate::workbench::variant::{Variant, describe};
 
 pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
-    match &model.docker {
-        DockerStatus::Ready { .. } => {
-            let mut cmds = Vec::new();
-            if model.is_building() {
-                cmds.extend(cancel_build(model, "stopped for tune"));
-            }
-            let id = model.next_build;
-            model.next_build += 1;
-            model.build = BuildState::Building {
-                id,
-                started: Instant::now(),
-                tuning: true,
-            };
-            model.status = Some(
-                "tuning: the Dockerfile as written first, as the reference (Esc stops)".into(),
-            );
-            model.steps.clear();
-            model.log.clear();
-            model.log_scroll = 0;
-            model.push_log(format!(
-                "── tune {id}: the smallest image that behaves the same ──"
-            ));
-            cmds.push(Cmd::Tune {
-                id,
-                text: model.text(),
-                dir: model.file.dir.clone(),
-            });
-            cmds
-        }
-        DockerStatus::Connecting => {
-            model.status = Some("still looking for the Docker daemon…".into());
-            Vec::new()
-        }
-        DockerStatus::Absent { reason } => {
-            model.status = Some(format!("cannot tune: no Docker daemon ({reason})"));
-            Vec::new()
-        }
+    if !docker_ready(model, "tune") {
+        return Vec::new();
     }
+    let mut cmds = Vec::new();
+    if model.is_building() {
+        cmds.extend(cancel_build(model, "stopped for tune"));
+    }
+    let id = model.next_build;
+    model.next_build += 1;
+    model.build = BuildState::Building {
+        id,
+        started: Instant::now(),
+        tuning: true,
+    };
+    model.status =
+        Some("tuning: the Dockerfile as written first, as the reference (Esc stops)".into());
+    model.steps.clear();
+    model.log.clear();
+    model.log_scroll = 0;
+    model.push_log(format!(
+        "── tune {id}: the smallest image that behaves the same ──"
+    ));
+    cmds.push(Cmd::Tune {
+        id,
+        text: model.text(),
+        dir: model.file.dir.clone(),
+    });
+    cmds
 }
 
 pub(super) fn on_tune_event(model: &mut Model, event: TuneEvent) {
