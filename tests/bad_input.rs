@@ -302,3 +302,33 @@ async fn a_dependency_offline_says_the_network_is_needed() {
         "{v}"
     );
 }
+
+#[test]
+fn a_directory_without_a_dockerfile_says_what_to_do() {
+    let module = Tree::new("nodockerfile", &[("go.mod", &go_mod("example.com/m"))]);
+    let empty = Tree::new("nothing", &[("README", "hi\n")]);
+    for command in ["build", "matrix"] {
+        let out = dockstage(&[command, &module.dir()]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let said = stderr(&out);
+        assert!(
+            said.contains("no Dockerfile") && said.contains("dockstage init"),
+            "{command}: {said}"
+        );
+        let out = dockstage(&[command, &empty.dir()]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(
+            stderr(&out).contains("no Dockerfile and no go.mod"),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
+    let out = dockstage(&["tune", &empty.dir()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no Dockerfile and no go.mod"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(empty.entries(), ["README"], "nothing may be written");
+}

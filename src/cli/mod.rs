@@ -340,8 +340,31 @@ pub fn dockerfile_in(
     Ok(match file {
         Some(f) if f.is_absolute() || f.exists() => f.to_path_buf(),
         Some(f) => dir.join(f),
-        None => dir.join("Dockerfile"),
+        None => {
+            let path = dir.join("Dockerfile");
+            if !path.exists() {
+                return Err(Failure::usage(no_dockerfile(dir)));
+            }
+            path
+        }
     })
+}
+
+/// What to do about a directory with no Dockerfile: init writes one for a
+/// Go module; anything else needs the right directory or --file.
+fn no_dockerfile(dir: &std::path::Path) -> String {
+    let shown = dir.display();
+    if dir.join("go.mod").is_file() {
+        format!(
+            "{shown}: no Dockerfile. `dockstage init {shown}` writes one for this Go module, \
+             `dockstage tune {shown}` tunes the one init would write, or give --file"
+        )
+    } else {
+        format!(
+            "{shown}: no Dockerfile and no go.mod; give the Go module's directory, or the \
+             Dockerfile with --file"
+        )
+    }
 }
 
 /// A failure that ends a subcommand with a status and one line for the user.

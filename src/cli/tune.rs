@@ -58,9 +58,17 @@ pub fn run(args: TuneArgs) -> Result<u8, Failure> {
 }
 
 async fn tune(args: TuneArgs) -> Result<u8, Failure> {
-    let path = super::dockerfile_in(&args.dir, args.file.as_deref())?;
     // A module with no Dockerfile yet starts from the one init would write.
-    let from_init = args.file.is_none() && !path.exists() && args.dir.join("go.mod").is_file();
+    let default = args.dir.join("Dockerfile");
+    let from_init = args.file.is_none()
+        && args.dir.is_dir()
+        && !default.exists()
+        && args.dir.join("go.mod").is_file();
+    let path = if from_init {
+        default
+    } else {
+        super::dockerfile_in(&args.dir, args.file.as_deref())?
+    };
     let original = if from_init {
         let module = init::scan(&args.dir).map_err(Failure::usage)?;
         let main = init::choose_main(&module, None, &args.dir).map_err(|e| {
