@@ -94,3 +94,38 @@ async fn probe_keeps_a_base_with_its_ca_certificates() {
         .and_then(|r| r.iter().find(|x| x["base"] == "scratch").cloned());
     assert_eq!(scratch.map(|s| s["ok"].clone()), Some(false.into()));
 }
+
+#[tokio::test]
+async fn markdown_has_the_table_and_the_chosen_variants_layers() {
+    if support::docker_with(
+        "matrix_markdown",
+        &["golang:1.24", "gcr.io/distroless/static-debian12"],
+    )
+    .await
+    .is_none()
+    {
+        return;
+    }
+    let dir = support::example_dir("probe");
+    let out = Command::new(env!("CARGO_BIN_EXE_dockstage"))
+        .args([
+            "matrix",
+            &dir.to_string_lossy(),
+            "--bases",
+            "scratch,distroless-static",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{md}");
+    assert!(
+        md.contains("| | base | size | build | same as reference | run |"),
+        "{md}"
+    );
+    assert!(md.contains("| ★ | distroless-static |"), "{md}");
+    assert!(md.contains("#### Layers of distroless-static"), "{md}");
+    assert!(md.contains("| size | line | created by |"), "{md}");
+    assert!(md.contains("`COPY /probe /probe`"), "{md}");
+}

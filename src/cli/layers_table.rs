@@ -11,16 +11,28 @@ pub fn text(layers: &[Layer], total: u64) -> String {
     let mut out = String::new();
     for l in layers {
         let line = l.line.map_or("    ".to_string(), |n| format!("l.{n}"));
-        let base = if l.from_base { " (base)" } else { "" };
+        let base = if l.from_base && !l.created_by.trim().is_empty() {
+            " (base)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "  {:>9}  {line:<6} {}{base}",
             human_bytes(l.size_bytes),
-            short_created_by(&l.created_by, 60)
+            what_made(l)
         );
     }
     let _ = writeln!(out, "  {:>9}  total", human_bytes(total));
     out
+}
+
+/// What made the layer; a base image's own layers often say nothing.
+fn what_made(l: &Layer) -> String {
+    match short_created_by(&l.created_by, 60) {
+        by if by.is_empty() => "the base image".to_string(),
+        by => by,
+    }
 }
 
 /// A Markdown table with a total row.
@@ -28,11 +40,18 @@ pub fn markdown(layers: &[Layer], total: u64) -> String {
     let mut out = String::from("| size | line | created by |\n|---:|---:|---|\n");
     for l in layers {
         let line = l.line.map_or(String::new(), |n| n.to_string());
-        let by = short_created_by(&l.created_by, 60).replace('|', "\\|");
-        let base = if l.from_base { " (base)" } else { "" };
+        let by = match what_made(l).replace('|', "\\|") {
+            by if l.created_by.trim().is_empty() => by,
+            by => format!("`{by}`"),
+        };
+        let base = if l.from_base && !l.created_by.trim().is_empty() {
+            " (base)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "| {} | {line} | `{by}`{base} |",
+            "| {} | {line} | {by}{base} |",
             human_bytes(l.size_bytes)
         );
     }

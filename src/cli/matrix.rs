@@ -219,9 +219,27 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
             .map_err(Failure::usage)?
         ),
         BuildFormat::Markdown => {
+            println!("### dockstage matrix: {}\n", path.display());
+            if !toggles.is_empty() {
+                println!("Every variant with {}.\n", toggles.join(", "));
+            }
             print!("{}", markdown(&rows));
+            println!(
+                "\n★ the smallest whose run matches the reference ({}).",
+                match &args.expect {
+                    Some(e) => format!("output containing “{e}”"),
+                    None => format!(
+                        "exit code and output of the first row, {}",
+                        rows.first().map_or("", |r| r.base.as_str())
+                    ),
+                }
+            );
             if let (Some(row), Some(layers)) = (rows.iter().find(|r| r.chosen), &chosen_layers) {
-                println!("\n#### {}: {}\n", row.base, human_bytes(layers.size_bytes));
+                println!(
+                    "\n#### Layers of {}: {}\n",
+                    row.base,
+                    human_bytes(layers.size_bytes)
+                );
                 print!(
                     "{}",
                     layers_table::markdown(&layers.layers, layers.size_bytes)
