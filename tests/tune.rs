@@ -125,7 +125,11 @@ async fn probe_keeps_its_ca_certificate_count() {
     assert_ne!(chosen["base"], "scratch", "{v}");
     // Bases without certificates were tried and explained, not chosen.
     let steps = v["steps"].to_string();
-    assert!(steps.contains("scratch: prints"), "{steps}");
+    assert!(
+        steps.contains("scratch")
+            && steps.contains("prints “ca_certs=0” where the reference printed"),
+        "{steps}"
+    );
 }
 
 #[tokio::test]
@@ -164,7 +168,7 @@ async fn a_dynamic_binary_is_explained_fixed_and_written_with_write() {
     ]);
     assert_eq!(code, Some(0), "{stderr}\n{md}");
     assert!(
-        md.contains("scratch: exit 1: exec /probe: no such file or directory (dynamically linked binary on a base without libc) → cgo=off"),
+        md.contains("exit 1: exec /probe: no such file or directory (dynamically linked binary on a base without libc) → cgo=off"),
         "{md}"
     );
     assert!(md.contains("| # | variant | size |"), "{md}");

@@ -315,6 +315,12 @@ impl<'a> Tuner<'a> {
                                 names.join(" and ")
                             ));
                         }
+                        for (fix, why) in self.needed_unseen(&base.key) {
+                            if !fixes.contains(&fix) {
+                                self.append(&format!(" (with {fix}: {why})"));
+                                fixes.push(fix);
+                            }
+                        }
                         self.position = Position::Base {
                             index,
                             fixes: fixes.clone(),
@@ -347,6 +353,30 @@ impl<'a> Tuner<'a> {
                 }
             }
         }
+    }
+
+    /// What the sources need that this base lacks and a run here cannot
+    /// show: containers run without network, so TLS calls fail on every
+    /// base alike and a missing CA bundle looks like no difference at all.
+    /// Time zones a program loads only on some path are as invisible.
+    fn needed_unseen(&self, key: &str) -> Vec<(Change, &'static str)> {
+        let Some(base) = self.catalog.base(key) else {
+            return Vec::new();
+        };
+        let mut needed = Vec::new();
+        if !base.ca_certs && self.facts.uses_tls_client {
+            needed.push((
+                Change::Set(Toggle::Certs, true),
+                "the code makes TLS calls, which a run without network cannot check",
+            ));
+        }
+        if !base.tzdata && self.facts.uses_timezones {
+            needed.push((
+                Change::Set(Toggle::Tzdata, true),
+                "the code loads time zones, and a run may not reach that path",
+            ));
+        }
+        needed
     }
 
     /// The fixes learned on earlier bases that this base needs too.

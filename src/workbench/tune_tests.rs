@@ -112,11 +112,8 @@ fn a_dynamic_binary_on_scratch_is_explained_and_fixed_with_cgo_off() {
 
 #[test]
 fn missing_certificates_are_added_and_other_differences_move_on() {
-    let facts = GoFacts {
-        uses_tls_client: true,
-        ..GoFacts::default()
-    };
-    let mut t = tuner(HELLO, facts);
+    // Found from the output alone: the sources say nothing of TLS.
+    let mut t = tuner(HELLO, GoFacts::default());
     let r = next(&mut t);
     t.record(r, ran(80_000_000, 0, "ca_certs=148\nuser=root\n", ""));
     let p = next(&mut t);
@@ -250,11 +247,7 @@ fn expect_accepts_a_reference_with_the_text() {
 
 #[test]
 fn a_fix_found_on_one_base_starts_the_next_base_that_lacks_the_same() {
-    let facts = GoFacts {
-        uses_timezones: true,
-        ..GoFacts::default()
-    };
-    let mut t = tuner(HELLO, facts);
+    let mut t = tuner(HELLO, GoFacts::default());
     let r = next(&mut t);
     t.record(r, ran(80_000_000, 0, "tz=ok\nuser=root\n", ""));
     let p = next(&mut t);
@@ -300,6 +293,34 @@ fn a_base_that_cannot_beat_the_best_with_the_program_on_top_is_not_built() {
     let text = t.finish().steps.join("\n");
     assert!(
         text.contains("stop: busybox is 2.0 MB, at least 3.5 MB with the program, not less than the 3.1 MB found"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tls_calls_get_certificates_from_the_start_since_an_offline_run_cannot_show_them() {
+    let facts = GoFacts {
+        uses_tls_client: true,
+        ..GoFacts::default()
+    };
+    let mut t = tuner(HELLO, facts);
+    let r = next(&mut t);
+    // Offline, the TLS call fails the same way on every base.
+    t.record(r, ran(80_000_000, 0, "fetch: dial tcp: no such host\n", ""));
+    let p = next(&mut t);
+    assert_eq!(p.base, "scratch");
+    assert!(
+        p.changes.contains(&Change::Set(Toggle::Certs, true)),
+        "{:?}",
+        p.changes
+    );
+    t.record(p, ran(1_400_000, 0, "fetch: dial tcp: no such host\n", ""));
+    assert!(t.propose().is_none());
+    let report = t.finish();
+    assert_eq!(report.chosen().map(|a| a.base.as_str()), Some("scratch"));
+    let text = report.steps.join("\n");
+    assert!(
+        text.contains("scratch (with certs=on: the code makes TLS calls, which a run without network cannot check) → ok"),
         "{text}"
     );
 }
