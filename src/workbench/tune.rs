@@ -139,7 +139,12 @@ impl Fix {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Position {
     Reference,
-    Base { index: usize, fixes: Vec<Change> },
+    /// strip and trimpath on the file's own base: same behaviour?
+    Shrink,
+    Base {
+        index: usize,
+        fixes: Vec<Change>,
+    },
     Done,
 }
 
@@ -165,6 +170,11 @@ pub struct Tuner<'a> {
     learned: Vec<Change>,
     /// The base whose account is being written.
     entered: Option<usize>,
+    /// Fixes the base started with (learned, or needed by the sources), so
+    /// the limit counts only the ones tried because of a failure.
+    preapplied: usize,
+    /// The fix just tried and the difference it answered.
+    pending: Option<(Change, String)>,
     position: Position,
     attempts: Vec<Attempt>,
     steps: Vec<String>,
@@ -185,9 +195,14 @@ impl<'a> Tuner<'a> {
         bases.sort_by(|a, b| a.size_bytes.cmp(&b.size_bytes).then(a.key.cmp(&b.key)));
         let df = parse(original);
         let ctx = Context::new(&df, catalog);
-        if let Some(first) = bases.first()
-            && let Err(e) = ctx.plan(&Change::Base(first.key.clone()))
-        {
+        let Some(first) = bases.first() else {
+            return Err(TuneError::CannotTune(
+                "none of the bases to try is on this machine; load them with \
+                 scripts/offline-bases.sh or `dockstage bases load FILE`"
+                    .into(),
+            ));
+        };
+        if let Err(e) = ctx.plan(&Change::Base(first.key.clone())) {
             return Err(TuneError::CannotTune(format!(
                 "{e}. Tune swaps the runtime stage's base, so it needs a multi-stage Dockerfile; \
                  `dockstage init` writes one"
@@ -198,7 +213,8 @@ impl<'a> Tuner<'a> {
             .filter(|t| ctx.state(*t) == Ok(false))
             .map(|t| Change::Set(t, true))
             .collect();
-        Ok(Self {
+        let first_key = first.key.clone();
+        let tuner = Self {
             catalog,
             original: original.to_string(),
             facts,
@@ -208,12 +224,20 @@ impl<'a> Tuner<'a> {
             carried: Vec::new(),
             learned: Vec::new(),
             entered: None,
+            preapplied: 0,
+            pending: None,
             position: Position::Reference,
             attempts: Vec::new(),
             steps: Vec::new(),
             chain: String::new(),
             problem: None,
-        })
+        };
+        if let Err(e) = tuner.text_for(&first_key, &[]) {
+            return Err(TuneError::CannotTune(format!(
+                "{e}; tune needs a runtime stage FROM an image and a `go build` it can edit"
+            )));
+        }
+        Ok(tuner)
     }
 
     /// Every Dockerfile the search could propose, so one build context can
@@ -227,17 +251,31 @@ impl<'a> Tuner<'a> {
             }
         };
         push(self.original.clone());
+        if let Ok(text) = apply_changes(&self.original, &self.shrink, self.catalog) {
+            push(text);
+        }
         let subsets = 1usize << FIXES.len();
-        for base in &self.bases {
-            for mask in 0..subsets {
-                let fixes: Vec<Change> = FIXES
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| mask & (1 << i) != 0)
-                    .map(|(_, (t, on))| Change::Set(*t, *on))
-                    .collect();
-                if let Ok(text) = self.text_for(&base.key, &fixes) {
-                    push(text);
+        // With strip and trimpath, and without them should they change
+        // what the program does.
+        let shrinks = [self.shrink.clone(), Vec::new()];
+        for shrink in shrinks
+            .iter()
+            .take(if self.shrink.is_empty() { 1 } else { 2 })
+        {
+            for base in &self.bases {
+                for mask in 0..subsets {
+                    let mut changes = vec![Change::Base(base.key.clone())];
+                    changes.extend(shrink.iter().cloned());
+                    changes.extend(
+                        FIXES
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << i) != 0)
+                            .map(|(_, (t, on))| Change::Set(*t, *on)),
+                    );
+                    if let Ok(text) = apply_changes(&self.original, &changes, self.catalog) {
+                        push(text);
+                    }
                 }
             }
         }
@@ -247,11 +285,23 @@ impl<'a> Tuner<'a> {
     fn changes_for(&self, base: &str, fixes: &[Change]) -> Vec<Change> {
         let mut changes = vec![Change::Base(base.to_string())];
         changes.extend(self.shrink.iter().cloned());
-        for fix in self.carried.iter().chain(fixes) {
-            if !changes.contains(fix) {
-                changes.push(fix.clone());
+        // A static binary is what a base without libc needs; bases with
+        // glibc keep the file's own cgo setting.
+        let static_base = self
+            .catalog
+            .base(base)
+            .is_some_and(|b| b.libc == Libc::None);
+        let carried = self.carried.iter().filter(|_| static_base);
+        let mut extra: Vec<Change> = Vec::new();
+        for fix in carried.chain(fixes) {
+            if !extra.contains(fix) {
+                extra.push(fix.clone());
             }
         }
+        // One order whatever the order they were found in, so the text is
+        // one of `candidates()`.
+        extra.sort_by_key(|c| FIXES.iter().position(|(t, on)| *c == Change::Set(*t, *on)));
+        changes.extend(extra);
         changes
     }
 
@@ -271,6 +321,28 @@ impl<'a> Tuner<'a> {
                         changes: Vec::new(),
                         dockerfile: self.original.clone(),
                     });
+                }
+                Position::Shrink => {
+                    match apply_changes(&self.original, &self.shrink, self.catalog) {
+                        Ok(text) => {
+                            return Some(Proposal {
+                                base: describe_base(&self.original, self.catalog),
+                                changes: self.shrink.clone(),
+                                dockerfile: text,
+                            });
+                        }
+                        Err(e) => {
+                            self.steps.push(format!(
+                                "{}: cannot apply ({e})",
+                                shrink_names(&self.shrink)
+                            ));
+                            self.shrink.clear();
+                            self.position = Position::Base {
+                                index: 0,
+                                fixes: Vec::new(),
+                            };
+                        }
+                    }
                 }
                 Position::Base { index, mut fixes } => {
                     let Some(base) = self.bases.get(index).cloned() else {
@@ -321,6 +393,7 @@ impl<'a> Tuner<'a> {
                                 fixes.push(fix);
                             }
                         }
+                        self.preapplied = fixes.len();
                         self.position = Position::Base {
                             index,
                             fixes: fixes.clone(),
@@ -445,11 +518,32 @@ impl<'a> Tuner<'a> {
         let position = self.position.clone();
         match position {
             Position::Reference => self.record_reference(&attempt),
+            Position::Shrink => self.record_shrink(&attempt),
             Position::Base { index, fixes } => self.record_base(index, fixes, &attempt),
             Position::Done => {}
         }
         self.attempts.push(attempt);
         self.mark_chosen();
+    }
+
+    /// strip and trimpath are kept for every base only when the program
+    /// still does the same with them (trimpath changes paths it may print).
+    fn record_shrink(&mut self, attempt: &Attempt) {
+        let names = shrink_names(&self.shrink);
+        if attempt.ok {
+            self.steps.push(format!(
+                "{names} on: the same run, {} — kept for every base from here",
+                human_bytes(attempt.size_bytes.unwrap_or(0))
+            ));
+        } else {
+            self.steps
+                .push(format!("{names} on: {} — left off from here", attempt.why));
+            self.shrink.clear();
+        }
+        self.position = Position::Base {
+            index: 0,
+            fixes: Vec::new(),
+        };
     }
 
     fn record_reference(&mut self, attempt: &Attempt) {
@@ -461,23 +555,13 @@ impl<'a> Tuner<'a> {
                     human_bytes(attempt.size_bytes.unwrap_or(0)),
                     run_summary(run)
                 ));
-                if !self.shrink.is_empty() {
-                    let names: Vec<String> = self
-                        .shrink
-                        .iter()
-                        .map(|c| match c {
-                            Change::Set(t, _) => t.name().to_string(),
-                            Change::Base(k) => k.clone(),
-                        })
-                        .collect();
-                    self.steps.push(format!(
-                        "{} on from here: a smaller binary that does the same",
-                        names.join(" and ")
-                    ));
-                }
-                self.position = Position::Base {
-                    index: 0,
-                    fixes: Vec::new(),
+                self.position = if self.shrink.is_empty() {
+                    Position::Base {
+                        index: 0,
+                        fixes: Vec::new(),
+                    }
+                } else {
+                    Position::Shrink
                 };
             }
             _ => {
@@ -502,6 +586,19 @@ impl<'a> Tuner<'a> {
     }
 
     fn record_base(&mut self, index: usize, fixes: Vec<Change>, attempt: &Attempt) {
+        // The last fix is worth carrying on only if it changed the outcome.
+        if let Some((fix, before)) = self.pending.take()
+            && (attempt.ok || attempt.why != before)
+        {
+            let list = if matches!(fix, Change::Set(Toggle::Cgo, false)) {
+                &mut self.carried
+            } else {
+                &mut self.learned
+            };
+            if !list.contains(&fix) {
+                list.push(fix);
+            }
+        }
         if attempt.ok {
             self.append(&format!(
                 " → ok, {}",
@@ -530,13 +627,7 @@ impl<'a> Tuner<'a> {
                     _ => attempt.why.clone(),
                 };
                 self.append(&format!(": {what} ({cause}) → {fix}"));
-                if matches!(fix, Change::Set(Toggle::Cgo, false)) {
-                    if !self.carried.contains(&fix) {
-                        self.carried.push(fix.clone());
-                    }
-                } else if !self.learned.contains(&fix) {
-                    self.learned.push(fix.clone());
-                }
+                self.pending = Some((fix.clone(), attempt.why.clone()));
                 let mut fixes = fixes;
                 fixes.push(fix);
                 self.position = Position::Base { index, fixes };
@@ -556,7 +647,7 @@ impl<'a> Tuner<'a> {
         if attempt.build_error.is_some() {
             return Err("next base".into());
         }
-        if tried.len() >= MAX_FIXES_PER_BASE {
+        if tried.len() >= MAX_FIXES_PER_BASE + self.preapplied {
             return Err(format!("{MAX_FIXES_PER_BASE} fixes tried; next base"));
         }
         let run = attempt.run.clone().unwrap_or_default();
@@ -573,13 +664,28 @@ impl<'a> Tuner<'a> {
         let lacks_tzdata = base.is_some_and(|b| !b.tzdata);
         let certs = Change::Set(Toggle::Certs, true);
         let tzdata = Change::Set(Toggle::Tzdata, true);
-        let mut evidence: Vec<&str> = vec![run.stderr.as_str(), run.error.as_deref().unwrap_or("")];
+        // Line by line, so the line quoted is the one that showed the cause.
+        let mut evidence: Vec<&str> = run
+            .stderr
+            .lines()
+            .chain(run.error.as_deref().unwrap_or("").lines())
+            .collect();
         evidence.extend(differing_lines(&run.stdout, self.reference_stdout()));
+        let no_libc = base.is_some_and(|b| b.libc == Libc::None);
+        let could_not_start = run.exit_code.is_some_and(|c| c == 126 || c == 127)
+            || run.error.as_deref().is_some_and(|e| e.contains("exec"));
         for text in evidence.into_iter().filter(|t| !t.trim().is_empty()) {
             if let Some(explained) = explain_failure(&[text])
                 && let Some(fix) = explained.fix.clone()
             {
-                if fix == Change::Set(Toggle::Cgo, false) && self.facts.uses_cgo {
+                // "no such file or directory" means a dynamic binary only
+                // when the entrypoint itself could not start on a base
+                // without libc.
+                let cgo = fix == Change::Set(Toggle::Cgo, false);
+                if cgo && !(no_libc && could_not_start && text.contains("exec")) {
+                    continue;
+                }
+                if cgo && self.facts.uses_cgo {
                     return Err(
                         "the code imports \"C\", so cgo must stay on: it needs a base with glibc"
                             .into(),
@@ -597,7 +703,10 @@ impl<'a> Tuner<'a> {
                     Some(text),
                 ));
             }
-            if lacks_tzdata && (lower.contains("zone") || lower.contains("tz")) && usable(&tzdata) {
+            if lacks_tzdata
+                && (lower.contains("time zone") || lower.contains("zoneinfo"))
+                && usable(&tzdata)
+            {
                 return Ok(Fix::new(
                     tzdata,
                     "no time zone database in the base",
@@ -621,7 +730,7 @@ impl<'a> Tuner<'a> {
             ));
         }
         let cgo_off = Change::Set(Toggle::Cgo, false);
-        if base.is_some_and(|b| b.libc == Libc::None)
+        if no_libc
             && run.exit_code.is_some_and(|c| c == 126 || c == 127)
             && !self.facts.uses_cgo
             && usable(&cgo_off)
@@ -702,6 +811,7 @@ impl<'a> Tuner<'a> {
     }
 
     fn leave_base(&mut self, index: usize) {
+        self.pending = None;
         self.finish_chain();
         self.position = Position::Base {
             index: index + 1,
@@ -743,7 +853,7 @@ impl<'a> Tuner<'a> {
                     let saved = if was > 0 {
                         format!(
                             ", {:.0}% smaller than as written ({})",
-                            100.0 * (was.saturating_sub(size)) as f64 / was as f64,
+                            (100.0 * (was.saturating_sub(size)) as f64 / was as f64).floor(),
                             human_bytes(was)
                         )
                     } else {
@@ -765,6 +875,18 @@ impl<'a> Tuner<'a> {
             problem: self.problem,
         }
     }
+}
+
+/// "strip and trimpath".
+fn shrink_names(shrink: &[Change]) -> String {
+    let names: Vec<&str> = shrink
+        .iter()
+        .filter_map(|c| match c {
+            Change::Set(t, _) => Some(t.name()),
+            Change::Base(_) => None,
+        })
+        .collect();
+    names.join(" and ")
 }
 
 /// "base=scratch, strip=on" in the table's words: "scratch, strip, cgo off".

@@ -34,6 +34,22 @@ fn tuner(text: &str, facts: GoFacts) -> Tuner<'static> {
     Tuner::new(text, facts, bases(), None, Catalog::bundled()).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The reference, then strip and trimpath on its own base, both working.
+fn start(t: &mut Tuner<'_>, size: u64, stdout: &str) {
+    let r = next(t);
+    assert!(r.changes.is_empty());
+    t.record(r, ran(size, 0, stdout, ""));
+    let shrink = next(t);
+    assert_eq!(
+        shrink.changes,
+        [
+            Change::Set(Toggle::Strip, true),
+            Change::Set(Toggle::Trimpath, true)
+        ]
+    );
+    t.record(shrink, ran(size - size / 50, 0, stdout, ""));
+}
+
 fn next(t: &mut Tuner<'_>) -> Proposal {
     t.propose()
         .unwrap_or_else(|| panic!("the search ended early"))
@@ -42,9 +58,7 @@ fn next(t: &mut Tuner<'_>) -> Proposal {
 #[test]
 fn hello_goes_to_scratch_with_strip_and_trimpath_and_stops() {
     let mut t = tuner(HELLO, GoFacts::default());
-    let reference = next(&mut t);
-    assert_eq!(reference.dockerfile, HELLO);
-    t.record(reference, ran(76_000_000, 0, "Hello World!\n", ""));
+    start(&mut t, 76_000_000, "Hello World!\n");
     let p = next(&mut t);
     assert_eq!(p.base, "scratch");
     assert!(p.dockerfile.contains("FROM scratch"), "{}", p.dockerfile);
@@ -58,7 +72,7 @@ fn hello_goes_to_scratch_with_strip_and_trimpath_and_stops() {
     // distroless-static is 1.56 MB before the program: it cannot win.
     assert!(t.propose().is_none());
     let report = t.finish();
-    assert_eq!(report.builds(), 2);
+    assert_eq!(report.builds(), 3);
     let chosen = report.chosen().unwrap_or_else(|| panic!("nothing chosen"));
     assert_eq!(chosen.base, "scratch");
     let text = report.steps.join("\n");
@@ -78,8 +92,7 @@ fn a_dynamic_binary_on_scratch_is_explained_and_fixed_with_cgo_off() {
         ..GoFacts::default()
     };
     let mut t = tuner(HELLO, facts);
-    let r = next(&mut t);
-    t.record(r, ran(80_000_000, 0, "port=80\n", ""));
+    start(&mut t, 80_000_000, "port=80\n");
     let p = next(&mut t);
     assert!(!p.dockerfile.contains("CGO_ENABLED=0"));
     t.record(
@@ -114,8 +127,7 @@ fn a_dynamic_binary_on_scratch_is_explained_and_fixed_with_cgo_off() {
 fn missing_certificates_are_added_and_other_differences_move_on() {
     // Found from the output alone: the sources say nothing of TLS.
     let mut t = tuner(HELLO, GoFacts::default());
-    let r = next(&mut t);
-    t.record(r, ran(80_000_000, 0, "ca_certs=148\nuser=root\n", ""));
+    start(&mut t, 80_000_000, "ca_certs=148\nuser=root\n");
     let p = next(&mut t);
     t.record(p, ran(1_200_000, 0, "ca_certs=0\nuser=error\n", ""));
     let p = next(&mut t);
@@ -176,8 +188,7 @@ fn a_broken_reference_stops_the_search_with_the_reason() {
 fn a_single_stage_file_gets_a_runtime_stage_and_one_without_an_output_cannot_be_tuned() {
     let single = "FROM golang:1.24\nCOPY . .\nRUN go build -o /a .\nCMD [\"/a\"]\n";
     let mut t = tuner(single, GoFacts::default());
-    let r = next(&mut t);
-    t.record(r, ran(700_000_000, 0, "hi\n", ""));
+    start(&mut t, 700_000_000, "hi\n");
     let p = next(&mut t);
     assert!(
         p.dockerfile.contains("AS builder")
@@ -211,8 +222,7 @@ fn every_proposal_is_among_the_candidates() {
     };
     let mut t = tuner(HELLO, facts);
     let candidates: HashSet<String> = t.candidates().into_iter().collect();
-    let r = next(&mut t);
-    t.record(r, ran(80_000_000, 0, "ok\n", ""));
+    start(&mut t, 80_000_000, "ok\n");
     let mut seen = 0;
     while let Some(p) = t.propose() {
         assert!(candidates.contains(&p.dockerfile), "{}", p.dockerfile);
@@ -235,8 +245,7 @@ fn expect_accepts_a_reference_with_the_text() {
         Catalog::bundled(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let r = next(&mut t);
-    t.record(r, ran(80_000_000, 0, "Hello World!\n", ""));
+    start(&mut t, 80_000_000, "Hello World!\n");
     let p = next(&mut t);
     t.record(p, ran(1_000_000, 0, "Hello, World\n", ""));
     assert_eq!(
@@ -248,10 +257,17 @@ fn expect_accepts_a_reference_with_the_text() {
 #[test]
 fn a_fix_found_on_one_base_starts_the_next_base_that_lacks_the_same() {
     let mut t = tuner(HELLO, GoFacts::default());
-    let r = next(&mut t);
-    t.record(r, ran(80_000_000, 0, "tz=ok\nuser=root\n", ""));
+    start(&mut t, 80_000_000, "tz=ok\nuser=root\n");
     let p = next(&mut t);
-    t.record(p, ran(1_000_000, 0, "tz=error\nuser=error\n", ""));
+    t.record(
+        p,
+        ran(
+            1_000_000,
+            0,
+            "tz=unknown time zone Europe/Berlin\nuser=error\n",
+            "",
+        ),
+    );
     let p = next(&mut t);
     assert!(p.changes.contains(&Change::Set(Toggle::Tzdata, true)));
     t.record(p, ran(1_400_000, 0, "tz=ok\nuser=error\n", ""));
@@ -279,8 +295,7 @@ fn a_fix_found_on_one_base_starts_the_next_base_that_lacks_the_same() {
 #[test]
 fn a_base_that_cannot_beat_the_best_with_the_program_on_top_is_not_built() {
     let mut t = tuner(HELLO, GoFacts::default());
-    let r = next(&mut t);
-    t.record(r, ran(80_000_000, 0, "hi\n", ""));
+    start(&mut t, 80_000_000, "hi\n");
     // scratch fails, but shows the program is 1.5 MB.
     let p = next(&mut t);
     t.record(p, ran(1_500_000, 0, "bye\n", ""));
@@ -304,9 +319,8 @@ fn tls_calls_get_certificates_from_the_start_since_an_offline_run_cannot_show_th
         ..GoFacts::default()
     };
     let mut t = tuner(HELLO, facts);
-    let r = next(&mut t);
     // Offline, the TLS call fails the same way on every base.
-    t.record(r, ran(80_000_000, 0, "fetch: dial tcp: no such host\n", ""));
+    start(&mut t, 80_000_000, "fetch: dial tcp: no such host\n");
     let p = next(&mut t);
     assert_eq!(p.base, "scratch");
     assert!(
@@ -323,4 +337,95 @@ fn tls_calls_get_certificates_from_the_start_since_an_offline_run_cannot_show_th
         text.contains("scratch (with certs=on: the code makes TLS calls, which a run without network cannot check) → ok"),
         "{text}"
     );
+}
+
+#[test]
+fn strip_and_trimpath_are_left_off_when_they_change_what_the_program_prints() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    let r = next(&mut t);
+    t.record(r, ran(76_000_000, 0, "at /src/main.go:9\n", ""));
+    let shrink = next(&mut t);
+    t.record(
+        shrink,
+        ran(75_000_000, 0, "at example.com/hello/main.go:9\n", ""),
+    );
+    let p = next(&mut t);
+    assert_eq!(p.base, "scratch");
+    assert_eq!(p.changes, [Change::Base("scratch".into())]);
+    assert!(!p.dockerfile.contains("-trimpath"), "{}", p.dockerfile);
+    t.record(p, ran(2_000_000, 0, "at /src/main.go:9\n", ""));
+    let text = t.finish().steps.join("\n");
+    assert!(
+        text.contains("strip and trimpath on: prints “at example.com/hello/main.go:9” where the reference printed “at /src/main.go:9” — left off from here"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cgo_off_stays_with_bases_without_libc_and_a_fix_that_changed_nothing_is_not_learned() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    start(&mut t, 80_000_000, "sqlite ok\n");
+    let p = next(&mut t);
+    t.record(
+        p,
+        ran(
+            2_000_000,
+            127,
+            "",
+            "exec /hello: no such file or directory\n",
+        ),
+    );
+    let p = next(&mut t);
+    assert!(p.changes.contains(&Change::Set(Toggle::Cgo, false)));
+    // cgo off starts, but the program needs cgo for what it does.
+    t.record(p, ran(1_900_000, 0, "sqlite: requires cgo\n", ""));
+    let p = next(&mut t);
+    assert_eq!(p.base, "distroless-static");
+    assert!(
+        p.changes.contains(&Change::Set(Toggle::Cgo, false)),
+        "a static base keeps the fix that let the program start"
+    );
+    t.record(p, ran(3_500_000, 0, "sqlite: requires cgo\n", ""));
+    let p = next(&mut t);
+    assert_eq!(p.base, "busybox");
+    t.record(p, ran(4_000_000, 0, "sqlite: requires cgo\n", ""));
+    // debian-slim keeps the file's own cgo setting: that is the Dockerfile
+    // already tried with strip and trimpath, so nothing more is built.
+    assert!(t.propose().is_none());
+    let report = t.finish();
+    let chosen = report.chosen().unwrap_or_else(|| panic!("nothing chosen"));
+    assert!(!chosen.changes.contains(&Change::Set(Toggle::Cgo, false)));
+    let text = report.steps.join("\n");
+    assert!(
+        text.contains("debian-slim (the same Dockerfile as attempt 2) → ok"),
+        "{text}"
+    );
+}
+
+#[test]
+fn nothing_to_try_or_a_stage_based_runtime_is_refused_with_the_reason() {
+    let none = Tuner::new(
+        HELLO,
+        GoFacts::default(),
+        Vec::new(),
+        None,
+        Catalog::bundled(),
+    )
+    .err();
+    assert!(
+        none.map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("none of the bases to try is on this machine")
+    );
+    let chained = "FROM golang:1.24 AS builder\nRUN go build -o /a .\nFROM debian:bookworm-slim AS runtime\nCOPY --from=builder /a /a\nFROM runtime AS debug\nRUN echo debug\n";
+    let e = Tuner::new(
+        chained,
+        GoFacts::default(),
+        bases(),
+        None,
+        Catalog::bundled(),
+    )
+    .err();
+    let text = e.map(|e| e.to_string()).unwrap_or_default();
+    assert!(text.contains("starts FROM stage `runtime`"), "{text}");
 }

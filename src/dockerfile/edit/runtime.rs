@@ -114,6 +114,15 @@ pub fn set_base(ctx: &Context<'_>, base: &RuntimeBase) -> Result<Vec<TextEdit>, 
             "the runtime stage's FROM names no image".into(),
         ));
     }
+    if let Some(parent) = stage.base_stage.and_then(|i| ctx.graph.stage(i)) {
+        // Replacing `FROM runtime` with an image would drop everything the
+        // parent stage adds: its base is the one to change.
+        return Err(NotApplicable(format!(
+            "the runtime stage starts FROM stage `{}` (line {}); change that stage's base",
+            parent.display_name(),
+            parent.line
+        )));
+    }
     let builds_here: Vec<_> = ctx.go.builds().filter(|b| b.stage == stage.index).collect();
     if let Some(build) = builds_here.last() {
         return split_single_stage(ctx, stage, build, base);
