@@ -819,6 +819,11 @@ const TUNE_ID: u64 = 1;
 
 /// F8 on hello, then the worker's report of two attempts and the result.
 fn tuned_hello() -> (Model, String) {
+    tuned_hello_after(|_| {})
+}
+
+/// As `tuned_hello`, with `meanwhile` done to the model while the search runs.
+fn tuned_hello_after(meanwhile: impl FnOnce(&mut Model)) -> (Model, String) {
     use dockstage::dockerfile::edit::{Change, Toggle, apply_changes};
     use dockstage::engine::tune::TuneResult;
     use dockstage::workbench::tune::TuneReport;
@@ -884,6 +889,7 @@ fn tuned_hello() -> (Model, String) {
         layers: None,
         seconds: 3.0,
     };
+    meanwhile(&mut model);
     send(&mut model, [Msg::TuneDone(TUNE_ID, Ok(Box::new(result)))]);
     (model, better)
 }
@@ -973,4 +979,38 @@ fn the_tune_offer_shows_its_steps_summary_and_keys_at_80x24() {
             assert!(text.contains(needle), "{needle:?} at {size:?}:\n{text}");
         }
     }
+}
+
+#[test]
+fn edits_made_while_tuning_are_never_replaced_by_the_offer() {
+    let (model, _) = tuned_hello_after(|model| {
+        send(model, [key(KeyCode::Char('#'))]);
+    });
+    assert_eq!(model.overlay, Overlay::None);
+    assert!(
+        status(&model).contains("changed while tuning"),
+        "{}",
+        status(&model)
+    );
+    assert!(model.text().starts_with('#'));
+}
+
+#[test]
+fn an_open_question_is_not_answered_by_the_offer_and_ctrl_y_is_no_yes() {
+    let (model, _) = tuned_hello_after(|model| {
+        send(model, [key(KeyCode::F(1))]);
+    });
+    assert_eq!(model.overlay, Overlay::Help, "what is open stays open");
+    assert!(
+        status(&model).contains("it is the last variant"),
+        "{}",
+        status(&model)
+    );
+    let (mut model, _) = tuned_hello();
+    let cmds = send(&mut model, [ctrl('y')]);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Save { .. })),
+        "{cmds:?}"
+    );
+    assert_eq!(model.text(), hello_text());
 }

@@ -242,9 +242,10 @@ pub enum Command {
     /// Find the smallest image that still behaves like the Dockerfile as written
     #[command(
         long_about = "Search runtime bases and Go build toggles for the smallest image whose run \
-            matches the Dockerfile as written (same exit code and output), or prints --expect. \
-            First strip and trimpath, which shrink the binary without changing what it does; then \
-            each base on this machine from the smallest up. A base that fails is explained (a \
+            matches the Dockerfile as written (same exit code and output; same health for a \
+            service), or that works and prints --expect on stdout or stderr. First strip and \
+            trimpath, kept only if the program still does the same; then each base on this \
+            machine from the smallest up. A base that fails is explained (a \
             dynamic binary on scratch, no CA certificates, no time zones, a user name without \
             /etc/passwd) and the toggle that fixes it is tried on the same base. The search stops \
             when no base left can beat the best image found. Every step is printed; the winning \

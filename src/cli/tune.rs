@@ -17,7 +17,7 @@ use crate::engine::layers::Layer;
 use crate::engine::tune::{TuneEvent, TuneOptions, TuneResult};
 use crate::engine::{Engine, EngineError};
 use crate::workbench::init;
-use crate::workbench::tune::{Attempt, changes_summary, run_summary};
+use crate::workbench::tune::{Attempt, run_summary};
 
 #[derive(Debug, Clone)]
 pub struct TuneArgs {
@@ -127,6 +127,21 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
     let chosen = report.chosen();
     let better = chosen.filter(|c| c.dockerfile != original);
     let better = if from_init { chosen } else { better };
+    // A search takes a while: never write over a file changed meanwhile.
+    if args.write && better.is_some() {
+        let now = std::fs::read_to_string(&path).ok();
+        let unchanged = if from_init {
+            now.is_none()
+        } else {
+            now.as_deref() == Some(original.as_str())
+        };
+        if !unchanged {
+            return Err(Failure::usage(format!(
+                "{} changed while tune ran; nothing was written. Run tune again on the new file",
+                path.display()
+            )));
+        }
+    }
     let written = match better {
         Some(c) if args.write && from_init => {
             // Its .dockerignore too, as init would, unless one is there.
@@ -245,7 +260,7 @@ fn text(name: &str, original: &str, result: &TuneResult) -> String {
             out,
             "{mark} {:>2}  {:<44} {size:>9} {:>6.1}s  {same:<4}  {run}",
             a.number,
-            changes_summary(&a.changes),
+            a.summary(),
             a.build_seconds
         );
     }
@@ -289,7 +304,7 @@ fn markdown(name: &str, original: &str, result: &TuneResult) -> String {
             out,
             "| {}{star} | {} | {} | {} | {} | {} |",
             a.number,
-            changes_summary(&a.changes),
+            a.summary(),
             a.size_bytes.map(human_bytes).unwrap_or("-".into()),
             a.run
                 .as_ref()
@@ -311,7 +326,7 @@ fn markdown(name: &str, original: &str, result: &TuneResult) -> String {
         let _ = writeln!(
             out,
             "\n#### Chosen: {} — {}\n",
-            changes_summary(&chosen.changes),
+            chosen.summary(),
             chosen.size_bytes.map(human_bytes).unwrap_or_default()
         );
         if let Some(layers) = &result.layers {

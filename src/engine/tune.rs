@@ -108,18 +108,21 @@ impl Engine {
         self.preflight(&required_images(&df, &graph, true), &mut |_| {})
             .await?;
 
-        let mut images: Vec<(usize, String, String)> = Vec::new();
+        let mut images: Vec<(usize, String)> = Vec::new();
+        // Its own tags, so a second tune in the same session never removes
+        // the first one's images (or the other way round).
         let tag_prefix = format!(
             "{}/tune:{}",
             super::IMAGE_REPOSITORY,
-            &self.session[..12.min(self.session.len())]
+            &super::new_session_id()[..12]
         );
+        let mut proposed = 0;
         let outcome = async {
             while let Some(proposal) = tuner.propose() {
                 let number = tuner.attempts().len() + 1;
                 on_event(TuneEvent::Trying {
                     number,
-                    summary: crate::workbench::tune::changes_summary(&proposal.changes),
+                    summary: proposal.summary(),
                 });
                 let own = match index.get(proposal.dockerfile.as_str()) {
                     Some(&i) => ctx.for_dockerfile(i),
@@ -127,11 +130,12 @@ impl Engine {
                     None => context::pack(dir, &proposal.dockerfile)?,
                 };
                 let tag = format!("{tag_prefix}-{number}");
+                proposed = number;
                 let (outcome, image) = self
                     .try_proposal(&proposal, &own, &tag, options, on_event, cancel)
                     .await?;
                 if let Some(id) = image {
-                    images.push((number, id, tag));
+                    images.push((number, id));
                 }
                 tuner.record(proposal, outcome);
                 if let Some(attempt) = tuner.attempts().last().cloned() {
@@ -146,8 +150,8 @@ impl Engine {
         .await;
         let report = tuner.finish();
         let layers = match (&outcome, report.chosen()) {
-            (Ok(()), Some(chosen)) => match images.iter().find(|(n, _, _)| *n == chosen.number) {
-                Some((_, id, _)) => {
+            (Ok(()), Some(chosen)) => match images.iter().find(|(n, _)| *n == chosen.number) {
+                Some((_, id)) => {
                     let df = parse(&chosen.dockerfile);
                     let graph = StageGraph::new(&df);
                     self.image_layers(id, &df, &graph).await.ok()
@@ -156,11 +160,12 @@ impl Engine {
             },
             _ => None,
         };
-        for (_, _, tag) in &images {
+        // By tag, so an image whose run was cancelled or failed goes too.
+        for number in 1..=proposed {
             let _ = self
                 .docker()
                 .remove_image(
-                    tag,
+                    &format!("{tag_prefix}-{number}"),
                     Some(RemoveImageOptions {
                         force: true,
                         ..Default::default()

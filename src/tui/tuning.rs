@@ -12,7 +12,7 @@ use super::msg::{BuildFailure, Cmd};
 use crate::engine::context::human_bytes;
 use crate::engine::events::{BuildEvent, StepState};
 use crate::engine::tune::{TuneEvent, TuneResult};
-use crate::workbench::tune::{Attempt, changes_summary, run_summary};
+use crate::workbench::tune::{Attempt, run_summary};
 use crate::workbench::variant::{Variant, describe};
 
 pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
@@ -113,7 +113,18 @@ pub(super) fn on_tuned(model: &mut Model, result: TuneResult) {
         model.status = Some("tune found nothing that behaves the same".into());
         return;
     };
-    if chosen.dockerfile == model.text() {
+    let tuned = report.reference().map(|r| r.dockerfile.as_str());
+    if tuned != Some(model.text().as_str()) {
+        // The user edited while the search ran: offering a tuned copy of the
+        // old text would throw their edits away.
+        model.status = Some(
+            "the Dockerfile changed while tuning, so nothing is offered; every attempt is in the \
+             variants table (Enter puts one back)"
+                .into(),
+        );
+        return;
+    }
+    if Some(chosen.dockerfile.as_str()) == tuned {
         model.layers = result.layers.clone();
         model.layer_selected = 0;
         model.run = chosen.run.clone();
@@ -127,17 +138,26 @@ pub(super) fn on_tuned(model: &mut Model, result: TuneResult) {
         .and_then(|r| r.size_bytes)
         .map(|s| format!(" (was {})", human_bytes(s)))
         .unwrap_or_default();
-    model.overlay = Overlay::ConfirmTune(Box::new(TunedOffer {
+    let offer = TunedOffer {
         dockerfile: chosen.dockerfile.clone(),
         summary: format!(
             "{}: {}{was}",
-            changes_summary(&chosen.changes),
+            chosen.summary(),
             chosen.size_bytes.map(human_bytes).unwrap_or_default()
         ),
         steps: report.steps.clone(),
         layers: result.layers.clone(),
         run: chosen.run.clone(),
-    }));
+    };
+    if model.overlay != Overlay::None {
+        // Another question is open (quit, restore): never answer it for them.
+        model.status = Some(format!(
+            "tuned: {}; it is the last variant (Enter puts it back)",
+            offer.summary
+        ));
+        return;
+    }
+    model.overlay = Overlay::ConfirmTune(Box::new(offer));
     model.status = Some("tuned: y writes it · e loads it · Esc keeps yours".into());
 }
 

@@ -185,8 +185,10 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return Vec::new();
         }
         Overlay::ConfirmTune(offer) => {
+            // Ctrl-Y (redo) is no yes.
+            let plain = (key.modifiers - KeyModifiers::SHIFT).is_empty();
             let answer = match key.code {
-                KeyCode::Char(c) => c,
+                KeyCode::Char(c) if plain => c,
                 _ => 'n',
             };
             return on_offer_key(model, &offer, answer);

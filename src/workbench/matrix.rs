@@ -96,7 +96,8 @@ pub struct MatrixRow {
 }
 
 /// Whether `run` behaves as the reference: same exit code and stdout (same
-/// health for a service), or stdout containing `expect` when given.
+/// health for a service), or, when `expect` is given, a run that works and
+/// has that text in its stdout or stderr.
 pub fn matches(
     run: Option<&RunResult>,
     reference: Option<&RunResult>,
@@ -107,7 +108,8 @@ pub fn matches(
         return false;
     }
     match (expect, reference) {
-        (Some(e), _) => run.exit_code == Some(0) && run.stdout.contains(e),
+        // Services log to stderr, so both streams count.
+        (Some(e), _) => run.ok() && (run.stdout.contains(e) || run.stderr.contains(e)),
         // A service is judged by its health check: its log has timestamps.
         (None, Some(r)) if r.health.is_some() => run.health == r.health,
         (None, Some(r)) => run.exit_code == r.exit_code && run.stdout == r.stdout,

@@ -571,12 +571,25 @@ impl<'a> Tuner<'a> {
                          variant with a working image; fix the build first",
                         first_line(e)
                     ),
-                    None => format!(
-                        "as written, the image does not work ({}). Tune keeps what the \
-                         program does, so it needs a working image to compare with: fix it \
-                         first, or say what a good run prints with --expect TEXT",
-                        attempt.why
-                    ),
+                    None if attempt.run.as_ref().is_some_and(|r| r.timed_out) => {
+                        "as written, the program did not finish within the timeout. Tune runs \
+                         each image until it exits, or until its HEALTHCHECK says healthy: give \
+                         a service a HEALTHCHECK, or allow more time with --timeout"
+                            .to_string()
+                    }
+                    None => match &self.expect {
+                        Some(e) => format!(
+                            "as written, the image does not do what --expect asks ({}): the run \
+                             must work and print “{e}” on stdout or stderr",
+                            attempt.why
+                        ),
+                        None => format!(
+                            "as written, the image does not work ({}). Tune keeps what the \
+                             program does, so it needs a working image to compare with: fix it \
+                             first, or say what a good run prints with --expect TEXT",
+                            attempt.why
+                        ),
+                    },
                 };
                 self.steps.push(problem.clone());
                 self.problem = Some(problem);
@@ -672,8 +685,8 @@ impl<'a> Tuner<'a> {
             .collect();
         evidence.extend(differing_lines(&run.stdout, self.reference_stdout()));
         let no_libc = base.is_some_and(|b| b.libc == Libc::None);
-        let could_not_start = run.exit_code.is_some_and(|c| c == 126 || c == 127)
-            || run.error.as_deref().is_some_and(|e| e.contains("exec"));
+        // The runtime's own words when the entrypoint cannot be executed.
+        let exec_failed = |t: &str| t.contains("exec ") && t.contains("no such file or directory");
         for text in evidence.into_iter().filter(|t| !t.trim().is_empty()) {
             if let Some(explained) = explain_failure(&[text])
                 && let Some(fix) = explained.fix.clone()
@@ -682,7 +695,7 @@ impl<'a> Tuner<'a> {
                 // when the entrypoint itself could not start on a base
                 // without libc.
                 let cgo = fix == Change::Set(Toggle::Cgo, false);
-                if cgo && !(no_libc && could_not_start && text.contains("exec")) {
+                if cgo && !(no_libc && exec_failed(text)) {
                     continue;
                 }
                 if cgo && self.facts.uses_cgo {
@@ -861,7 +874,7 @@ impl<'a> Tuner<'a> {
                     };
                     self.steps.push(format!(
                         "chosen: {}, {}{saved}",
-                        changes_summary(&best.changes),
+                        best.summary(),
                         human_bytes(size)
                     ));
                 }
@@ -889,11 +902,30 @@ fn shrink_names(shrink: &[Change]) -> String {
     names.join(" and ")
 }
 
-/// "base=scratch, strip=on" in the table's words: "scratch, strip, cgo off".
-pub fn changes_summary(changes: &[Change]) -> String {
-    if changes.is_empty() {
-        return "as written".into();
+impl Attempt {
+    /// The variant in the table's words, base first: "scratch, strip, cgo off".
+    pub fn summary(&self) -> String {
+        summary(&self.base, &self.changes)
     }
+}
+
+impl Proposal {
+    pub fn summary(&self) -> String {
+        summary(&self.base, &self.changes)
+    }
+}
+
+fn summary(base: &str, changes: &[Change]) -> String {
+    let named = changes.iter().any(|c| matches!(c, Change::Base(_)));
+    match (changes.is_empty(), named) {
+        (true, _) => "as written".into(),
+        (false, true) => changes_summary(changes),
+        (false, false) => format!("{base}, {}", changes_summary(changes)),
+    }
+}
+
+/// "base=scratch, strip=on" in the table's words: "scratch, strip, cgo off".
+fn changes_summary(changes: &[Change]) -> String {
     changes
         .iter()
         .map(|c| match c {
