@@ -51,7 +51,7 @@ run_once() {
     last=$(echo "$end - $start" | bc)
     printf '  %-5s %6s builds %8.1f s   %s, %s bytes, same output: %s\n' \
         "$label" "$(jq '.builds' "$out")" "$last" \
-        "$(jq -r '.chosen.changes | join(", ")' "$out")" \
+        "$(jq -r '.chosen.base + ": " + (.chosen.changes | join(", "))' "$out")" \
         "$(jq '.chosen.size_bytes' "$out")" \
         "$(jq -r '[.variants[] | select(.chosen)][0].ok' "$out")"
 }
