@@ -362,7 +362,7 @@ fn strip_and_trimpath_are_left_off_when_they_change_what_the_program_prints() {
 }
 
 #[test]
-fn cgo_off_stays_with_bases_without_libc_and_a_fix_that_changed_nothing_is_not_learned() {
+fn cgo_off_stays_with_bases_without_libc() {
     let mut t = tuner(HELLO, GoFacts::default());
     start(&mut t, 80_000_000, "sqlite ok\n");
     let p = next(&mut t);
@@ -428,4 +428,26 @@ fn nothing_to_try_or_a_stage_based_runtime_is_refused_with_the_reason() {
     .err();
     let text = e.map(|e| e.to_string()).unwrap_or_default();
     assert!(text.contains("starts FROM stage `runtime`"), "{text}");
+}
+
+#[test]
+fn a_fix_that_changed_nothing_is_not_carried_to_the_next_base() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    start(&mut t, 80_000_000, "ca_certs=148\nuser=root\n");
+    let p = next(&mut t);
+    t.record(p, ran(1_000_000, 0, "ca_certs=0\nuser=root\n", ""));
+    let p = next(&mut t);
+    assert!(p.changes.contains(&Change::Set(Toggle::Certs, true)));
+    // The bundle arrives but the program still sees none: certs did not help.
+    t.record(p, ran(1_200_000, 0, "ca_certs=0\nuser=root\n", ""));
+    let p = next(&mut t);
+    assert_eq!(p.base, "distroless-static");
+    t.record(p, ran(2_600_000, 0, "ca_certs=1\nuser=root\n", ""));
+    let p = next(&mut t);
+    assert_eq!(p.base, "busybox");
+    assert!(
+        !p.changes.contains(&Change::Set(Toggle::Certs, true)),
+        "{:?}",
+        p.changes
+    );
 }
