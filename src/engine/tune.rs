@@ -23,6 +23,7 @@ use super::layers::ImageLayers;
 use super::run::RunOptions;
 use super::{Engine, EngineError, context};
 use crate::catalog::Catalog;
+use crate::dockerfile::syntax::ItemKind;
 use crate::dockerfile::{Keyword, StageGraph, parse};
 use crate::goproject::GoFacts;
 use crate::workbench::build_failure::FailureTrail;
@@ -96,13 +97,29 @@ impl Engine {
             .enumerate()
             .map(|(i, t)| (t.as_str(), i))
             .collect();
-        let texts: Vec<&str> = candidates.iter().map(String::as_str).collect();
+        // When the final image copies from the context itself, the other
+        // Dockerfiles would end up in it (and in its size): then each attempt
+        // sends only its own.
+        let shared = !final_image_copies_context(original);
+        let texts: Vec<&str> = if shared {
+            candidates.iter().map(String::as_str).collect()
+        } else {
+            vec![original]
+        };
         let ctx = context::pack_many(dir, &texts)?;
-        on_event(TuneEvent::Note(format!(
-            "{}; sent once, with the {} Dockerfiles the search may try",
-            ctx.summary(),
-            candidates.len()
-        )));
+        on_event(TuneEvent::Note(if shared {
+            format!(
+                "{}; sent once, with the {} Dockerfiles the search may try",
+                ctx.summary(),
+                candidates.len()
+            )
+        } else {
+            format!(
+                "{}; the final image copies from the context, so each attempt sends only its \
+                 own Dockerfile (and COPY . . runs again each time)",
+                ctx.summary()
+            )
+        }));
         let df = parse(original);
         let graph = StageGraph::new(&df);
         self.preflight(&required_images(&df, &graph, true), &mut |_| {})
@@ -125,9 +142,10 @@ impl Engine {
                     summary: proposal.summary(),
                 });
                 let own = match index.get(proposal.dockerfile.as_str()) {
-                    Some(&i) => ctx.for_dockerfile(i),
-                    // Not foreseen (it should not happen): a context of its own.
-                    None => context::pack(dir, &proposal.dockerfile)?,
+                    Some(&i) if shared => ctx.for_dockerfile(i),
+                    // Its own context: when the final image copies from the
+                    // context, or for a text not foreseen (it should not happen).
+                    _ => context::pack(dir, &proposal.dockerfile)?,
                 };
                 let tag = format!("{tag_prefix}-{number}");
                 proposed = number;
@@ -300,5 +318,46 @@ impl Engine {
             },
             Some(outcome.image_id),
         ))
+    }
+}
+
+/// Whether a stage the final image is made of copies from the build context
+/// (COPY or ADD without --from).
+fn final_image_copies_context(text: &str) -> bool {
+    let df = parse(text);
+    let graph = StageGraph::new(&df);
+    let Some(target) = graph.target else {
+        return false;
+    };
+    super::layers::stage_chain(&graph, target)
+        .into_iter()
+        .filter_map(|i| graph.stage(i))
+        .flat_map(|stage| {
+            df.items
+                .get(stage.from_item + 1..stage.end_item)
+                .unwrap_or(&[])
+        })
+        .any(|item| match &item.kind {
+            ItemKind::Instruction(ins) => {
+                matches!(ins.keyword, Keyword::Copy | Keyword::Add) && ins.flag("from").is_none()
+            }
+            _ => false,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::final_image_copies_context;
+
+    #[test]
+    fn a_runtime_stage_that_copies_from_the_context_is_noticed() {
+        let builder = "FROM golang:1.24 AS b\nCOPY . .\nRUN go build -o /a .\n";
+        assert!(!final_image_copies_context(&format!(
+            "{builder}FROM scratch\nCOPY --from=b /a /a\n"
+        )));
+        assert!(final_image_copies_context(&format!(
+            "{builder}FROM scratch\nCOPY --from=b /a /a\nCOPY static/ /static/\n"
+        )));
+        assert!(final_image_copies_context(builder));
     }
 }
