@@ -107,14 +107,7 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
         "docker {} (API {}) at {}",
         engine.server.version, engine.server.api_version, engine.endpoint
     );
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ncancelling…");
-            on_ctrl_c.cancel();
-        }
-    });
+    let cancel = super::cancel_on_ctrl_c();
     let mut trail = FailureTrail::default();
     let result = build_steps(&engine, &args, &path, &text, &changes, &mut trail, &cancel).await;
     // Whatever happened, this session's containers and images go.

@@ -54,36 +54,11 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
         .map_err(Failure::usage)?;
     let text = apply_changes(&original, &changes, catalog).map_err(Failure::usage)?;
     let engine = Engine::connect().await.map_err(Failure::usage)?;
-    let wanted: Vec<String> = match &args.bases {
-        Some(list) => list
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        None => catalog.keys().map(str::to_string).collect(),
-    };
-    // Bases that are not here are reported, not built: offline they cannot be pulled.
-    let mut present = Vec::new();
-    let mut missing = Vec::new();
-    for key in &wanted {
-        let Some(base) = catalog.base(key) else {
-            return Err(Failure::usage(format!(
-                "unknown base `{key}`; bases are: {}",
-                catalog.keys().collect::<Vec<_>>().join(", ")
-            )));
-        };
-        if base.image == "scratch"
-            || engine
-                .local_image(&base.image)
-                .await
-                .map_err(Failure::usage)?
-                .is_some()
-        {
-            present.push(key.clone());
-        } else {
-            missing.push(key.clone());
-        }
-    }
+    let (on_hand, missing) = engine
+        .bases_on_hand(&super::comma_list(args.bases.as_deref()), catalog)
+        .await
+        .map_err(Failure::usage)?;
+    let mut present: Vec<String> = on_hand.into_iter().map(|b| b.key).collect();
     // The file's own base is the reference, so "works" means "as before".
     let df0 = parse(&text);
     let own = crate::dockerfile::edit::Context::new(&df0, catalog)

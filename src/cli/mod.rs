@@ -35,6 +35,37 @@ macro_rules! exit_codes {
     };
 }
 
+/// Each subcommand's examples, for both `-h` and `--help`.
+macro_rules! examples {
+    (graph) => {
+        "Examples:\n  dockstage graph Dockerfile\n  dockstage graph Dockerfile --target test --format json"
+    };
+    (lint) => {
+        "Examples:\n  dockstage lint Dockerfile\n  dockstage lint build/Dockerfile --context . --format json\n  dockstage lint --rules"
+    };
+    (edit) => {
+        "Examples:\n  dockstage edit Dockerfile\n  dockstage edit Dockerfile --base scratch --set cgo=off > Dockerfile.scratch\n  dockstage edit Dockerfile --set strip=on --set trimpath=on --write"
+    };
+    (build) => {
+        "Examples:\n  dockstage build assets/examples/hello\n  dockstage build . --base scratch --set cgo=off --set strip=on\n  dockstage build . --file build/Dockerfile --builder legacy --format json --no-run"
+    };
+    (matrix) => {
+        "Examples:\n  dockstage matrix assets/examples/hello\n  dockstage matrix . --bases debian-slim,distroless-static,scratch --set cgo=off --format markdown"
+    };
+    (tune) => {
+        "Examples:\n  dockstage tune assets/examples/hello\n  dockstage tune . --write\n  dockstage tune ~/src/svc --expect 'listening' --format markdown > TUNING.md"
+    };
+    (init) => {
+        "Examples:\n  dockstage init .\n  dockstage init ~/src/svc --main cmd/api"
+    };
+    (clean) => {
+        "Examples:\n  dockstage clean"
+    };
+    (bases) => {
+        "Examples:\n  dockstage bases list\n  dockstage bases save bases.tar\n  dockstage bases load bases.tar"
+    };
+}
+
 macro_rules! top_examples {
     () => {
         "Examples:\n  \
@@ -88,8 +119,8 @@ pub enum Command {
             edges FROM <stage>, COPY --from and RUN --mount=from=, the target stage (the last \
             one, or --target), and the stages the target does not need, which BuildKit skips.\n\n\
             Unknown stage references and cycles are reported after the graph.",
-        after_help = "Examples:\n  dockstage graph Dockerfile\n  dockstage graph Dockerfile --target test --format json",
-        after_long_help = concat!("Examples:\n  dockstage graph Dockerfile\n  dockstage graph Dockerfile --target test --format json", "\n\n", exit_codes!()),
+        after_help = examples!(graph),
+        after_long_help = concat!(examples!(graph), "\n\n", exit_codes!()),
     )]
     Graph {
         /// The Dockerfile to read
@@ -108,8 +139,8 @@ pub enum Command {
             or time zone data for what the Go code does, cache-busting COPY order, and more.\n\n\
             The Go sources beside the Dockerfile (or under --context) are scanned for TLS \
             clients, time zone use and cgo, so those rules can fire.",
-        after_help = "Examples:\n  dockstage lint Dockerfile\n  dockstage lint build/Dockerfile --context . --format json\n  dockstage lint --rules",
-        after_long_help = concat!("Examples:\n  dockstage lint Dockerfile\n  dockstage lint build/Dockerfile --context . --format json\n  dockstage lint --rules", "\n\n", exit_codes!()),
+        after_help = examples!(lint),
+        after_long_help = concat!(examples!(lint), "\n\n", exit_codes!()),
     )]
     Lint {
         /// The Dockerfile to read
@@ -138,8 +169,8 @@ pub enum Command {
             (-tags netgo,osusergo), tzdata (-tags timetzdata), nonroot (USER 65532:65532), \
             certs (copy the CA bundle from the builder), cache-mounts (RUN --mount=type=cache).\n\
             Bases: scratch, distroless-static, distroless-base, alpine, busybox, debian-slim.",
-        after_help = "Examples:\n  dockstage edit Dockerfile\n  dockstage edit Dockerfile --base scratch --set cgo=off > Dockerfile.scratch\n  dockstage edit Dockerfile --set strip=on --set trimpath=on --write",
-        after_long_help = concat!("Examples:\n  dockstage edit Dockerfile\n  dockstage edit Dockerfile --base scratch --set cgo=off > Dockerfile.scratch\n  dockstage edit Dockerfile --set strip=on --set trimpath=on --write", "\n\n", exit_codes!()),
+        after_help = examples!(edit),
+        after_long_help = concat!(examples!(edit), "\n\n", exit_codes!()),
     )]
     Edit {
         /// The Dockerfile to edit
@@ -170,8 +201,8 @@ pub enum Command {
             The image itself is kept, as docker build keeps it, under dockstage/cache:<input>: \
             when nothing that goes into a build has changed, the next build reuses it at once \
             (the newest 12 are kept; `dockstage clean` removes them). --tag NAME tags it instead.",
-        after_help = "Examples:\n  dockstage build assets/examples/hello\n  dockstage build . --base scratch --set cgo=off --set strip=on\n  dockstage build . --file build/Dockerfile --builder legacy --format json --no-run",
-        after_long_help = concat!("Examples:\n  dockstage build assets/examples/hello\n  dockstage build . --base scratch --set cgo=off --set strip=on\n  dockstage build . --file build/Dockerfile --builder legacy --format json --no-run", "\n\n", "Exit status:\n  0  built, and the run exited 0 (or --no-run)\n  1  the build failed, or the run failed, timed out or ran out of memory\n  2  could not start: no daemon, a missing base image, bad input\n  130  cancelled with Ctrl-C; nothing is left behind"),
+        after_help = examples!(build),
+        after_long_help = concat!(examples!(build), "\n\n", "Exit status:\n  0  built, and the run exited 0 (or --no-run)\n  1  the build failed, or the run failed, timed out or ran out of memory\n  2  could not start: no daemon, a missing base image, bad input\n  130  cancelled with Ctrl-C; nothing is left behind"),
     )]
     Build {
         /// The build context directory
@@ -215,8 +246,8 @@ pub enum Command {
             variant's exit code and output, or output containing --expect. The variants share one \
             generated Dockerfile, so the builder stage runs once and the runtime stages are built \
             concurrently. Bases missing on this machine are skipped with a note.",
-        after_help = "Examples:\n  dockstage matrix assets/examples/hello\n  dockstage matrix . --bases debian-slim,distroless-static,scratch --set cgo=off --format markdown",
-        after_long_help = concat!("Examples:\n  dockstage matrix assets/examples/hello\n  dockstage matrix . --bases debian-slim,distroless-static,scratch --set cgo=off --format markdown", "\n\n", "Exit status:\n  0  a variant matched the reference\n  1  none did\n  2  could not start (no daemon, bad input)"),
+        after_help = examples!(matrix),
+        after_long_help = concat!(examples!(matrix), "\n\n", "Exit status:\n  0  a variant matched the reference\n  1  none did\n  2  could not start (no daemon, bad input)"),
     )]
     Matrix {
         /// The build context directory
@@ -250,8 +281,8 @@ pub enum Command {
             /etc/passwd) and the toggle that fixes it is tried on the same base. The search stops \
             when no base left can beat the best image found. Every step is printed; the winning \
             Dockerfile is shown as a diff and written only with --write.",
-        after_help = "Examples:\n  dockstage tune assets/examples/hello\n  dockstage tune . --write\n  dockstage tune ~/src/svc --expect 'listening' --format markdown > TUNING.md",
-        after_long_help = concat!("Examples:\n  dockstage tune assets/examples/hello\n  dockstage tune . --write\n  dockstage tune ~/src/svc --expect 'listening' --format markdown > TUNING.md", "\n\n", "Exit status:\n  0  found an image that behaves like the reference (or the reference is already the best)\n  1  the Dockerfile as written does not build or run, so there is nothing to match\n  2  could not start (no daemon, bad input)\n  130  cancelled with Ctrl-C"),
+        after_help = examples!(tune),
+        after_long_help = concat!(examples!(tune), "\n\n", "Exit status:\n  0  found an image that behaves like the reference (or the reference is already the best)\n  1  the Dockerfile as written does not build or run, so there is nothing to match\n  2  could not start (no daemon, bad input)\n  130  cancelled with Ctrl-C"),
     )]
     Tune {
         /// The build context directory
@@ -283,8 +314,8 @@ pub enum Command {
             certificates for TLS clients, the timetzdata tag for time.LoadLocation, netgo and \
             osusergo for net and os/user, a numeric non-root user. Every line has a comment \
             saying why. Existing files are never replaced without --force.",
-        after_help = "Examples:\n  dockstage init .\n  dockstage init ~/src/svc --main cmd/api",
-        after_long_help = concat!("Examples:\n  dockstage init .\n  dockstage init ~/src/svc --main cmd/api", "\n\n", exit_codes!()),
+        after_help = examples!(init),
+        after_long_help = concat!(examples!(init), "\n\n", exit_codes!()),
     )]
     Init {
         /// The Go module's directory (with go.mod)
@@ -301,8 +332,8 @@ pub enum Command {
         long_about = "Remove every container and image labelled io.dockstage.session, left behind \
             by a session that was killed, and the builds kept for reuse (dockstage/cache). \
             Offline stand-in base images are not touched.",
-        after_help = "Examples:\n  dockstage clean",
-        after_long_help = concat!("Examples:\n  dockstage clean", "\n\n", exit_codes!()),
+        after_help = examples!(clean),
+        after_long_help = concat!(examples!(clean), "\n\n", exit_codes!()),
     )]
     Clean,
     /// List, pull, save and load the catalog's base images
@@ -311,8 +342,8 @@ pub enum Command {
         long_about = "The catalog's base images on this daemon. `list` marks missing images and \
             offline stand-ins; `save FILE` writes the present ones into one bundle on a connected \
             machine, and `load FILE` loads it on an offline one (a workshop laptop, say).",
-        after_help = "Examples:\n  dockstage bases list\n  dockstage bases save bases.tar\n  dockstage bases load bases.tar",
-        after_long_help = concat!("Examples:\n  dockstage bases list\n  dockstage bases save bases.tar\n  dockstage bases load bases.tar", "\n\n", exit_codes!()),
+        after_help = examples!(bases),
+        after_long_help = concat!(examples!(bases), "\n\n", exit_codes!()),
     )]
     Bases(bases::BasesCommand),
 }
@@ -323,6 +354,30 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// A token Ctrl-C cancels, so a long build or search stops cleanly and
+/// removes what it made.
+pub fn cancel_on_ctrl_c() -> tokio_util::sync::CancellationToken {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling…");
+            on_ctrl_c.cancel();
+        }
+    });
+    cancel
+}
+
+/// `K1,K2,...` as given to --bases; empty when not given.
+pub fn comma_list(list: Option<&str>) -> Vec<String> {
+    list.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The Dockerfile `--file` names for the build context `dir`: absolute, as

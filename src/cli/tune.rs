@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use super::build::BuildFormat;
 use super::{Failure, input, layers_table, status};
@@ -87,26 +86,11 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
     };
     let engine = Engine::connect().await.map_err(Failure::usage)?;
     let options = TuneOptions {
-        bases: args
-            .bases
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
+        bases: super::comma_list(args.bases.as_deref()),
         expect: args.expect.clone(),
         timeout: Duration::from_secs(args.timeout),
     };
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ncancelling…");
-            on_ctrl_c.cancel();
-        }
-    });
+    let cancel = super::cancel_on_ctrl_c();
     let result = engine
         .tune(&args.dir, &original, &options, &mut print_event, &cancel)
         .await;

@@ -17,6 +17,7 @@ use super::{Engine, EngineError, STANDIN_LABEL};
 use crate::catalog::{Catalog, split_tag};
 use crate::dockerfile::graph::{EdgeKind, Source};
 use crate::dockerfile::{Dockerfile, StageGraph};
+use crate::workbench::tune::BaseOnHand;
 
 /// An external image the build needs, and the line that needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,6 +108,46 @@ pub async fn registry_reachable(image: &str) -> bool {
 }
 
 impl Engine {
+    /// Which of the catalog bases `keys` (every base when empty) are on this
+    /// machine, with their sizes here, and which are not: offline those
+    /// cannot be pulled, so matrix and tune leave them out and say so.
+    pub async fn bases_on_hand(
+        &self,
+        keys: &[String],
+        catalog: &Catalog,
+    ) -> Result<(Vec<BaseOnHand>, Vec<String>), EngineError> {
+        let all: Vec<String>;
+        let keys = if keys.is_empty() {
+            all = catalog.keys().map(str::to_string).collect();
+            &all
+        } else {
+            keys
+        };
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for key in keys {
+            let Some(base) = catalog.base(key) else {
+                return Err(EngineError::Other(format!(
+                    "unknown base `{key}`; bases are: {}",
+                    catalog.keys().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            let size = if base.image == "scratch" {
+                Some(0)
+            } else {
+                self.local_image(&base.image).await?.map(|l| l.size_bytes)
+            };
+            match size {
+                Some(size_bytes) => found.push(BaseOnHand {
+                    key: key.clone(),
+                    size_bytes,
+                }),
+                None => missing.push(key.clone()),
+            }
+        }
+        Ok((found, missing))
+    }
+
     /// The local image `image`, if present.
     pub async fn local_image(&self, image: &str) -> Result<Option<LocalImage>, EngineError> {
         match self.docker().inspect_image(image).await {

@@ -27,7 +27,7 @@ use crate::dockerfile::syntax::ItemKind;
 use crate::dockerfile::{Keyword, StageGraph, parse};
 use crate::goproject::GoFacts;
 use crate::workbench::build_failure::FailureTrail;
-use crate::workbench::tune::{Attempt, BaseOnHand, Outcome, Proposal, TuneReport, Tuner};
+use crate::workbench::tune::{Attempt, Outcome, Proposal, TuneReport, Tuner};
 
 #[derive(Debug, Clone)]
 pub struct TuneOptions {
@@ -87,7 +87,13 @@ impl Engine {
     ) -> Result<TuneResult, EngineError> {
         let started = Instant::now();
         let catalog = Catalog::bundled();
-        let bases = self.bases_on_hand(options, catalog, on_event).await?;
+        let (bases, missing) = self.bases_on_hand(&options.bases, catalog).await?;
+        if !missing.is_empty() {
+            on_event(TuneEvent::Note(format!(
+                "not on this machine, so not tried: {} (dockstage bases pull, or scripts/offline-bases.sh)",
+                missing.join(", ")
+            )));
+        }
         let facts = GoFacts::scan_dir(dir, 5_000);
         let mut tuner = Tuner::new(original, facts, bases, options.expect.clone(), catalog)
             .map_err(|e| EngineError::Other(e.to_string()))?;
@@ -198,48 +204,6 @@ impl Engine {
             layers,
             seconds: started.elapsed().as_secs_f64(),
         })
-    }
-
-    /// The bases to search, with their sizes here; those not on this machine
-    /// are named and left out, since offline they cannot be pulled.
-    async fn bases_on_hand(
-        &self,
-        options: &TuneOptions,
-        catalog: &Catalog,
-        on_event: &mut (dyn FnMut(TuneEvent) + Send),
-    ) -> Result<Vec<BaseOnHand>, EngineError> {
-        let keys: Vec<String> = if options.bases.is_empty() {
-            catalog.keys().map(str::to_string).collect()
-        } else {
-            options.bases.clone()
-        };
-        let mut found = Vec::new();
-        let mut missing = Vec::new();
-        for key in keys {
-            let Some(base) = catalog.base(&key) else {
-                return Err(EngineError::Other(format!(
-                    "unknown base `{key}`; bases are: {}",
-                    catalog.keys().collect::<Vec<_>>().join(", ")
-                )));
-            };
-            if base.image == "scratch" {
-                found.push(BaseOnHand { key, size_bytes: 0 });
-            } else if let Some(local) = self.local_image(&base.image).await? {
-                found.push(BaseOnHand {
-                    key,
-                    size_bytes: local.size_bytes,
-                });
-            } else {
-                missing.push(key);
-            }
-        }
-        if !missing.is_empty() {
-            on_event(TuneEvent::Note(format!(
-                "not on this machine, so not tried: {} (dockstage bases pull, or scripts/offline-bases.sh)",
-                missing.join(", ")
-            )));
-        }
-        Ok(found)
     }
 
     /// Builds and runs one proposal. A failed build is an outcome, not an
