@@ -15,6 +15,9 @@ struct ToggleJson {
     on: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     not_applicable: Option<String>,
+    /// What the on/off state leaves out, e.g. a user given by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -73,11 +76,13 @@ fn show_state(text: &str, catalog: &Catalog, format: Format) -> Result<u8, Failu
                 name: t.name(),
                 on: Some(on),
                 not_applicable: None,
+                note: ctx.note(t),
             },
             Err(why) => ToggleJson {
                 name: t.name(),
                 on: None,
                 not_applicable: Some(why.0),
+                note: None,
             },
         })
         .collect();
@@ -110,7 +115,10 @@ fn show_state(text: &str, catalog: &Catalog, format: Format) -> Result<u8, Failu
                     .toggle(t.name)
                     .map(|i| i.edits.as_str())
                     .unwrap_or("");
-                println!("{:<13} {state:<5} {teaches}", t.name);
+                match t.note {
+                    Some(note) => println!("{:<13} {state:<5} {note}; on: {teaches}", t.name),
+                    None => println!("{:<13} {state:<5} {teaches}", t.name),
+                }
             }
         }
     }

@@ -344,4 +344,28 @@ impl Dockerfile {
     pub fn line_text(&self, line: usize) -> &str {
         self.lines.line_text(&self.source, line)
     }
+
+    /// Whether most instructions are written in lower case (`from`, `run`),
+    /// so lines added to the file follow it and lint's casing rule stays quiet.
+    pub fn writes_lowercase(&self) -> bool {
+        let (mut upper, mut lower) = (0, 0);
+        for ins in self.instructions() {
+            if ins.keyword == Keyword::Unknown {
+                continue;
+            }
+            let word = &ins.keyword_word.text;
+            upper += usize::from(word.chars().all(|c| !c.is_ascii_lowercase()));
+            lower += usize::from(word.chars().all(|c| !c.is_ascii_uppercase()));
+        }
+        lower > upper
+    }
+
+    /// `word` (an instruction keyword or `AS`) in the file's own case.
+    pub fn keyword(&self, word: &str) -> String {
+        if self.writes_lowercase() {
+            word.to_ascii_lowercase()
+        } else {
+            word.to_string()
+        }
+    }
 }

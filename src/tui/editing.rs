@@ -7,7 +7,7 @@ use super::building::cancel_build;
 use super::model::{DockerStatus, Model};
 use super::msg::Cmd;
 use crate::dockerfile::edit::{Change, Context};
-use crate::dockerfile::{LineIndex, TextEdit, parse};
+use crate::dockerfile::{apply_edits, parse};
 
 /// The editor's text with `\n` endings: what the core parses and edits.
 pub(super) fn editor_text(model: &Model) -> String {
@@ -17,8 +17,10 @@ pub(super) fn editor_text(model: &Model) -> String {
 }
 
 /// Applies a toggle through the core's edits, as undoable editor changes.
+/// The edits run on the text as it would be saved, exactly as `dockstage
+/// edit` runs them on the file, so both give the same bytes.
 pub fn apply_change(model: &mut Model, change: Change) -> Vec<Cmd> {
-    let text = editor_text(model);
+    let text = model.text();
     let df = parse(&text);
     let edits = match Context::new(&df, model.catalog).plan(&change) {
         Ok(edits) => edits,
@@ -31,7 +33,7 @@ pub fn apply_change(model: &mut Model, change: Change) -> Vec<Cmd> {
         model.status = Some(format!("{change}: already so"));
         return Vec::new();
     }
-    apply_edits_to_editor(model, &text, &edits);
+    replace_text(model, &apply_edits(&text, &edits));
     model.status = Some(format!("{change} (Ctrl-Z undoes)"));
     let mut cmds = edited(model);
     if model.auto_rebuild && matches!(model.docker, DockerStatus::Ready { .. }) {
@@ -43,52 +45,106 @@ pub fn apply_change(model: &mut Model, change: Change) -> Vec<Cmd> {
     cmds
 }
 
-/// Replays byte-offset edits on the text area, last first, so each one is
-/// an ordinary, undoable edit.
-pub(super) fn apply_edits_to_editor(model: &mut Model, text: &str, edits: &[TextEdit]) {
+/// Makes the editor hold `text`, changing only the lines that differ, as
+/// one undoable step.
+pub(super) fn replace_text(model: &mut Model, text: &str) {
+    let old: Vec<String> = model.editor.lines().to_vec();
+    let new: Vec<&str> = if text.is_empty() {
+        vec![""]
+    } else {
+        text.lines().collect()
+    };
+    let old_refs: Vec<&str> = old.iter().map(String::as_str).collect();
+    let hunks: Vec<(usize, usize, usize, usize)> =
+        similar::capture_diff_slices(similar::Algorithm::Myers, &old_refs, &new)
+            .iter()
+            .filter_map(|op| {
+                let (tag, old_range, new_range) = op.as_tag_tuple();
+                (tag != similar::DiffTag::Equal).then_some((
+                    old_range.start,
+                    old_range.len(),
+                    new_range.start,
+                    new_range.len(),
+                ))
+            })
+            .collect();
+    model.editor.cancel_selection();
     let mut entries = 0;
-    let index = LineIndex::new(text);
-    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
-    sorted.sort_by_key(|e| std::cmp::Reverse(e.span.start));
-    for edit in sorted {
-        let start = index.position(text, edit.span.start);
-        let end = index.position(text, edit.span.end);
-        let to = |p: crate::dockerfile::Position| {
-            CursorMove::Jump(
-                u16::try_from(p.line - 1).unwrap_or(u16::MAX),
-                u16::try_from(p.column - 1).unwrap_or(u16::MAX),
-            )
-        };
-        let _ = end;
-        model.editor.cancel_selection();
-        model.editor.move_cursor(to(start));
-        let removed = text
-            .get(edit.span.start..edit.span.end)
-            .map_or(0, |s| s.chars().count());
-        // delete_str keeps the user's yank buffer, unlike cut.
-        if removed > 0 && model.editor.delete_str(removed) {
-            entries += 1;
-        }
-        if !edit.text.is_empty() && model.editor.insert_str(&edit.text) {
-            entries += 1;
-        }
+    for &(at, len, new_at, new_len) in hunks.iter().rev() {
+        entries += replace_lines(model, &old, at, len, &new[new_at..new_at + new_len]);
+    }
+    // The cursor goes where the text changed first, so the change is in view.
+    if let Some(&(at, _, new_at, _)) = hunks.first() {
+        let was = old.get(at).map_or("", String::as_str);
+        let now = new.get(new_at).copied().unwrap_or("");
+        let col = was
+            .chars()
+            .zip(now.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        model
+            .editor
+            .move_cursor(CursorMove::Jump(to_u16(new_at), to_u16(col)));
     }
     record_undo_group(model, entries);
 }
 
-pub(super) fn replace_text(model: &mut Model, text: &str) {
+/// Replaces lines `at..at + len` of the editor (as they were in `old`) with
+/// `lines`; returns how many history entries that took.
+fn replace_lines(
+    model: &mut Model,
+    old: &[String],
+    at: usize,
+    len: usize,
+    lines: &[&str],
+) -> usize {
+    let chars = |range: std::ops::Range<usize>| -> usize {
+        old.get(range)
+            .unwrap_or(&[])
+            .iter()
+            .map(|l| l.chars().count() + 1)
+            .sum()
+    };
+    let joined = lines.join("\n");
     let mut entries = 0;
-    model.editor.cancel_selection();
-    model.editor.move_cursor(CursorMove::Top);
-    model.editor.move_cursor(CursorMove::Head);
-    let all = model.editor.lines().join("\n").chars().count();
-    if all > 0 && model.editor.delete_str(all) {
+    let (delete, insert) = if at + len < old.len() {
+        // Lines followed by others: take each with its newline.
+        model.editor.move_cursor(CursorMove::Jump(to_u16(at), 0));
+        let insert = if lines.is_empty() {
+            String::new()
+        } else {
+            format!("{joined}\n")
+        };
+        (chars(at..at + len), insert)
+    } else if at > 0 {
+        // The last lines: take the newline before them instead.
+        let prev = old.get(at - 1).map_or(0, |l| l.chars().count());
+        model
+            .editor
+            .move_cursor(CursorMove::Jump(to_u16(at - 1), to_u16(prev)));
+        let insert = if lines.is_empty() {
+            String::new()
+        } else {
+            format!("\n{joined}")
+        };
+        (chars(at..at + len), insert)
+    } else {
+        // The whole text.
+        model.editor.move_cursor(CursorMove::Jump(0, 0));
+        (chars(0..len).saturating_sub(1), joined)
+    };
+    // delete_str keeps the user's yank buffer, unlike cut.
+    if delete > 0 && model.editor.delete_str(delete) {
         entries += 1;
     }
-    if model.editor.insert_str(text.trim_end_matches('\n')) {
+    if !insert.is_empty() && model.editor.insert_str(&insert) {
         entries += 1;
     }
-    record_undo_group(model, entries);
+    entries
+}
+
+fn to_u16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 /// One user action can be several editor history entries (a toggle's

@@ -76,6 +76,8 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Each toggle's state, or why it does not apply.
     pub toggles: Vec<(Toggle, Result<bool, String>)>,
+    /// What a toggle's on/off leaves out, e.g. a user given by name.
+    pub toggle_notes: Vec<(Toggle, String)>,
     /// The catalog key of the runtime base, when it is one.
     pub base: Option<String>,
     /// Instruction lines per stage, to colour stages from their steps.
@@ -91,6 +93,10 @@ pub fn analyze(text: &str, catalog: &Catalog, facts: Option<&GoFacts>) -> Analys
     let toggles = Toggle::ALL
         .iter()
         .map(|&t| (t, ctx.state(t).map_err(|e| e.0)))
+        .collect();
+    let toggle_notes = Toggle::ALL
+        .iter()
+        .filter_map(|&t| Some((t, ctx.note(t)?)))
         .collect();
     let base = ctx.base().map(|b| b.key.clone());
     let stage_lines = ctx
@@ -113,6 +119,7 @@ pub fn analyze(text: &str, catalog: &Catalog, facts: Option<&GoFacts>) -> Analys
         graph: ctx.graph,
         diagnostics,
         toggles,
+        toggle_notes,
         base,
         stage_lines,
     }

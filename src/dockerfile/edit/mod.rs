@@ -7,6 +7,7 @@
 
 mod cache;
 mod go_flags;
+mod kept;
 mod runtime;
 pub mod site;
 pub mod text;
@@ -229,18 +230,36 @@ impl<'a> Context<'a> {
                 if current == *on {
                     return Ok(Vec::new());
                 }
-                let edits = match toggle {
-                    Toggle::Cgo => go_flags::set_cgo(self, *on),
-                    Toggle::Strip => go_flags::set_strip(self, *on),
-                    Toggle::Trimpath => go_flags::set_trimpath(self, *on),
-                    Toggle::StaticTags => go_flags::set_tags(self, go_flags::STATIC_TAGS, *on),
-                    Toggle::Tzdata => go_flags::set_tags(self, go_flags::TZDATA_TAGS, *on),
-                    Toggle::Nonroot => runtime::set_nonroot(self, *on),
-                    Toggle::Certs => runtime::set_certs(self, *on),
-                    Toggle::CacheMounts => cache::set(self, *on),
-                };
-                edits.map_err(not_applicable)
+                if let Some(edits) = kept::restore(self, *toggle, *on) {
+                    return Ok(edits);
+                }
+                let edits = self.toggle_edits(*toggle, *on).map_err(not_applicable)?;
+                Ok(kept::keeping_words(self, *toggle, *on, edits))
             }
+        }
+    }
+
+    /// The toggle's own edit, in dockstage's words, with nothing kept.
+    fn toggle_edits(&self, toggle: Toggle, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
+        match toggle {
+            Toggle::Cgo => go_flags::set_cgo(self, on),
+            Toggle::Strip => go_flags::set_strip(self, on),
+            Toggle::Trimpath => go_flags::set_trimpath(self, on),
+            Toggle::StaticTags => go_flags::set_tags(self, go_flags::STATIC_TAGS, on),
+            Toggle::Tzdata => go_flags::set_tags(self, go_flags::TZDATA_TAGS, on),
+            Toggle::Nonroot => runtime::set_nonroot(self, on),
+            Toggle::Certs => runtime::set_certs(self, on),
+            Toggle::CacheMounts => cache::set(self, on),
+        }
+    }
+
+    /// What the state of `toggle` leaves out: a user given by name is not
+    /// the toggle's numeric uid, and needs /etc/passwd in the image.
+    pub fn note(&self, toggle: Toggle) -> Option<String> {
+        match toggle {
+            Toggle::Nonroot => runtime::named_user(self)
+                .map(|user| format!("by name: USER {user} needs /etc/passwd in the image")),
+            _ => None,
         }
     }
 }

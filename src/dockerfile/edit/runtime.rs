@@ -130,7 +130,22 @@ pub fn set_base(ctx: &Context<'_>, base: &RuntimeBase) -> Result<Vec<TextEdit>, 
     if stage.base_stage.is_none() && stage.base == base.image {
         return Ok(Vec::new());
     }
-    Ok(vec![TextEdit::replace(stage.base_span, base.image.clone())])
+    let mut edits = vec![TextEdit::replace(stage.base_span, base.image.clone())];
+    // distroless' `:nonroot` images run as uid 65532 with no USER line;
+    // the catalog's bases run as root, so the user has to move into the file.
+    let has_user = stage_instructions(ctx, stage).any(|(_, ins)| ins.keyword == Keyword::User);
+    if runs_as_nonroot(&stage.base) && !runs_as_nonroot(&base.image) && !has_user {
+        edits.extend(set_nonroot(ctx, true)?);
+    }
+    Ok(edits)
+}
+
+/// Images whose tag says they run as a non-root user by default, as
+/// distroless' `nonroot`, `latest-nonroot` and `debug-nonroot` do.
+fn runs_as_nonroot(image: &str) -> bool {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    name.split_once(':')
+        .is_some_and(|(_, tag)| tag.split('@').next().unwrap_or(tag).contains("nonroot"))
 }
 
 /// A single-stage file builds and runs in one stage: name it `builder` and add
@@ -152,7 +167,11 @@ fn split_single_stage(
     let builder = match &stage.name {
         Some(name) => name.clone(),
         None => {
-            edits.push(TextEdit::insert(stage.base_span.end, " AS builder"));
+            let as_word = ctx.df.keyword("AS");
+            edits.push(TextEdit::insert(
+                stage.base_span.end,
+                format!(" {as_word} builder"),
+            ));
             "builder".to_string()
         }
     };
@@ -170,10 +189,11 @@ fn split_single_stage(
         "# Runtime stage: only the compiled binary, on {}.{nl}",
         base.key
     ));
-    text.push_str(&format!("FROM {}{nl}", base.image));
-    text.push_str(&format!("COPY --from={builder} {out} {out}{nl}"));
+    let kw = |word: &str| ctx.df.keyword(word);
+    text.push_str(&format!("{} {}{nl}", kw("FROM"), base.image));
+    text.push_str(&format!("{} --from={builder} {out} {out}{nl}", kw("COPY")));
     if start_cmd.is_empty() {
-        text.push_str(&format!("ENTRYPOINT [\"{out}\"]{nl}"));
+        text.push_str(&format!("{} [\"{out}\"]{nl}", kw("ENTRYPOINT")));
     } else {
         for cmd in start_cmd {
             text.push_str(&cmd);
@@ -187,21 +207,52 @@ fn split_single_stage(
 // ---- nonroot ----
 
 fn is_root(user: &str) -> bool {
-    let name = user
-        .split(':')
-        .next()
-        .unwrap_or("")
-        .trim_matches(['"', '\'']);
+    let name = user_name(user);
     name == "root" || name == "0"
 }
 
-pub fn nonroot_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+/// The user part of `USER name[:group]`, without quotes.
+fn user_name(user: &str) -> &str {
+    user.split(':')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\''])
+}
+
+/// A user given by name needs /etc/passwd in the image to be found at run
+/// time; a numeric uid does not. `$VAR` stays unknown and counts as numeric
+/// here, since only the build can say.
+fn is_by_name(user: &str) -> bool {
+    let name = user_name(user);
+    !name.is_empty() && !name.starts_with('$') && !name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The last `USER` of the runtime stage: the one the program runs as.
+fn last_user<'c>(ctx: &'c Context<'_>) -> Result<Option<(usize, &'c Instruction)>, NotApplicable> {
     let stage = target(ctx)?;
-    open_end(ctx)?;
-    let last_user = stage_instructions(ctx, stage)
+    Ok(stage_instructions(ctx, stage)
         .filter(|(_, ins)| ins.keyword == Keyword::User)
-        .last();
-    Ok(last_user.is_some_and(|(_, ins)| !is_root(ins.args_text())))
+        .last())
+}
+
+/// On when the runtime stage ends as a numeric non-root user, which runs on
+/// any base. A user given by name is its own state (see `named_user`): on a
+/// base without /etc/passwd it fails at run time, and turning the toggle on
+/// rewrites it to the numeric uid.
+pub fn nonroot_state(ctx: &Context<'_>) -> Result<bool, NotApplicable> {
+    open_end(ctx)?;
+    Ok(last_user(ctx)?.is_some_and(|(_, ins)| {
+        let user = ins.args_text();
+        !is_root(user) && !is_by_name(user)
+    }))
+}
+
+/// The runtime stage's user when it is given by name (`USER nonroot`).
+pub fn named_user(ctx: &Context<'_>) -> Option<String> {
+    let (_, ins) = last_user(ctx).ok().flatten()?;
+    let user = ins.args_text().trim();
+    (!is_root(user) && is_by_name(user)).then(|| user.to_string())
 }
 
 pub fn set_nonroot(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplicable> {
@@ -213,7 +264,13 @@ pub fn set_nonroot(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotAppl
     if !on {
         return Ok(remove_items(ctx, users));
     }
-    let line = format!("USER {NONROOT_USER}");
+    if named_user(ctx).is_some()
+        && let Some(args) = last_user(ctx)?.and_then(|(_, ins)| ins.args.as_ref())
+    {
+        // The same place, the uid instead of the name.
+        return Ok(vec![TextEdit::replace(args.span(), NONROOT_USER)]);
+    }
+    let line = format!("{} {NONROOT_USER}", ctx.df.keyword("USER"));
     let start = stage_instructions(ctx, stage)
         .find(|(_, ins)| matches!(ins.keyword, Keyword::Entrypoint | Keyword::Cmd))
         .map(|(i, _)| i);
@@ -298,7 +355,10 @@ pub fn set_certs(ctx: &Context<'_>, on: bool) -> Result<Vec<TextEdit>, NotApplic
         .name
         .clone()
         .unwrap_or_else(|| source.index.0.to_string());
-    let line = format!("COPY --from={from} {CA_BUNDLE} /etc/ssl/certs/");
+    let line = format!(
+        "{} --from={from} {CA_BUNDLE} /etc/ssl/certs/",
+        ctx.df.keyword("COPY")
+    );
     Ok(vec![insert_line_after(ctx, stage.from_item, &line)])
 }
 

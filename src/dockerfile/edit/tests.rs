@@ -102,10 +102,15 @@ fn strip_extends_existing_ldflags() {
 #[test]
 fn strip_off_drops_the_whole_flag_when_only_s_w() {
     let src = "FROM golang\nRUN go build -ldflags '-s -w' -o /a .\n";
+    // The user's own spelling of the flag stays in a comment, so that
+    // strip=on gives back their words rather than dockstage's.
+    let off = ok(src, &["strip=off"]);
     assert_eq!(
-        ok(src, &["strip=off"]),
-        "FROM golang\nRUN go build -o /a .\n"
+        off,
+        "FROM golang\n# dockstage strip=off, was: RUN go build -ldflags '-s -w' -o /a .\n\
+         RUN go build -o /a .\n"
     );
+    assert_eq!(ok(&off, &["strip=on"]), src);
 }
 
 #[test]
@@ -177,4 +182,81 @@ fn unknown_names_suggest_the_near_one() {
         matches!(e, Err(EditError::UnknownBase { suggestion: Some(ref s), .. }) if s == "scratch")
     );
     assert!("cgo=maybe".parse::<Change>().is_err());
+}
+
+#[test]
+fn a_user_by_name_is_its_own_state_and_on_makes_it_numeric() {
+    let src = "FROM golang AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\nUSER nonroot:nonroot\nENTRYPOINT [\"/a\"]\n";
+    let df = parse(src);
+    let ctx = Context::new(&df, Catalog::bundled());
+    assert_eq!(ctx.state(Toggle::Nonroot), Ok(false));
+    assert!(
+        ctx.note(Toggle::Nonroot)
+            .is_some_and(|n| n.contains("by name") && n.contains("/etc/passwd")),
+        "{:?}",
+        ctx.note(Toggle::Nonroot)
+    );
+    let on = ok(src, &["nonroot=on"]);
+    assert_ne!(on, src, "the hint --set nonroot=on must change the file");
+    assert!(on.contains("\nUSER 65532:65532\nENTRYPOINT"), "{on}");
+    let df = parse(&on);
+    assert_eq!(
+        Context::new(&df, Catalog::bundled()).state(Toggle::Nonroot),
+        Ok(true)
+    );
+    assert_eq!(ok(&on, &["nonroot=off"]), src);
+}
+
+#[test]
+fn a_numeric_user_comes_back_as_written_after_off_and_on() {
+    let src = "FROM golang AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\nUSER 1001\nEXPOSE 80\nENTRYPOINT [\"/a\"]\n";
+    let off = ok(src, &["nonroot=off"]);
+    assert!(
+        off.contains("# dockstage nonroot=off: USER 1001\n"),
+        "{off}"
+    );
+    assert_eq!(ok(&off, &["nonroot=on"]), src);
+}
+
+#[test]
+fn kept_words_are_not_restored_over_a_later_hand_edit() {
+    let src = "FROM golang\nRUN go build -ldflags '-w -s' -o /a .\n";
+    let off = ok(src, &["strip=off"]);
+    // The user edits the build line by hand while strip is off: putting the
+    // old line back would lose that, so strip=on edits their line instead
+    // and the comment stays.
+    let edited = off.replace("RUN go build -o /a .", "RUN go build -v -o /a .");
+    let on = ok(&edited, &["strip=on"]);
+    assert!(
+        on.contains("# dockstage strip=off, was: RUN go build -ldflags '-w -s'"),
+        "{on}"
+    );
+    assert!(on.contains("-v"), "{on}");
+    assert!(on.contains("-ldflags=\"-s -w\""), "{on}");
+}
+
+#[test]
+fn kept_words_edited_by_hand_come_back_as_edited() {
+    let src = "FROM golang AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\nUSER 1001\nEXPOSE 80\nENTRYPOINT [\"/a\"]\n";
+    let off = ok(src, &["nonroot=off"]);
+    let edited = off.replace("USER 1001", "USER 1002");
+    assert_eq!(ok(&edited, &["nonroot=on"]), src.replace("1001", "1002"));
+}
+
+#[test]
+fn leaving_a_nonroot_distroless_base_keeps_the_user() {
+    let src = "FROM golang AS b\nRUN go build -o /a .\nFROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=b /a /a\nENTRYPOINT [\"/a\"]\n";
+    let out = ok(src, &["base=scratch"]);
+    assert!(
+        out.ends_with("FROM scratch\nCOPY --from=b /a /a\nUSER 65532:65532\nENTRYPOINT [\"/a\"]\n"),
+        "{out}"
+    );
+    let df = parse(&out);
+    assert_eq!(
+        Context::new(&df, Catalog::bundled()).state(Toggle::Nonroot),
+        Ok(true)
+    );
+    // A base that runs as root by its own choice adds nothing.
+    let root = src.replace(":nonroot", "");
+    assert!(!ok(&root, &["base=scratch"]).contains("USER"));
 }

@@ -371,15 +371,7 @@ fn consistent_instruction_casing(lint: &Lint<'_>, out: &mut Findings) {
         .instructions()
         .filter(|i| i.keyword != Keyword::Unknown)
         .collect();
-    let upper = known
-        .iter()
-        .filter(|i| is_upper(&i.keyword_word.text))
-        .count();
-    let lower = known
-        .iter()
-        .filter(|i| i.keyword_word.text.chars().all(|c| !c.is_ascii_uppercase()))
-        .count();
-    let want_upper = upper >= lower;
+    let want_upper = !lint.df.writes_lowercase();
     for ins in known {
         let text = &ins.keyword_word.text;
         let fine = if want_upper {

@@ -77,8 +77,20 @@ fn toggles(model: &Model, frame: &mut Frame, rect: Rect) {
             .toggle(toggle.name())
             .map_or(toggle.name(), |t| t.label.as_str());
         let selected = model.toggle_selected == i + 1;
+        let note = analysis
+            .toggle_notes
+            .iter()
+            .find(|(t, _)| t == toggle)
+            .map(|(_, note)| note);
+        if selected && note.is_some() {
+            reason = note.cloned();
+        }
         let (text, style) = match state {
             Ok(true) => (format!("{label} on"), Style::default().fg(theme.ok)),
+            Ok(false) if note.is_some() => (
+                format!("{label} by name"),
+                Style::default().fg(theme.warning),
+            ),
             Ok(false) => (format!("{label} off"), theme.text()),
             Err(why) => {
                 if selected {
@@ -99,7 +111,12 @@ fn toggles(model: &Model, frame: &mut Frame, rect: Rect) {
     let explain = if model.toggle_selected == 0 {
         model.catalog.base(&base).map(|b| b.summary.clone())
     } else {
-        reason.map(|r| format!("not applicable: {r}")).or_else(|| {
+        let applies = analysis
+            .toggles
+            .get(model.toggle_selected - 1)
+            .is_some_and(|(_, state)| state.is_ok());
+        let prefix = if applies { "" } else { "not applicable: " };
+        reason.map(|r| format!("{prefix}{r}")).or_else(|| {
             let t = analysis.toggles.get(model.toggle_selected - 1)?.0;
             model
                 .catalog

@@ -451,3 +451,34 @@ fn a_fix_that_changed_nothing_is_not_carried_to_the_next_base() {
         p.changes
     );
 }
+
+#[test]
+fn a_user_by_name_on_scratch_is_rewritten_to_the_numeric_uid() {
+    let named = HELLO.replace("ENTRYPOINT", "USER nobody:nogroup\nENTRYPOINT");
+    let mut t = tuner(&named, GoFacts::default());
+    start(&mut t, 76_000_000, "Hello World!\n");
+    let p = next(&mut t);
+    assert_eq!(p.base, "scratch");
+    t.record(
+        p,
+        ran(
+            1_200_000,
+            128,
+            "",
+            "unable to find user nobody: no matching entries in passwd file\n",
+        ),
+    );
+    let p = next(&mut t);
+    assert_eq!(p.base, "scratch", "the same base again, with the fix");
+    assert!(p.changes.contains(&Change::Set(Toggle::Nonroot, true)));
+    assert!(
+        p.dockerfile.contains("USER 65532:65532"),
+        "{}",
+        p.dockerfile
+    );
+    assert!(!p.dockerfile.contains("\nUSER nobody"), "{}", p.dockerfile);
+    t.record(p, ran(1_200_000, 0, "Hello World!\n", ""));
+    let text = t.finish().steps.join("\n");
+    assert!(text.contains("nonroot=on"), "{text}");
+    assert!(!text.contains("no toggle fixes that"), "{text}");
+}
