@@ -1,7 +1,7 @@
 //! Building an image with BuildKit (the default) or the legacy builder, as
 //! one typed stream of events, with cancellation.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
 use bollard::moby::buildkit::v1::StatusResponse;
@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::context::BuildContext;
-use super::events::{BuildEvent, Step, StepMapper, StepState};
+use super::events::{BuildEvent, FailedStep, Step, StepMapper, StepState};
 use super::{Engine, EngineError, new_session_id};
 
 /// Which builder to use; `Auto` is BuildKit with the legacy builder as the
@@ -64,18 +64,132 @@ pub struct BuildOutcome {
     pub cached_steps: usize,
 }
 
+/// Output lines kept per step, and of the whole build: plenty for a
+/// compiler's errors, without growing with a long build.
+const LOG_KEEP: usize = 400;
+
 /// Where a build stands, carried across events.
 #[derive(Default)]
 struct Progress {
     /// BuildKit: vertex digest → (step, last state sent).
     vertices: HashMap<String, (Step, Option<StepState>)>,
+    /// BuildKit: output of a vertex not yet ended by a newline. Its log
+    /// arrives in chunks that may split a line (`/bin/sh: ` + `apt-get: not
+    /// found`), and a cause is recognised only in a whole line.
+    partial: HashMap<String, String>,
     image_id: Option<String>,
-    failed: Option<Step>,
+    /// Every step that failed, with its error, in the order they failed.
+    failed: Vec<(Step, String)>,
+    /// Output per step name, and of the whole build, the newest last.
+    logs: HashMap<String, VecDeque<String>>,
+    tail: VecDeque<String>,
     /// Legacy: the step being run, and whether it was cached.
     current: Option<(Step, bool)>,
     steps: usize,
     cached: usize,
     events: usize,
+}
+
+impl Progress {
+    /// Sends one line of a step's output and keeps it as evidence.
+    fn log(
+        &mut self,
+        step: Option<Step>,
+        text: String,
+        on_event: &mut (dyn FnMut(BuildEvent) + Send),
+    ) {
+        let keep = |lines: &mut VecDeque<String>, text: &str| {
+            if lines.len() >= LOG_KEEP {
+                lines.pop_front();
+            }
+            lines.push_back(text.to_string());
+        };
+        keep(&mut self.tail, &text);
+        if let Some(s) = &step {
+            keep(self.logs.entry(s.name.clone()).or_default(), &text);
+        }
+        on_event(BuildEvent::Log { step, text });
+    }
+
+    /// Sends the unfinished last line of `digest`'s output, if any.
+    fn flush(&mut self, digest: &str, on_event: &mut (dyn FnMut(BuildEvent) + Send)) {
+        let Some(rest) = self.partial.remove(digest) else {
+            return;
+        };
+        if !rest.trim().is_empty() {
+            let step = self.vertices.get(digest).map(|(s, _)| s.clone());
+            self.log(step, rest, on_event);
+        }
+    }
+
+    fn flush_all(&mut self, on_event: &mut (dyn FnMut(BuildEvent) + Send)) {
+        let mut digests: Vec<String> = self.partial.keys().cloned().collect();
+        digests.sort();
+        for digest in digests {
+            self.flush(&digest, on_event);
+        }
+    }
+
+    /// The failed steps with their evidence, the one whose error `message`
+    /// is first: the builder reports one step's error, and when stages run
+    /// in parallel others may have failed too.
+    fn failed_steps(&self, mapper: &StepMapper, message: &str) -> Vec<FailedStep> {
+        let message = message.trim();
+        let mut failed: Vec<&(Step, String)> = self.failed.iter().collect();
+        let quoted = mapper.failed_run(message);
+        let primary = failed
+            .iter()
+            .position(|(_, e)| e.trim() == message)
+            .or_else(|| {
+                failed
+                    .iter()
+                    .position(|(_, e)| !e.trim().is_empty() && message.contains(e.trim()))
+            })
+            .or_else(|| {
+                failed
+                    .iter()
+                    .position(|(s, _)| s.line.is_some() && s.line == quoted)
+            });
+        if let Some(i) = primary {
+            let first = failed.remove(i);
+            failed.insert(0, first);
+        }
+        let mut out: Vec<FailedStep> = failed
+            .into_iter()
+            .map(|(step, error)| FailedStep {
+                step: step.clone(),
+                error: error.clone(),
+                log: self
+                    .logs
+                    .get(&step.name)
+                    .map(|l| l.iter().cloned().collect())
+                    .unwrap_or_default(),
+                base: step.stage.and_then(|s| mapper.base(s)).map(str::to_string),
+                base_standin: false,
+            })
+            .collect();
+        if primary.is_none() {
+            // The builder's error names no step that was seen failing (a
+            // failure before any step ran, or the step's own report was
+            // lost): the step the message quotes, with the build's output.
+            let stage = quoted.and_then(|l| mapper.stage_of_line(l));
+            out.insert(
+                0,
+                FailedStep {
+                    step: Step {
+                        name: String::new(),
+                        line: quoted,
+                        stage,
+                    },
+                    error: message.to_string(),
+                    log: self.tail.iter().cloned().collect(),
+                    base: stage.and_then(|s| mapper.base(s)).map(str::to_string),
+                    base_standin: false,
+                },
+            );
+        }
+        out
+    }
 }
 
 impl Engine {
@@ -186,11 +300,18 @@ impl Engine {
                     handle(&mut progress, req.mapper, kind, info, on_event);
                 }
                 Err(bollard::errors::Error::DockerStreamError { error }) => {
-                    return Err(failure(&mut progress, req.mapper, kind, error, on_event));
+                    let mut steps = failure(&mut progress, req.mapper, kind, &error, on_event);
+                    self.mark_standins(&mut steps).await;
+                    return Err(EngineError::BuildFailed {
+                        line: steps.first().and_then(|s| s.step.line),
+                        message: error.trim().to_string(),
+                        steps,
+                    });
                 }
                 Err(e) => return Err(EngineError::Docker(e)),
             }
         }
+        progress.flush_all(on_event);
         if kind == BuilderKind::Legacy {
             finish_legacy_step(&mut progress, on_event);
         }
@@ -207,29 +328,47 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Notes which failed steps rest on an offline stand-in, which may lack
+    /// what the real image has (the alpine look-alike has no `apk`).
+    async fn mark_standins(&self, steps: &mut [FailedStep]) {
+        let mut known: HashMap<String, bool> = HashMap::new();
+        for step in steps {
+            let Some(base) = step.base.clone() else {
+                continue;
+            };
+            let standin = match known.get(&base) {
+                Some(s) => *s,
+                None => {
+                    let s = matches!(self.local_image(&base).await, Ok(Some(l)) if l.standin);
+                    known.insert(base, s);
+                    s
+                }
+            };
+            step.base_standin = standin;
+        }
+    }
+}
+
+/// The failed steps when the builder gives up with `error`.
 fn failure(
     progress: &mut Progress,
     mapper: &StepMapper,
     kind: BuilderKind,
-    error: String,
+    error: &str,
     on_event: &mut (dyn FnMut(BuildEvent) + Send),
-) -> EngineError {
-    let step = match kind {
-        BuilderKind::Buildkit => progress.failed.clone(),
-        BuilderKind::Legacy => progress.current.take().map(|(s, _)| s),
-    };
-    if let (BuilderKind::Legacy, Some(step)) = (kind, &step) {
+) -> Vec<FailedStep> {
+    progress.flush_all(on_event);
+    if kind == BuilderKind::Legacy
+        && let Some((step, _)) = progress.current.take()
+    {
         on_event(BuildEvent::Step {
             step: step.clone(),
-            state: StepState::Failed(error.clone()),
+            state: StepState::Failed(error.to_string()),
         });
+        progress.failed.push((step, error.trim().to_string()));
     }
-    EngineError::BuildFailed {
-        line: step
-            .and_then(|s| s.line)
-            .or_else(|| mapper.failed_run(&error)),
-        message: error.trim().to_string(),
-    }
+    progress.failed_steps(mapper, error)
 }
 
 fn handle(
@@ -272,13 +411,14 @@ fn buildkit_status(
     status: StatusResponse,
     on_event: &mut (dyn FnMut(BuildEvent) + Send),
 ) {
+    let mut ended = Vec::new();
     for vertex in status.vertexes {
         let entry = progress
             .vertices
             .entry(vertex.digest.clone())
             .or_insert_with(|| (mapper.buildkit(&vertex.name), None));
         let state = if !vertex.error.is_empty() {
-            Some(StepState::Failed(vertex.error.clone()))
+            Some(StepState::from_error(&vertex.error))
         } else if vertex.cached {
             Some(StepState::Cached)
         } else if vertex.completed.is_some() {
@@ -292,27 +432,39 @@ fn buildkit_status(
         if entry.1.as_ref() == Some(&state) {
             continue;
         }
-        if matches!(state, StepState::Failed(_)) {
-            progress.failed = Some(entry.0.clone());
+        if let StepState::Failed(error) = &state {
+            progress.failed.push((entry.0.clone(), error.clone()));
         }
         if entry.0.line.is_some() && matches!(state, StepState::Done | StepState::Cached) {
             progress.steps += 1;
             progress.cached += usize::from(state == StepState::Cached);
         }
+        if state != StepState::Running {
+            ended.push(vertex.digest.clone());
+        }
         entry.1 = Some(state.clone());
-        on_event(BuildEvent::Step {
-            step: entry.0.clone(),
-            state,
-        });
+        let step = entry.0.clone();
+        on_event(BuildEvent::Step { step, state });
     }
     for log in status.logs {
         let step = progress.vertices.get(&log.vertex).map(|(s, _)| s.clone());
-        for line in String::from_utf8_lossy(&log.msg).lines() {
-            on_event(BuildEvent::Log {
-                step: step.clone(),
-                text: line.to_string(),
-            });
+        let buffer = progress.partial.entry(log.vertex.clone()).or_default();
+        buffer.push_str(&String::from_utf8_lossy(&log.msg));
+        let Some(end) = buffer.rfind('\n') else {
+            continue;
+        };
+        let rest = buffer.split_off(end + 1);
+        let whole = std::mem::replace(buffer, rest);
+        for line in whole.lines() {
+            progress.log(
+                step.clone(),
+                line.trim_end_matches('\r').to_string(),
+                on_event,
+            );
         }
+    }
+    for digest in ended {
+        progress.flush(&digest, on_event);
     }
     for warning in status.warnings {
         on_event(BuildEvent::Note {
@@ -369,9 +521,7 @@ fn legacy_stream(
         if trimmed.starts_with("---> ") || trimmed.starts_with("Successfully tagged ") {
             continue;
         }
-        on_event(BuildEvent::Log {
-            step: progress.current.as_ref().map(|(s, _)| s.clone()),
-            text: line.to_string(),
-        });
+        let step = progress.current.as_ref().map(|(s, _)| s.clone());
+        progress.log(step, line.to_string(), on_event);
     }
 }

@@ -16,6 +16,9 @@ use crate::dockerfile::span::Span;
 use crate::dockerfile::syntax::{Dockerfile, Instruction, ItemKind};
 use crate::goproject::GoFacts;
 
+/// Pre-flight reads this rule's findings to name the image a missing one was meant to be.
+pub use go_rules::MISSPELT_BASE;
+
 /// A lint rule: its id, what it is about, and the check.
 pub struct Rule {
     pub id: &'static str,
