@@ -72,10 +72,6 @@ impl Evidence {
         Catalog::bundled().base_for_image(self.base.as_deref()?)
     }
 
-    pub fn is(&self, phase: Phase) -> bool {
-        self.phase.is_none_or(|p| p == phase)
-    }
-
     /// The first line containing any of `needles`.
     pub fn find(&self, needles: &[&str]) -> Option<&str> {
         self.lines
