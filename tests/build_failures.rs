@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use dockstage::catalog::Catalog;
 use dockstage::engine::EngineError;
+use dockstage::engine::error::MissingImage;
 use dockstage::engine::events::StepState;
 use dockstage::engine::images::required_images;
 use dockstage::tui::model::{BuildState, FileState, Model, analyze};
 use dockstage::tui::msg::{Cmd, Msg};
 use dockstage::tui::theme::Theme;
 use dockstage::tui::update::update;
-use dockstage::tui::worker::Workers;
+use dockstage::tui::worker::{Workers, build_failure};
 use dockstage::workbench::explain::explain_run;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -877,6 +878,52 @@ fn ca_certificates_from_a_recorded_message() {
 }
 
 // ── Pre-flight: every missing image at once, with what lint knows ──
+
+/// The workbench keeps the lines of missing images, so each FROM is marked.
+#[test]
+fn missing_images_keep_their_lines_in_the_workbench() {
+    let missing = |image: &str, line| MissingImage {
+        image: image.into(),
+        line,
+        used_by: "FROM",
+        hint: "load it".into(),
+    };
+    let error = EngineError::MissingImages(vec![missing("golang:1.99", 1), missing("stratch", 5)]);
+    let text =
+        "FROM golang:1.99 AS b\nRUN go build -o /a .\n\n\nFROM stratch\nCOPY --from=b /a /a\n";
+    let failure = build_failure(error, text);
+    assert_eq!(
+        (failure.line, failure.other_lines.clone()),
+        (Some(1), vec![5])
+    );
+    assert!(failure.message.contains("2 images are not on this machine"));
+    let file = FileState {
+        path: PathBuf::from("/nonexistent/Dockerfile"),
+        dir: PathBuf::from("/nonexistent"),
+        saved: text.into(),
+        note: None,
+    };
+    let mut model = Model::new(file, text, Theme::monochrome());
+    update(
+        &mut model,
+        Msg::Docker(dockstage::tui::model::DockerStatus::Ready {
+            version: "20.10".into(),
+            endpoint: "unix:///var/run/docker.sock".into(),
+        }),
+    );
+    let cmds = update(
+        &mut model,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::F(5),
+        )),
+    );
+    let Some(Cmd::Build { id, .. }) = cmds.first() else {
+        panic!("F5 builds: {cmds:?}");
+    };
+    update(&mut model, Msg::BuildDone(*id, Err(failure)));
+    assert!(model.is_failed_line(1) && model.is_failed_line(5));
+    assert!(!model.is_failed_line(2));
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_images_are_named_at_once_and_a_misspelt_one_gets_its_name() {

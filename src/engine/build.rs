@@ -525,3 +525,111 @@ fn legacy_stream(
         progress.log(step, line.to_string(), on_event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::{StageGraph, parse};
+
+    const TWO_STAGES: &str = "FROM golang:1.24 AS builder\nRUN apk add git\nRUN sleep 8\nFROM debian:bookworm-slim\nRUN apk add ca-certificates\n";
+
+    fn mapper() -> StepMapper {
+        let df = parse(TWO_STAGES);
+        StepMapper::new(&df, &StageGraph::new(&df))
+    }
+
+    fn vertex(p: &mut Progress, m: &StepMapper, name: &str, error: &str, log: &str) {
+        let step = m.buildkit(name);
+        if let StepState::Failed(e) = StepState::from_error(error) {
+            p.failed.push((step.clone(), e));
+        }
+        p.log(Some(step), log.to_string(), &mut |_| {});
+    }
+
+    #[test]
+    fn the_step_whose_error_the_builder_reports_comes_first() {
+        let m = mapper();
+        let mut p = Progress::default();
+        let builder = "executor failed running [/bin/sh -c apk add git]: exit code: 127";
+        let runtime =
+            "executor failed running [/bin/sh -c apk add ca-certificates]: exit code: 127";
+        vertex(
+            &mut p,
+            &m,
+            "[builder 2/3] RUN apk add git",
+            builder,
+            "/bin/sh: 1: apk: not found",
+        );
+        vertex(
+            &mut p,
+            &m,
+            "[stage-1 2/2] RUN apk add ca-certificates",
+            runtime,
+            "sh: apk: not found",
+        );
+        vertex(
+            &mut p,
+            &m,
+            "[builder 3/3] RUN sleep 8",
+            "context canceled: context canceled",
+            "",
+        );
+        let steps = p.failed_steps(&m, runtime);
+        let lines: Vec<_> = steps.iter().map(|s| s.step.line).collect();
+        assert_eq!(lines, [Some(5), Some(2)], "a cancelled step is no failure");
+        assert_eq!(steps[0].log, ["sh: apk: not found"]);
+        assert_eq!(steps[0].base.as_deref(), Some("debian:bookworm-slim"));
+        assert_eq!(steps[1].base.as_deref(), Some("golang:1.24"));
+    }
+
+    #[test]
+    fn an_error_no_step_reported_falls_back_to_the_run_it_quotes() {
+        let m = mapper();
+        let p = Progress::default();
+        let message =
+            "executor failed running [/bin/sh -c apk add ca-certificates]: exit code: 127";
+        let steps = p.failed_steps(&m, message);
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].step.line, Some(5));
+        assert_eq!(steps[0].base.as_deref(), Some("debian:bookworm-slim"));
+    }
+
+    #[test]
+    fn log_chunks_are_joined_into_whole_lines() {
+        let df = parse("FROM busybox\nRUN apt-get update\n");
+        let m = StepMapper::new(&df, &StageGraph::new(&df));
+        let mut p = Progress::default();
+        let mut lines = Vec::new();
+        let status = |msgs: &[&str], completed: bool| StatusResponse {
+            vertexes: vec![bollard::moby::buildkit::v1::Vertex {
+                digest: "d".into(),
+                name: "[2/2] RUN apt-get update".into(),
+                started: Some(Default::default()),
+                completed: completed.then(Default::default),
+                ..Default::default()
+            }],
+            logs: msgs
+                .iter()
+                .map(|m| bollard::moby::buildkit::v1::VertexLog {
+                    vertex: "d".into(),
+                    msg: m.as_bytes().to_vec(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let first = status(&["/bin/sh: ", "apt-get: not found\n", "E"], false);
+        let last = status(&[": Unable to locate"], true);
+        for s in [first, last] {
+            buildkit_status(&mut p, &m, s, &mut |e| {
+                if let BuildEvent::Log { text, .. } = e {
+                    lines.push(text);
+                }
+            });
+        }
+        assert_eq!(
+            lines,
+            ["/bin/sh: apt-get: not found", "E: Unable to locate"]
+        );
+    }
+}

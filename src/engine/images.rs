@@ -317,6 +317,44 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_base_carries_what_lint_says_it_meant() {
+        let df = parse(
+            "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM stratch\nCOPY --from=b /a /a\n",
+        );
+        let graph = StageGraph::new(&df);
+        let req = required_images(&df, &graph, true);
+        let meant: Vec<_> = req
+            .iter()
+            .map(|r| (r.image.as_str(), r.misspelt.as_deref()))
+            .collect();
+        assert_eq!(
+            meant,
+            [
+                ("golang:1.24", None),
+                (
+                    "stratch",
+                    Some("`stratch` is not a known image: did you mean `scratch`?")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_frontend_says_the_line_can_go() {
+        let req = RequiredImage {
+            image: "docker/dockerfile:1".into(),
+            line: 1,
+            used_by: "# syntax",
+            misspelt: None,
+        };
+        let hint = unreachable_hint(&req);
+        assert!(
+            hint.contains("built-in frontend can build this file without it: delete that line"),
+            "{hint}"
+        );
+    }
+
+    #[test]
     fn registry_hosts() {
         assert_eq!(registry_host("golang:1.24"), "registry-1.docker.io");
         assert_eq!(registry_host("gcr.io/distroless/static-debian12"), "gcr.io");
