@@ -12,10 +12,11 @@ use bollard::query_parameters::CreateImageOptions;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::error::offline_hint;
+use super::error::{MissingImage, offline_hint};
 use super::{Engine, EngineError, STANDIN_LABEL};
 use crate::catalog::{Catalog, split_tag};
 use crate::dockerfile::graph::{EdgeKind, Source};
+use crate::dockerfile::lint::{MISSPELT_BASE, lint};
 use crate::dockerfile::{Dockerfile, StageGraph};
 use crate::workbench::tune::BaseOnHand;
 
@@ -26,6 +27,9 @@ pub struct RequiredImage {
     pub line: usize,
     /// `FROM`, `COPY --from`, `RUN --mount` or `# syntax`.
     pub used_by: &'static str,
+    /// What lint says about a name one or two letters away from a known
+    /// image (`stratch`): no registry has that image, so loading it is no fix.
+    pub misspelt: Option<String>,
 }
 
 /// An image present on the daemon.
@@ -55,8 +59,13 @@ pub fn required_images(df: &Dockerfile, graph: &StageGraph, buildkit: bool) -> V
             image: syntax.value.clone(),
             line: syntax.line,
             used_by: "# syntax",
+            misspelt: None,
         });
     }
+    let misspelt: Vec<_> = lint(df, Catalog::bundled(), None)
+        .into_iter()
+        .filter(|d| d.rule == MISSPELT_BASE.id)
+        .collect();
     for edge in &graph.edges {
         if graph.is_unused(edge.to) {
             continue;
@@ -78,6 +87,10 @@ pub fn required_images(df: &Dockerfile, graph: &StageGraph, buildkit: bool) -> V
                 EdgeKind::Copy => "COPY --from",
                 EdgeKind::Mount => "RUN --mount",
             },
+            misspelt: misspelt
+                .iter()
+                .find(|d| d.line == edge.line)
+                .map(|d| d.message.clone()),
         });
     }
     out
@@ -166,26 +179,40 @@ impl Engine {
     }
 
     /// Makes sure every required image is here: present, or pulled when a
-    /// registry answers; otherwise names the image, its line and the fix.
+    /// registry answers. Otherwise names every missing image at once, each
+    /// with its line and what to do.
     pub async fn preflight(
         &self,
         required: &[RequiredImage],
         on_pull: &mut (dyn FnMut(PullProgress) + Send),
     ) -> Result<Vec<(RequiredImage, LocalImage)>, EngineError> {
         let mut found = Vec::new();
+        let mut missing = Vec::new();
+        let mut reachable: HashMap<String, bool> = HashMap::new();
         for req in required {
             if let Some(local) = self.local_image(&req.image).await? {
                 found.push((req.clone(), local));
                 continue;
             }
-            let standin_possible = Catalog::bundled().base_for_image(&req.image).is_some()
-                || split_tag(&req.image).0.ends_with("golang");
-            if !registry_reachable(&req.image).await {
-                return Err(EngineError::MissingImage {
-                    image: req.image.clone(),
-                    line: req.line,
-                    hint: offline_hint(&req.image, standin_possible),
-                });
+            if let Some(said) = &req.misspelt {
+                missing.push(missing_image(
+                    req,
+                    format!("{said} Correct the line (`dockstage lint` shows the fix)."),
+                ));
+                continue;
+            }
+            let host = registry_host(&req.image).to_string();
+            let answers = match reachable.get(&host) {
+                Some(r) => *r,
+                None => {
+                    let r = registry_reachable(&req.image).await;
+                    reachable.insert(host, r);
+                    r
+                }
+            };
+            if !answers {
+                missing.push(missing_image(req, unreachable_hint(req)));
+                continue;
             }
             self.pull(&req.image, on_pull).await?;
             match self.local_image(&req.image).await? {
@@ -198,7 +225,11 @@ impl Engine {
                 }
             }
         }
-        Ok(found)
+        if missing.is_empty() {
+            Ok(found)
+        } else {
+            Err(EngineError::MissingImages(missing))
+        }
     }
 
     /// Pulls `image`, reporting each layer's progress.
@@ -232,6 +263,33 @@ impl Engine {
     }
 }
 
+fn missing_image(req: &RequiredImage, hint: String) -> MissingImage {
+    MissingImage {
+        image: req.image.clone(),
+        line: req.line,
+        used_by: req.used_by,
+        hint,
+    }
+}
+
+/// How to get `req` here offline. A `# syntax` frontend is only needed for
+/// syntax newer than the daemon's own frontend, so dropping the line is
+/// often the quicker fix.
+fn unreachable_hint(req: &RequiredImage) -> String {
+    let standin_possible = Catalog::bundled().base_for_image(&req.image).is_some()
+        || split_tag(&req.image).0.ends_with("golang");
+    let load = offline_hint(&req.image, standin_possible);
+    if req.used_by == "# syntax" {
+        format!(
+            "It is the Dockerfile frontend named by `# syntax=` (line {}); the daemon's \
+             built-in frontend can build this file without it: delete that line. Or: {load}",
+            req.line
+        )
+    } else {
+        load
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +314,44 @@ mod tests {
             ]
         );
         assert_eq!(required_images(&df, &graph, false).len(), 2);
+    }
+
+    #[test]
+    fn a_misspelt_base_carries_what_lint_says_it_meant() {
+        let df = parse(
+            "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM stratch\nCOPY --from=b /a /a\n",
+        );
+        let graph = StageGraph::new(&df);
+        let req = required_images(&df, &graph, true);
+        let meant: Vec<_> = req
+            .iter()
+            .map(|r| (r.image.as_str(), r.misspelt.as_deref()))
+            .collect();
+        assert_eq!(
+            meant,
+            [
+                ("golang:1.24", None),
+                (
+                    "stratch",
+                    Some("`stratch` is not a known image: did you mean `scratch`?")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_frontend_says_the_line_can_go() {
+        let req = RequiredImage {
+            image: "docker/dockerfile:1".into(),
+            line: 1,
+            used_by: "# syntax",
+            misspelt: None,
+        };
+        let hint = unreachable_hint(&req);
+        assert!(
+            hint.contains("built-in frontend can build this file without it: delete that line"),
+            "{hint}"
+        );
     }
 
     #[test]
