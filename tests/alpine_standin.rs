@@ -161,3 +161,64 @@ async fn the_alpine_look_alike_has_musl_busybox_and_no_apk() {
         assert_eq!(label.trim(), "true");
     }
 }
+
+/// `apk add` on the look-alike fails as "command not found", and the
+/// explanation says the real image has apk but needs a registry.
+#[tokio::test]
+async fn apk_on_the_alpine_look_alike_is_explained() {
+    let test = "alpine_apk";
+    let Some(engine) = support::docker_with(test, &["golang:1.24", "alpine:3.20"]).await else {
+        return;
+    };
+    let standin = engine
+        .docker()
+        .inspect_image("alpine:3.20")
+        .await
+        .ok()
+        .and_then(|i| i.config?.labels?.get("io.dockstage.standin").cloned())
+        .is_some_and(|v| v == "true");
+    if !standin {
+        eprintln!("skipping {test}: alpine:3.20 here is the real image, which has apk");
+        return;
+    }
+    let dockerfile = "FROM golang:1.24 AS builder\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\n\nFROM alpine:3.20\nRUN apk add --no-cache ca-certificates\nCOPY --from=builder /app /app\nENTRYPOINT [\"/app\"]\n";
+    let project = Project::new("apk", dockerfile);
+    let (out, v) = build(project.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let explanation = &v["explanation"];
+    assert_eq!(explanation["id"], "CommandNotFound", "{v}");
+    assert_eq!(v["line"], 7, "{v}");
+    let hint = explanation.to_string();
+    assert!(
+        hint.contains("stand-in") && hint.contains("registry"),
+        "{hint}"
+    );
+}
+
+/// Tutorials write `FROM alpine:latest`; offline, the tag on hand is named.
+#[tokio::test]
+async fn a_missing_tag_names_the_tag_on_hand() {
+    let test = "alpine_latest";
+    let Some(_engine) = support::docker_with(test, &["golang:1.24", "alpine:3.20"]).await else {
+        return;
+    };
+    let present = Command::new("docker")
+        .args(["image", "inspect", "alpine:latest"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        eprintln!("skipping {test}: alpine:latest is on this machine");
+        return;
+    }
+    let project = Project::new(
+        "latest",
+        &DOCKERFILE.replace("alpine:3.20", "alpine:latest"),
+    );
+    let (out, _) = build(project.path(), &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("`alpine:latest`") && said.contains("`alpine:3.20`; change line 6"),
+        "{said}"
+    );
+}

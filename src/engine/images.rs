@@ -178,6 +178,28 @@ impl Engine {
         }
     }
 
+    /// The tags of `image`'s repository on this machine (`alpine:3.20` for a
+    /// missing `alpine:latest`), the quickest fix offline.
+    pub async fn tags_of_repository(&self, image: &str) -> Result<Vec<String>, EngineError> {
+        let (repo, _) = split_tag(image);
+        let filters = HashMap::from([("reference".to_string(), vec![repo.to_string()])]);
+        let images = self
+            .docker()
+            .list_images(Some(bollard::query_parameters::ListImagesOptions {
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await?;
+        let mut tags: Vec<String> = images
+            .into_iter()
+            .flat_map(|i| i.repo_tags)
+            .filter(|t| t != image && !t.ends_with(":<none>"))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        Ok(tags)
+    }
+
     /// Makes sure every required image is here: present, or pulled when a
     /// registry answers. Otherwise names every missing image at once, each
     /// with its line and what to do.
@@ -211,7 +233,8 @@ impl Engine {
                 }
             };
             if !answers {
-                missing.push(missing_image(req, unreachable_hint(req)));
+                let on_hand = self.tags_of_repository(&req.image).await?;
+                missing.push(missing_image(req, unreachable_hint(req, &on_hand)));
                 continue;
             }
             self.pull(&req.image, on_pull).await?;
@@ -275,10 +298,18 @@ fn missing_image(req: &RequiredImage, hint: String) -> MissingImage {
 /// How to get `req` here offline. A `# syntax` frontend is only needed for
 /// syntax newer than the daemon's own frontend, so dropping the line is
 /// often the quicker fix.
-fn unreachable_hint(req: &RequiredImage) -> String {
+fn unreachable_hint(req: &RequiredImage, on_hand: &[String]) -> String {
     let standin_possible = Catalog::bundled().base_for_image(&req.image).is_some()
         || split_tag(&req.image).0.ends_with("golang");
-    let load = offline_hint(&req.image, standin_possible);
+    let mut load = offline_hint(&req.image, standin_possible);
+    if !on_hand.is_empty() {
+        let tags: Vec<String> = on_hand.iter().map(|t| format!("`{t}`")).collect();
+        load = format!(
+            "Another tag of it is here: {}; change line {} to use it. Or: {load}",
+            tags.join(", "),
+            req.line
+        );
+    }
     if req.used_by == "# syntax" {
         format!(
             "It is the Dockerfile frontend named by `# syntax=` (line {}); the daemon's \
