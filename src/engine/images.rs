@@ -378,7 +378,7 @@ mod tests {
             used_by: "# syntax",
             misspelt: None,
         };
-        let hint = unreachable_hint(&req);
+        let hint = unreachable_hint(&req, &[]);
         assert!(
             hint.contains("built-in frontend can build this file without it: delete that line"),
             "{hint}"
