@@ -185,3 +185,50 @@ async fn tls_and_time_zones_get_certificates_and_tzdata() {
     assert!(certs > 100, "{out}");
     assert!(out.contains("tz=true"), "{out}");
 }
+
+/// The shape of real modules: the module root is the main package (what
+/// `go install module@latest` builds), helper mains sit in scripts/, and
+/// go.mod's `go` line is older than the golang image on hand. Offline, init
+/// picks the root and the Go that is here, and the file builds unedited.
+#[tokio::test]
+async fn a_root_main_with_helpers_and_an_old_go_line_builds_offline_unedited() {
+    let test = "init_root_main_old_go";
+    let Some(engine) = support::docker_with(test, &["golang:1.24"]).await else {
+        return;
+    };
+    if engine.docker().inspect_image("golang:1.20").await.is_ok() {
+        eprintln!("skipping {test}: golang:1.20 is on this machine, so init keeps the pin");
+        return;
+    }
+    let m = Module::new(
+        "rootmain",
+        &[
+            ("go.mod", "module example.com/tool\n\ngo 1.20\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"root main\\n\") }\n",
+            ),
+            ("scripts/gen/main.go", "package main\n\nfunc main() {}\n"),
+            (
+                "scripts/release/main.go",
+                "package main\n\nfunc main() {}\n",
+            ),
+        ],
+    );
+    let said = init(&m.dir(), &[]);
+    assert!(said.contains("main package ."), "{said}");
+    assert!(
+        said.contains("other main packages: ./scripts/gen, ./scripts/release"),
+        "{said}"
+    );
+    assert!(
+        said.contains("builder golang:1.24: go.mod asks for Go 1.20"),
+        "{said}"
+    );
+    let dockerfile = std::fs::read_to_string(m.path().join("Dockerfile")).unwrap_or_default();
+    assert!(
+        dockerfile.contains("FROM golang:1.24 AS builder"),
+        "{dockerfile}"
+    );
+    assert_eq!(build_and_run(&m.dir()), "root main\n");
+}

@@ -6,7 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use super::{Failure, input, status};
-use crate::workbench::init::{DOCKERIGNORE, choose_main, dockerfile, scan};
+use crate::engine::Engine;
+use crate::engine::images::registry_reachable;
+use crate::workbench::init::{
+    Builder, DOCKERIGNORE, GolangOnHand, Module, builder_on_hand, choose_main, dockerfile, scan,
+};
 
 pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
     if !dir.is_dir() {
@@ -15,8 +19,9 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
             dir.display()
         )));
     }
-    let module = scan(dir).map_err(Failure::usage)?;
+    let mut module = scan(dir).map_err(Failure::usage)?;
     let main = choose_main(&module, main, dir).map_err(Failure::usage)?;
+    module.builder = super::runtime()?.block_on(builder_here(&module));
     let targets = [
         (dir.join("Dockerfile"), dockerfile(&module, &main)),
         (dir.join(".dockerignore"), DOCKERIGNORE.to_string()),
@@ -60,6 +65,22 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
         "module {} (Go {}), main package {main}",
         module.path, module.go_version
     );
+    let others: Vec<&str> = module
+        .mains
+        .iter()
+        .map(String::as_str)
+        .filter(|m| *m != main)
+        .collect();
+    if !others.is_empty() {
+        println!(
+            "  other main packages: {} (choose one with --main)",
+            others.join(", ")
+        );
+    }
+    match &module.builder.note {
+        Some(note) => println!("  builder {}: {note}", module.builder.image),
+        None => println!("  builder {}", module.builder.image),
+    }
     for line in found {
         println!("  {line}");
     }
@@ -74,6 +95,29 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
         dir.display()
     );
     Ok(status::OK)
+}
+
+/// go.mod's `golang:` pin when it is here, when a registry can serve it,
+/// or when there is no daemon to ask; offline, the newest golang image on
+/// hand that is new enough, so the Dockerfile builds with zero edits.
+pub(super) async fn builder_here(module: &Module) -> Builder {
+    let pinned = Builder::pinned(&module.go_version);
+    let Ok(engine) = Engine::connect().await else {
+        return pinned;
+    };
+    if matches!(engine.local_image(&pinned.image).await, Ok(Some(_)))
+        || registry_reachable(&pinned.image).await
+    {
+        return pinned;
+    }
+    let on_hand: Vec<GolangOnHand> = engine
+        .golang_on_hand()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(image, go_version)| GolangOnHand { image, go_version })
+        .collect();
+    builder_on_hand(module, &on_hand).unwrap_or(pinned)
 }
 
 /// Writes every file or none: all go to temporary files beside their

@@ -69,7 +69,7 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
         super::dockerfile_in(&args.dir, args.file.as_deref())?
     };
     let original = if from_init {
-        let module = init::scan(&args.dir).map_err(Failure::usage)?;
+        let mut module = init::scan(&args.dir).map_err(Failure::usage)?;
         let main = init::choose_main(&module, None, &args.dir).map_err(|e| {
             Failure::usage(format!(
                 "{e}; write the Dockerfile first with `dockstage init {} --main PKG`",
@@ -80,6 +80,7 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
             "no Dockerfile in {}: tuning the one `dockstage init` writes for main package {main}",
             args.dir.display()
         );
+        module.builder = super::init::builder_here(&module).await;
         init::dockerfile(&module, &main)
     } else {
         input::read_dockerfile(&path)?

@@ -178,6 +178,31 @@ impl Engine {
         }
     }
 
+    /// The golang images on this machine with the Go version each holds
+    /// (its GOLANG_VERSION, as the official and stand-in images set it, else
+    /// the tag), so `init` can build offline with one that is here.
+    pub async fn golang_on_hand(&self) -> Result<Vec<(String, String)>, EngineError> {
+        let mut out = Vec::new();
+        for tag in self.tags_of_repository("golang").await? {
+            let env = self
+                .docker()
+                .inspect_image(&tag)
+                .await
+                .ok()
+                .and_then(|i| i.config?.env)
+                .unwrap_or_default();
+            let version = env
+                .iter()
+                .find_map(|e| e.strip_prefix("GOLANG_VERSION="))
+                .map(str::to_string)
+                .or_else(|| split_tag(&tag).1.map(str::to_string));
+            if let Some(version) = version {
+                out.push((tag, version));
+            }
+        }
+        Ok(out)
+    }
+
     /// The tags of `image`'s repository on this machine (`alpine:3.20` for a
     /// missing `alpine:latest`), the quickest fix offline.
     pub async fn tags_of_repository(&self, image: &str) -> Result<Vec<String>, EngineError> {

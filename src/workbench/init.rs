@@ -13,6 +13,11 @@ pub struct Module {
     pub path: String,
     /// `major.minor` from go.mod's `toolchain` line, else its `go` line.
     pub go_version: String,
+    /// The Go the module needs at least: the higher of its `go` and
+    /// `toolchain` lines, in full (`1.22.3`).
+    pub go_required: String,
+    /// The builder image and, when it is not go.mod's pin, why.
+    pub builder: Builder,
     /// Main packages, as `go build` arguments: `.` or `./cmd/name`.
     pub mains: Vec<String>,
     pub facts: GoFacts,
@@ -21,6 +26,72 @@ pub struct Module {
     /// Directories below with their own go.mod, as `tools/`: separate
     /// modules whose packages this module's build does not see.
     pub nested: Vec<String>,
+}
+
+/// The image the builder stage starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Builder {
+    pub image: String,
+    /// Why it is not the `golang:` tag go.mod asks for, for the comment.
+    pub note: Option<String>,
+}
+
+impl Builder {
+    /// `golang:<go.mod's version>`, the image a registry would serve.
+    pub fn pinned(go_version: &str) -> Builder {
+        Builder {
+            image: format!("golang:{go_version}"),
+            note: None,
+        }
+    }
+}
+
+/// A golang image on this machine and the Go version it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GolangOnHand {
+    pub image: String,
+    pub go_version: String,
+}
+
+/// The builder for `module` when go.mod's pin can be neither found here nor
+/// pulled: the newest golang image on hand whose Go is at least the one
+/// go.mod asks for (Go builds modules that ask for older versions). `None`
+/// when no image on hand is new enough.
+pub fn builder_on_hand(module: &Module, on_hand: &[GolangOnHand]) -> Option<Builder> {
+    let needed = go_version_key(&module.go_required);
+    let best = on_hand
+        .iter()
+        .filter(|g| go_version_key(&g.go_version) >= needed)
+        .max_by_key(|g| go_version_key(&g.go_version))?;
+    Some(Builder {
+        image: best.image.clone(),
+        note: Some(format!(
+            "go.mod asks for Go {}, but {} is not on this machine and no registry answers; \
+             {} (Go {}) is the newest Go here and builds it. With a registry, use {}.",
+            module.go_required,
+            Builder::pinned(&module.go_version).image,
+            best.image,
+            best.go_version,
+            Builder::pinned(&module.go_version).image,
+        )),
+    })
+}
+
+/// `1.22.3` (or `go1.22rc1`) as numbers to compare; missing parts are 0.
+pub fn go_version_key(version: &str) -> (u32, u32, u32) {
+    let v = version.trim().trim_start_matches("go");
+    let mut parts = v.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    });
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -91,12 +162,19 @@ pub fn scan(dir: &Path) -> Result<Module, InitError> {
         .or_else(|| version_of("go "))
         .unwrap_or_else(|| "1.24".into());
     let go_version = full.split('.').take(2).collect::<Vec<_>>().join(".");
+    let go_required = [version_of("go "), version_of("toolchain ")]
+        .into_iter()
+        .flatten()
+        .max_by_key(|v| go_version_key(v))
+        .unwrap_or_else(|| full.clone());
     let mut mains = Vec::new();
     collect_mains(dir, dir, &mut mains);
     mains.sort();
     Ok(Module {
         path,
+        builder: Builder::pinned(&go_version),
         go_version,
+        go_required,
         mains,
         facts: GoFacts::scan_dir(dir, 5_000),
         vendor: dir.join("vendor").is_dir(),
@@ -256,6 +334,9 @@ pub fn choose_main(module: &Module, wanted: Option<&str>, dir: &Path) -> Result<
                 .ok_or_else(|| InitError::UnknownMain(w.to_string(), mains.to_vec()))
         }
         (None, [only]) => Ok(only.clone()),
+        // The module root is what `go install module@latest` builds; other
+        // mains beside it are usually helpers (scripts/gen, tools/...).
+        (None, many) if many.iter().any(|m| m == ".") => Ok(".".to_string()),
         (None, many) => Err(InitError::SeveralMains(many.to_vec())),
     }
 }
@@ -293,11 +374,36 @@ pub fn dockerfile(module: &Module, main: &str) -> String {
     // and a frontend image would have to be pulled, which fails offline.
     let _ = writeln!(w, "# Written by `dockstage init` for {}.", module.path);
     let _ = writeln!(w);
-    let _ = writeln!(
-        w,
-        "# Builder: the Go toolchain, pinned to the version go.mod asks for."
-    );
-    let _ = writeln!(w, "FROM golang:{} AS builder", module.go_version);
+    let others: Vec<&str> = module
+        .mains
+        .iter()
+        .map(String::as_str)
+        .filter(|m| *m != main)
+        .collect();
+    if !others.is_empty() {
+        let built = if main == "." {
+            "the main package at the module root".to_string()
+        } else {
+            main.to_string()
+        };
+        comment(
+            w,
+            &format!(
+                "It builds {built}; the other main packages here are {}: \
+                 `dockstage init --main PKG --force` builds another.",
+                others.join(", ")
+            ),
+        );
+        let _ = writeln!(w);
+    }
+    match &module.builder.note {
+        None => comment(
+            w,
+            "Builder: the Go toolchain, pinned to the version go.mod asks for.",
+        ),
+        Some(note) => comment(w, &format!("Builder: the Go toolchain. {note}")),
+    }
+    let _ = writeln!(w, "FROM {} AS builder", module.builder.image);
     let _ = writeln!(w, "WORKDIR /src");
     if module.vendor {
         let _ = writeln!(w, "# Dependencies are vendored, so nothing is downloaded.");
@@ -385,6 +491,20 @@ pub fn dockerfile(module: &Module, main: &str) -> String {
     out
 }
 
+/// `text` as comment lines of at most about 90 columns.
+fn comment(w: &mut String, text: &str) {
+    let mut line = String::from("#");
+    for word in text.split_whitespace() {
+        if line.len() > 1 && line.len() + 1 + word.len() > 90 {
+            let _ = writeln!(w, "{line}");
+            line = String::from("#");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    let _ = writeln!(w, "{line}");
+}
+
 /// What the build context leaves out.
 pub const DOCKERIGNORE: &str = "\
 # Written by `dockstage init`: keep the build context small and the COPY . . cache stable.
@@ -405,6 +525,8 @@ mod tests {
         Module {
             path: "example.com/svc".into(),
             go_version: "1.24".into(),
+            go_required: "1.24".into(),
+            builder: Builder::pinned("1.24"),
             mains: vec![".".into()],
             facts,
             vendor: false,
@@ -485,6 +607,65 @@ mod tests {
             choose_main(&m, Some("c"), dir),
             Err(InitError::UnknownMain(..))
         ));
+    }
+
+    #[test]
+    fn a_root_main_beside_helper_mains_is_chosen_and_the_others_are_named() {
+        let mut m = module(GoFacts::default());
+        m.mains = vec![".".into(), "./scripts/gen".into(), "./scripts/lint".into()];
+        let dir = Path::new("/x");
+        assert_eq!(choose_main(&m, None, dir), Ok(".".into()));
+        assert_eq!(
+            choose_main(&m, Some("gen"), dir),
+            Ok("./scripts/gen".into())
+        );
+        let d = dockerfile(&m, ".");
+        assert!(
+            d.contains("the other main packages here are\n# ./scripts/gen, ./scripts/lint"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn offline_the_newest_go_on_hand_that_is_new_enough_builds() {
+        let mut m = module(GoFacts::default());
+        m.go_version = "1.20".into();
+        m.go_required = "1.20".into();
+        let on_hand = |list: &[(&str, &str)]| -> Vec<GolangOnHand> {
+            list.iter()
+                .map(|(image, v)| GolangOnHand {
+                    image: (*image).into(),
+                    go_version: (*v).into(),
+                })
+                .collect()
+        };
+        let b = builder_on_hand(
+            &m,
+            &on_hand(&[
+                ("golang:1.19", "1.19.13"),
+                ("golang:1.24", "1.24.4"),
+                ("golang:1.22", "1.22.1"),
+            ]),
+        );
+        let b = b.unwrap_or_else(|| panic!("nothing chosen"));
+        assert_eq!(b.image, "golang:1.24");
+        m.builder = b;
+        let d = dockerfile(&m, ".");
+        assert!(d.contains("FROM golang:1.24 AS builder"), "{d}");
+        assert!(
+            d.contains(
+                "# Builder: the Go toolchain. go.mod asks for Go 1.20, but golang:1.20 is not"
+            ),
+            "{d}"
+        );
+        // A toolchain line newer than anything here: nothing fits.
+        m.go_required = "1.25.1".into();
+        assert_eq!(
+            builder_on_hand(&m, &on_hand(&[("golang:1.24", "1.24.4")])),
+            None
+        );
+        assert!(go_version_key("go1.24.4") > go_version_key("1.24"));
+        assert!(go_version_key("1.9") < go_version_key("1.10"));
     }
 
     #[test]
