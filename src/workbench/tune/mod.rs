@@ -524,9 +524,16 @@ impl<'a> Tuner<'a> {
                     let size = best.size_bytes.unwrap_or(0);
                     let was = reference.size_bytes.unwrap_or(0);
                     let saved = if was > 0 {
+                        let percent =
+                            (100.0 * (was.saturating_sub(size)) as f64 / was as f64).floor();
+                        // "0% smaller" reads as nothing gained: say how little.
+                        let how_much = if percent < 1.0 {
+                            "less than 1%".to_string()
+                        } else {
+                            format!("{percent:.0}%")
+                        };
                         format!(
-                            ", {:.0}% smaller than as written ({})",
-                            (100.0 * (was.saturating_sub(size)) as f64 / was as f64).floor(),
+                            ", {how_much} smaller than as written ({})",
                             human_bytes(was)
                         )
                     } else {

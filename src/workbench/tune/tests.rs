@@ -451,3 +451,19 @@ fn a_fix_that_changed_nothing_is_not_carried_to_the_next_base() {
         p.changes
     );
 }
+
+#[test]
+fn a_saving_under_one_percent_is_not_called_zero_percent() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    let r = next(&mut t);
+    t.record(r, ran(76_000_000, 0, "Hello World!\n", ""));
+    let shrink = next(&mut t);
+    t.record(shrink, ran(75_900_000, 0, "Hello World!\n", ""));
+    let report = t.finish();
+    let last = report.steps.last().cloned().unwrap_or_default();
+    assert!(
+        last.contains("less than 1% smaller than as written (76.0 MB)"),
+        "{last}"
+    );
+    assert!(!last.contains("0%"), "{last}");
+}
