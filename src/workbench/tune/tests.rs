@@ -31,7 +31,14 @@ fn ran(size: u64, code: i64, stdout: &str, stderr: &str) -> Outcome {
 }
 
 fn tuner(text: &str, facts: GoFacts) -> Tuner<'static> {
-    Tuner::new(text, facts, bases(), None, Catalog::bundled()).unwrap_or_else(|e| panic!("{e}"))
+    Tuner::new(
+        text,
+        facts,
+        bases(),
+        Expectation::default(),
+        Catalog::bundled(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The reference, then strip and trimpath on its own base, both working.
@@ -202,7 +209,7 @@ fn a_single_stage_file_gets_a_runtime_stage_and_one_without_an_output_cannot_be_
         no_output,
         GoFacts::default(),
         bases(),
-        None,
+        Expectation::default(),
         Catalog::bundled(),
     )
     .err();
@@ -241,7 +248,7 @@ fn expect_accepts_a_reference_with_the_text() {
         HELLO,
         GoFacts::default(),
         bases(),
-        Some("World".into()),
+        Expectation::new(Some("World".into()), None),
         Catalog::bundled(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -408,7 +415,7 @@ fn nothing_to_try_or_a_stage_based_runtime_is_refused_with_the_reason() {
         HELLO,
         GoFacts::default(),
         Vec::new(),
-        None,
+        Expectation::default(),
         Catalog::bundled(),
     )
     .err();
@@ -422,7 +429,7 @@ fn nothing_to_try_or_a_stage_based_runtime_is_refused_with_the_reason() {
         chained,
         GoFacts::default(),
         bases(),
-        None,
+        Expectation::default(),
         Catalog::bundled(),
     )
     .err();
