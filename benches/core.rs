@@ -205,7 +205,7 @@ fn describe(label: &str, source: &str, catalog: &Catalog) {
     for d in &diagnostics {
         match counts.iter_mut().find(|(r, _)| *r == d.rule) {
             Some((_, n)) => *n += 1,
-            None => counts.push((d.rule, 1)),
+            None => counts.push((d.rule.as_str(), 1)),
         }
     }
     let rules: Vec<String> = counts.iter().map(|(r, n)| format!("{r}×{n}")).collect();

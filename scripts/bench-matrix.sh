@@ -164,7 +164,9 @@ check_dockstage() {
 import json, sys
 report = json.load(open(sys.argv[1]))
 expected, wanted = sys.argv[2], sys.argv[3].split(",")
-rows = {r["base"]: r for r in report.get("variants", [])}
+# The file as written is always built as the reference, also when BASES leaves its base out.
+rows = {r["base"]: r for r in report.get("variants", [])
+        if r["base"] in wanted or not r.get("reference")}
 if sorted(rows) != sorted(wanted):
     sys.exit("variants %s, wanted %s" % (sorted(rows), sorted(wanted)))
 order = {r["base"]: i for i, r in enumerate(report["variants"])}

@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::image_family::{FamilyMember, ImageFamily};
+
 const BASES_TOML: &str = include_str!("../assets/bases.toml");
 const TOGGLES_TOML: &str = include_str!("../assets/toggles.toml");
 
@@ -83,6 +85,9 @@ pub struct Catalog {
     pub bases: Vec<RuntimeBase>,
     #[serde(skip)]
     pub toggles: Vec<ToggleInfo>,
+    /// Real images beside the catalog's, so lint can tell old from misspelt.
+    #[serde(rename = "family", default)]
+    pub families: Vec<ImageFamily>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +128,11 @@ impl Catalog {
 
     pub fn toggle(&self, name: &str) -> Option<&ToggleInfo> {
         self.toggles.iter().find(|t| t.name == name)
+    }
+
+    /// The family `image` belongs to, if any: then it is a real image.
+    pub fn family_member(&self, image: &str) -> Option<FamilyMember> {
+        self.families.iter().find_map(|f| f.member(image))
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {

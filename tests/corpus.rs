@@ -40,7 +40,7 @@ fn problems(df: &Dockerfile) -> BTreeMap<&'static str, usize> {
     let mut out = BTreeMap::new();
     let graph = StageGraph::new(df);
     for d in df.diagnostics.iter().chain(graph.diagnostics.iter()) {
-        *out.entry(d.rule).or_default() += 1;
+        *out.entry(d.rule.as_str()).or_default() += 1;
     }
     out
 }

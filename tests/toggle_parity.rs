@@ -79,7 +79,7 @@ fn new_findings(before: &str, after: &str) -> BTreeSet<&'static str> {
     let rules = |text: &str| -> BTreeSet<&'static str> {
         lint(&parse(text), catalog, None)
             .iter()
-            .map(|d| d.rule)
+            .map(|d| d.rule.as_str())
             .filter(|r| !ABOUT_THE_CHOICE.contains(r))
             .collect()
     };

@@ -52,7 +52,7 @@ fn check(text: &str) {
             d.line,
             df.lines.line_count()
         );
-        check_span(text, d.span, d.rule);
+        check_span(text, d.span, d.rule.as_str());
         // The column counts characters from the line start, BOMs left out.
         let line_start = text.get(..d.span.start).and_then(|s| s.rfind('\n')).map_or(0, |i| i + 1);
         let column = text
@@ -61,7 +61,7 @@ fn check(text: &str) {
             + 1;
         assert_eq!((d.line, d.column), (text[..line_start].matches('\n').count() + 1, column), "{d:?}");
         if let Some(fix) = &d.fix {
-            check_edits(text, &fix.edits, d.rule);
+            check_edits(text, &fix.edits, d.rule.as_str());
             let fixed = apply_edits(text, &fix.edits);
             check_parse(&fixed, &parse(&fixed));
         }

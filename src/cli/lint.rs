@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::{Failure, Format, input, report, status};
 use crate::catalog::Catalog;
-use crate::dockerfile::lint::{RULES, STRUCTURAL_RULES, lint};
+use crate::dockerfile::lint::lint;
+use crate::dockerfile::rules::{Origin, RuleId};
 use crate::dockerfile::{Diagnostic, Severity, parse};
 use crate::goproject::GoFacts;
 
@@ -68,18 +69,24 @@ pub fn run(file: &Path, format: Format, context: Option<&Path>, scan: bool) -> R
 }
 
 pub fn print_rules() -> Result<u8, Failure> {
-    println!("Rules (id, default severity, what it finds):\n");
-    for rule in RULES {
-        println!(
-            "  {:<32} {:<8} {}",
-            rule.id,
-            rule.severity.as_str(),
-            rule.summary
-        );
-    }
-    println!("\nFrom the parser and the stage graph:\n");
-    for (id, summary) in STRUCTURAL_RULES {
-        println!("  {id:<32} {:<8} {summary}", "");
+    let groups = [
+        (Origin::Lint, "Rules (id, default severity, what it finds):"),
+        (Origin::Parser, "From the parser:"),
+        (Origin::Graph, "From the stage graph:"),
+    ];
+    for (i, (origin, title)) in groups.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        println!("{title}\n");
+        for rule in RuleId::ALL.iter().filter(|r| r.origin() == *origin) {
+            println!(
+                "  {:<32} {:<8} {}",
+                rule.as_str(),
+                rule.severity().as_str(),
+                rule.summary()
+            );
+        }
     }
     println!("\nSkip rules with `# check=skip=RuleA,RuleB` as the first line, as with BuildKit.");
     Ok(status::OK)

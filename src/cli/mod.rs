@@ -241,13 +241,16 @@ pub enum Command {
     },
     /// Build and run the image on several runtime bases and pick the smallest that works
     #[command(
-        long_about = "Build DIR's Dockerfile with each runtime base (all catalog bases, or --bases), \
-            run each image, and mark the smallest whose run matches the reference: the first \
-            variant's exit code and output, or output containing --expect. The variants share one \
-            generated Dockerfile, so the builder stage runs once and the runtime stages are built \
-            concurrently. Bases missing on this machine are skipped with a note.",
+        long_about = "Build DIR's Dockerfile as written (the reference, on its own base even when \
+            the catalog lacks it) and with each runtime base (all catalog bases, or --bases), run \
+            each image, and mark the smallest good run: one that works and has the reference's \
+            exit code and output. --expect TEXT instead asks for TEXT on stdout or stderr, whatever \
+            the exit code; --expect-exit N asks for exit code N; given both, both must hold. A run \
+            that failed is never marked. The variants share one generated Dockerfile, so the \
+            builder stage runs once and the runtime stages are built concurrently. Bases missing \
+            on this machine are skipped with a note.",
         after_help = examples!(matrix),
-        after_long_help = concat!(examples!(matrix), "\n\n", "Exit status:\n  0  a variant matched the reference\n  1  none did\n  2  could not start (no daemon, bad input)"),
+        after_long_help = concat!(examples!(matrix), "\n\n", "Exit status:\n  0  a variant matched the reference (or --expect/--expect-exit)\n  1  none did\n  2  could not start (no daemon, bad input)\n  130  cancelled with Ctrl-C; nothing is left behind"),
     )]
     Matrix {
         /// The build context directory
@@ -261,9 +264,13 @@ pub enum Command {
         /// A toggle to set for every variant, as NAME=on or NAME=off (repeatable)
         #[arg(long = "set", value_name = "NAME=on|off")]
         set: Vec<String>,
-        /// Text the run's output must contain, instead of matching the first variant
+        /// Text a good run prints on stdout or stderr, whatever its exit code,
+        /// instead of "runs like the Dockerfile as written"
         #[arg(long)]
         expect: Option<String>,
+        /// The exit code a good run has; with --expect, both must hold
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        expect_exit: Option<i64>,
         #[arg(long, value_enum, default_value = "text")]
         format: build::BuildFormat,
         /// Seconds each run may take
@@ -274,7 +281,8 @@ pub enum Command {
     #[command(
         long_about = "Search runtime bases and Go build toggles for the smallest image whose run \
             matches the Dockerfile as written (same exit code and output; same health for a \
-            service), or that works and prints --expect on stdout or stderr. First strip and \
+            service). --expect TEXT instead asks for TEXT on stdout or stderr, whatever the exit \
+            code; --expect-exit N asks for exit code N; given both, both must hold. First strip and \
             trimpath, kept only if the program still does the same; then each base on this \
             machine from the smallest up. A base that fails is explained (a \
             dynamic binary on scratch, no CA certificates, no time zones, a user name without \
@@ -293,9 +301,13 @@ pub enum Command {
         /// Comma-separated catalog keys to consider (default: every base on this machine)
         #[arg(long, value_name = "K1,K2,...")]
         bases: Option<String>,
-        /// Text a good run prints, instead of "what the Dockerfile as written prints"
+        /// Text a good run prints on stdout or stderr, whatever its exit code,
+        /// instead of "behaves like the Dockerfile as written"
         #[arg(long)]
         expect: Option<String>,
+        /// The exit code a good run has; with --expect, both must hold
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        expect_exit: Option<i64>,
         #[arg(long, value_enum, default_value = "text")]
         format: build::BuildFormat,
         /// Seconds each run may take
@@ -519,6 +531,7 @@ pub fn run(cli: Cli) -> ExitCode {
             bases,
             set,
             expect,
+            expect_exit,
             format,
             timeout,
         } => matrix::run(matrix::MatrixArgs {
@@ -527,6 +540,7 @@ pub fn run(cli: Cli) -> ExitCode {
             bases,
             set,
             expect,
+            expect_exit,
             format,
             timeout,
         }),
@@ -535,6 +549,7 @@ pub fn run(cli: Cli) -> ExitCode {
             file,
             bases,
             expect,
+            expect_exit,
             format,
             timeout,
             write,
@@ -543,6 +558,7 @@ pub fn run(cli: Cli) -> ExitCode {
             file,
             bases,
             expect,
+            expect_exit,
             format,
             timeout,
             write,

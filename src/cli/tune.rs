@@ -15,6 +15,7 @@ use crate::engine::events::{BuildEvent, StepState};
 use crate::engine::layers::Layer;
 use crate::engine::tune::{TuneEvent, TuneOptions, TuneResult};
 use crate::engine::{Engine, EngineError};
+use crate::workbench::expect::Expectation;
 use crate::workbench::init;
 use crate::workbench::tune::{Attempt, run_summary};
 
@@ -24,6 +25,7 @@ pub struct TuneArgs {
     pub file: Option<PathBuf>,
     pub bases: Option<String>,
     pub expect: Option<String>,
+    pub expect_exit: Option<i64>,
     pub format: BuildFormat,
     pub timeout: u64,
     pub write: bool,
@@ -86,9 +88,10 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
         input::read_dockerfile(&path)?
     };
     let engine = Engine::connect().await.map_err(Failure::usage)?;
+    let expect = Expectation::new(args.expect.clone(), args.expect_exit);
     let options = TuneOptions {
         bases: super::comma_list(args.bases.as_deref()),
-        expect: args.expect.clone(),
+        expect: expect.clone(),
         timeout: Duration::from_secs(args.timeout),
     };
     let cancel = super::cancel_on_ctrl_c();
@@ -169,9 +172,9 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
                 serde_json::to_string_pretty(&json).map_err(Failure::usage)?
             );
         }
-        BuildFormat::Markdown => print!("{}", markdown(&name, &original, &result)),
+        BuildFormat::Markdown => print!("{}", markdown(&name, &original, &result, &expect)),
         BuildFormat::Text => {
-            print!("{}", text(&name, &original, &result));
+            print!("{}", text(&name, &original, &result, &expect));
             if written {
                 println!("wrote {name}");
             } else if better.is_some() {
@@ -213,6 +216,16 @@ fn attempt_outcome(a: &Attempt) -> String {
     }
 }
 
+/// What the star means, saying whether the exit code counts.
+fn star_means(expect: &Expectation) -> String {
+    if expect.is_given() {
+        format!("is the smallest whose run has {}", expect.describe())
+    } else {
+        "is the smallest that behaves like the Dockerfile as written (same exit code and output)"
+            .into()
+    }
+}
+
 fn unified_diff(name: &str, before: &str, after: &str) -> String {
     similar::TextDiff::from_lines(before, after)
         .unified_diff()
@@ -221,7 +234,7 @@ fn unified_diff(name: &str, before: &str, after: &str) -> String {
         .to_string()
 }
 
-fn text(name: &str, original: &str, result: &TuneResult) -> String {
+fn text(name: &str, original: &str, result: &TuneResult, expect: &Expectation) -> String {
     let report = &result.report;
     let mut out = String::new();
     let _ = writeln!(out, "Tuning {name}:");
@@ -251,9 +264,10 @@ fn text(name: &str, original: &str, result: &TuneResult) -> String {
     }
     let _ = writeln!(
         out,
-        "{} builds in {:.1} s; ★ is the smallest that behaves like the Dockerfile as written",
+        "{} builds in {:.1} s; ★ {}",
         report.builds(),
-        result.seconds
+        result.seconds,
+        star_means(expect)
     );
     if let Some(chosen) = report.chosen()
         && chosen.dockerfile != original
@@ -268,7 +282,7 @@ fn text(name: &str, original: &str, result: &TuneResult) -> String {
     out
 }
 
-fn markdown(name: &str, original: &str, result: &TuneResult) -> String {
+fn markdown(name: &str, original: &str, result: &TuneResult, expect: &Expectation) -> String {
     let report = &result.report;
     let mut out = String::new();
     let _ = writeln!(out, "### dockstage tune: {name}\n");
@@ -303,9 +317,10 @@ fn markdown(name: &str, original: &str, result: &TuneResult) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} builds in {:.1} s.",
+        "\n{} builds in {:.1} s; ★ {}.",
         report.builds(),
-        result.seconds
+        result.seconds,
+        star_means(expect)
     );
     if let Some(chosen) = report.chosen() {
         let _ = writeln!(

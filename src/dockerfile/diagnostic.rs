@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::rules::RuleId;
 use super::span::{Position, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -85,7 +86,7 @@ pub struct Fix {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     #[serde(skip)]
     pub span: Span,
@@ -98,7 +99,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(
-        rule: &'static str,
+        rule: RuleId,
         severity: Severity,
         span: Span,
         at: Position,

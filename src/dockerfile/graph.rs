@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::diagnostic::{Diagnostic, Severity};
+use super::rules::RuleId;
 use super::similar;
 use super::span::Span;
 use super::substitute::{AUTOMATIC_ARGS, expand};
@@ -175,14 +176,7 @@ impl StageGraph {
         self.unused.binary_search(&index).is_ok()
     }
 
-    fn diag(
-        &mut self,
-        df: &Dockerfile,
-        rule: &'static str,
-        sev: Severity,
-        span: Span,
-        msg: String,
-    ) {
+    fn diag(&mut self, df: &Dockerfile, rule: RuleId, sev: Severity, span: Span, msg: String) {
         self.diagnostics.push(Diagnostic::new(
             rule,
             sev,
@@ -232,7 +226,7 @@ impl StageGraph {
                 [_, as_kw] if as_kw.text.eq_ignore_ascii_case("as") => {
                     self.diag(
                         df,
-                        "FromSyntax",
+                        RuleId::FromSyntax,
                         Severity::Error,
                         as_kw.span,
                         "`AS` needs a stage name after it".to_string(),
@@ -241,7 +235,7 @@ impl StageGraph {
                 [_, extra, ..] => {
                     self.diag(
                         df,
-                        "FromSyntax",
+                        RuleId::FromSyntax,
                         Severity::Error,
                         extra.span,
                         "FROM takes an image and an optional `AS name`".to_string(),
@@ -259,7 +253,7 @@ impl StageGraph {
             for var in &expanded.undefined {
                 self.diag(
                     df,
-                    "UndefinedArgInFrom",
+                    RuleId::UndefinedArgInFrom,
                     Severity::Warning,
                     base_span,
                     format!(
@@ -375,7 +369,7 @@ impl StageGraph {
                 let what = if n == to.0 { "itself" } else { "a later stage" };
                 self.diag(
                     df,
-                    "StageReference",
+                    RuleId::StageReference,
                     Severity::Error,
                     span,
                     format!(
@@ -406,7 +400,7 @@ impl StageGraph {
                 if let Some(near) = similar::nearest(reference, names) {
                     self.diag(
                         df,
-                        "UnknownStage",
+                        RuleId::UnknownStage,
                         Severity::Error,
                         span,
                         format!("no stage named `{reference}` (did you mean `{near}`?)"),
@@ -414,7 +408,7 @@ impl StageGraph {
                 } else if !looks_like_image(reference) {
                     self.diag(
                         df,
-                        "UnknownStage",
+                        RuleId::UnknownStage,
                         Severity::Warning,
                         span,
                         format!(
@@ -441,7 +435,7 @@ impl StageGraph {
                 None => {
                     self.diag(
                         df,
-                        "UnknownTarget",
+                        RuleId::UnknownTarget,
                         Severity::Error,
                         Span::at(0),
                         format!("there is no stage named `{t}` to build as the target"),
@@ -513,7 +507,7 @@ impl StageGraph {
             let span = first_edge.get(&(from, to)).copied().unwrap_or(Span::at(0));
             self.diag(
                 df,
-                "StageCycle",
+                RuleId::StageCycle,
                 Severity::Error,
                 span,
                 if from == to {

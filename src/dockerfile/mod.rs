@@ -7,6 +7,7 @@ pub mod graph;
 pub mod lint;
 pub mod logical;
 pub mod parse;
+pub mod rules;
 pub mod similar;
 pub mod span;
 pub mod substitute;
@@ -15,6 +16,7 @@ pub mod syntax;
 pub use diagnostic::{Diagnostic, Fix, Severity, TextEdit, apply_edits};
 pub use graph::{Edge, EdgeKind, Source, Stage, StageGraph, StageIndex};
 pub use parse::parse;
+pub use rules::RuleId;
 pub use span::{LineIndex, Position, Span};
 pub use syntax::{
     Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Item, ItemKind, Keyword, Word,

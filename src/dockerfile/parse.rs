@@ -8,6 +8,7 @@
 
 use super::diagnostic::{Diagnostic, Severity};
 use super::logical::LogicalLine;
+use super::rules::RuleId;
 use super::span::{LineIndex, Span};
 use super::syntax::{
     Args, Directive, Dockerfile, Flag, Heredoc, Instruction, Item, ItemKind, Keyword, Word,
@@ -91,7 +92,7 @@ impl<'a> Parser<'a> {
         self.text(line.start, line.content_end)
     }
 
-    fn diag(&mut self, rule: &'static str, severity: Severity, span: Span, message: String) {
+    fn diag(&mut self, rule: RuleId, severity: Severity, span: Span, message: String) {
         let at = self.index.position(self.source, span.start);
         self.diagnostics
             .push(Diagnostic::new(rule, severity, span, at, message));
@@ -162,7 +163,7 @@ impl<'a> Parser<'a> {
         let span = Span::new(line.start, line.content_end);
         if self.directives.iter().any(|d| d.key == key) {
             self.diag(
-                "DuplicateDirective",
+                RuleId::DuplicateDirective,
                 Severity::Error,
                 span,
                 format!("the `{key}` directive appears twice; the builder rejects the file"),
@@ -173,7 +174,7 @@ impl<'a> Parser<'a> {
                 "\\" => self.escape = '\\',
                 "`" => self.escape = '`',
                 _ => self.diag(
-                    "InvalidEscape",
+                    RuleId::InvalidEscape,
                     Severity::Error,
                     value_span,
                     format!("escape must be `\\` or a backtick, not `{value}`"),
@@ -217,7 +218,7 @@ impl<'a> Parser<'a> {
                     i += 1;
                 } else if t.is_empty() {
                     self.diag(
-                        "NoEmptyContinuation",
+                        RuleId::NoEmptyContinuation,
                         Severity::Warning,
                         Span::new(next.start, next.content_end),
                         "empty line inside a continuation; the builder skips it, but it \
@@ -232,7 +233,7 @@ impl<'a> Parser<'a> {
             if self.lines.get(i).is_none() {
                 let at = self.lines.get(last).map_or(0, |l| l.start);
                 self.diag(
-                    "ContinuationAtEnd",
+                    RuleId::ContinuationAtEnd,
                     Severity::Warning,
                     Span::new(at, self.lines.get(last).map_or(at, |l| l.content_end)),
                     "the last instruction ends with a line continuation but the file ends"
@@ -308,7 +309,7 @@ impl<'a> Parser<'a> {
             };
             if terminator.is_none() {
                 self.diag(
-                    "UnterminatedHeredoc",
+                    RuleId::UnterminatedHeredoc,
                     Severity::Error,
                     word.span,
                     format!(
@@ -336,7 +337,7 @@ impl<'a> Parser<'a> {
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
             self.diag(
-                "UnknownInstruction",
+                RuleId::UnknownInstruction,
                 Severity::Error,
                 ins.keyword_word.span,
                 format!("unknown instruction `{word}`{hint}"),
@@ -347,7 +348,7 @@ impl<'a> Parser<'a> {
             && ins.subcommand.is_none()
         {
             self.diag(
-                "MissingArguments",
+                RuleId::MissingArguments,
                 Severity::Error,
                 ins.keyword_word.span,
                 format!("{} needs arguments", ins.keyword.name()),
@@ -359,7 +360,7 @@ impl<'a> Parser<'a> {
                 Keyword::Onbuild | Keyword::From | Keyword::Maintainer
             ) {
                 self.diag(
-                    "InvalidOnbuild",
+                    RuleId::InvalidOnbuild,
                     Severity::Error,
                     trigger.keyword_word.span,
                     format!("ONBUILD cannot defer {}", trigger.keyword.name()),

@@ -27,14 +27,15 @@ use crate::dockerfile::syntax::ItemKind;
 use crate::dockerfile::{Keyword, StageGraph, parse};
 use crate::goproject::GoFacts;
 use crate::workbench::build_failure::explain_steps;
+use crate::workbench::expect::Expectation;
 use crate::workbench::tune::{Attempt, Outcome, Proposal, TuneReport, Tuner};
 
 #[derive(Debug, Clone)]
 pub struct TuneOptions {
     /// Catalog keys to consider; all of them when empty.
     pub bases: Vec<String>,
-    /// Text a good run prints, instead of "what the Dockerfile as written prints".
-    pub expect: Option<String>,
+    /// What a good run is, instead of "what the Dockerfile as written does".
+    pub expect: Expectation,
     pub timeout: Duration,
 }
 
@@ -42,7 +43,7 @@ impl Default for TuneOptions {
     fn default() -> Self {
         Self {
             bases: Vec::new(),
-            expect: None,
+            expect: Expectation::default(),
             timeout: Duration::from_secs(10),
         }
     }

@@ -10,7 +10,7 @@ use super::msg::{BuildFailure, Cmd, Finished};
 use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
 use crate::workbench::explain::explain_run;
-use crate::workbench::variant::{Variant, describe, size_text};
+use crate::workbench::variant::{Variant, size_text};
 
 pub(super) fn request_build(model: &mut Model) -> Vec<Cmd> {
     if !docker_ready(model, "build") {
@@ -43,10 +43,12 @@ pub(super) fn docker_ready(model: &mut Model, action: &str) -> bool {
 pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
     let id = model.next_build;
     model.next_build += 1;
+    let text = model.text();
     model.build = BuildState::Building {
         id,
         started: Instant::now(),
         tuning: false,
+        dockerfile: text.clone(),
     };
     model.status = None;
     model.steps.clear();
@@ -55,7 +57,7 @@ pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
     model.push_log(format!("── build {id} ──"));
     vec![Cmd::Build {
         id,
-        text: model.text(),
+        text,
         dir: model.file.dir.clone(),
         dockerfile: model.file.path.clone(),
     }]
@@ -96,8 +98,12 @@ pub(super) fn on_build_event(model: &mut Model, event: BuildEvent) {
 }
 
 pub(super) fn on_built(model: &mut Model, finished: Finished) {
-    let text = model.text();
-    let (base, flags) = describe(&text, model.catalog);
+    let BuildState::Building {
+        dockerfile: text, ..
+    } = std::mem::replace(&mut model.build, BuildState::Built)
+    else {
+        return;
+    };
     let previous = model.variants.last().map(|v| v.size_bytes);
     let size = finished.layers.size_bytes;
     model.explanation = finished.run.as_ref().filter(|r| !r.ok()).and_then(|r| {
@@ -109,9 +115,6 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
         )
     });
     let variant = Variant {
-        number: model.variants.len() + 1,
-        base,
-        flags,
         size_bytes: size,
         build_seconds: finished.outcome.seconds,
         run_ok: finished.run.as_ref().map(|r| r.ok()),
@@ -120,7 +123,7 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
             .as_ref()
             .map(|r| r.first_line().to_string())
             .unwrap_or_default(),
-        dockerfile: text,
+        ..Variant::labelled(&model.variants, text, model.catalog)
     };
     model.variants.push(variant);
     model.variant_selected = model.variants.len() - 1;
@@ -138,7 +141,6 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
     model.layers = Some(finished.layers);
     model.layer_selected = 0;
     model.run = finished.run;
-    model.build = BuildState::Built;
 }
 
 /// "−582 MB" or "+1.2 MB" against the previous variant.

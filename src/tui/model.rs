@@ -141,6 +141,9 @@ pub enum BuildState {
         started: Instant,
         /// A tune search rather than one build.
         tuning: bool,
+        /// The text sent to be built: the variant records this, not the
+        /// editor's text when the build ends, which the user may have changed.
+        dockerfile: String,
     },
     Built,
     Failed {

@@ -13,7 +13,7 @@ use crate::engine::context::human_bytes;
 use crate::engine::events::{BuildEvent, StepState};
 use crate::engine::tune::{TuneEvent, TuneResult};
 use crate::workbench::tune::{Attempt, run_summary};
-use crate::workbench::variant::{Variant, describe};
+use crate::workbench::variant::Variant;
 
 pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
     if !docker_ready(model, "tune") {
@@ -25,10 +25,12 @@ pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
     }
     let id = model.next_build;
     model.next_build += 1;
+    let text = model.text();
     model.build = BuildState::Building {
         id,
         started: Instant::now(),
         tuning: true,
+        dockerfile: text.clone(),
     };
     model.status =
         Some("tuning: the Dockerfile as written first, as the reference (Esc stops)".into());
@@ -40,7 +42,7 @@ pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
     ));
     cmds.push(Cmd::Tune {
         id,
-        text: model.text(),
+        text,
         dir: model.file.dir.clone(),
     });
     cmds
@@ -80,17 +82,14 @@ fn on_attempt(model: &mut Model, attempt: &Attempt) {
     let Some(run) = &attempt.run else {
         return;
     };
-    let (base, flags) = describe(&attempt.dockerfile, model.catalog);
-    model.variants.push(Variant {
-        number: model.variants.len() + 1,
-        base,
-        flags,
+    let variant = Variant {
         size_bytes: attempt.size_bytes.unwrap_or(0),
         build_seconds: attempt.build_seconds,
         run_ok: Some(attempt.ok),
         first_line: run.first_line().to_string(),
-        dockerfile: attempt.dockerfile.clone(),
-    });
+        ..Variant::labelled(&model.variants, attempt.dockerfile.clone(), model.catalog)
+    };
+    model.variants.push(variant);
     model.variant_selected = model.variants.len() - 1;
 }
 
@@ -133,9 +132,24 @@ pub(super) fn on_tuned(model: &mut Model, result: TuneResult) {
             Some("tune: the Dockerfile is already the smallest that behaves the same".into());
         return;
     }
-    let was = report
-        .reference()
-        .and_then(|r| r.size_bytes)
+    let reference_size = report.reference().and_then(|r| r.size_bytes);
+    if !visibly_smaller(chosen.size_bytes, reference_size) {
+        let variant = model
+            .variants
+            .iter()
+            .rev()
+            .find(|v| v.dockerfile == chosen.dockerfile)
+            .map(|v| format!(" (variant {})", v.number))
+            .unwrap_or_default();
+        model.status = Some(format!(
+            "tune found nothing smaller than the Dockerfile as written: the closest that \
+             behaves the same is {}{variant}, against {}",
+            chosen.size_bytes.map(human_bytes).unwrap_or_default(),
+            reference_size.map(human_bytes).unwrap_or_default()
+        ));
+        return;
+    }
+    let was = reference_size
         .map(|s| format!(" (was {})", human_bytes(s)))
         .unwrap_or_default();
     let offer = TunedOffer {
@@ -159,6 +173,15 @@ pub(super) fn on_tuned(model: &mut Model, result: TuneResult) {
     }
     model.overlay = Overlay::ConfirmTune(Box::new(offer));
     model.status = Some("tuned: y writes it · e loads it · Esc keeps yours".into());
+}
+
+/// Whether the tuned image saves at least 1% of the reference, the least a
+/// percentage can show: anything less is not worth offering as "smaller".
+fn visibly_smaller(tuned: Option<u64>, reference: Option<u64>) -> bool {
+    match (tuned, reference) {
+        (Some(t), Some(r)) => t.saturating_mul(100) <= r.saturating_mul(99),
+        _ => false,
+    }
 }
 
 pub(super) fn on_tune_failed(model: &mut Model, failure: BuildFailure) {

@@ -1,14 +1,17 @@
 //! A matrix of runtime bases for one Dockerfile. Every variant goes into one
 //! generated Dockerfile: the user's stages once, then a copy of the runtime
 //! stage per base. Each variant is built as a --target from the same context,
-//! so the builder runs once and the rest are cache hits.
+//! so the builder runs once and the rest are cache hits. The first variant is
+//! always the file as written, on its own base, whether or not the catalog
+//! knows that base: it is the reference the others are judged against.
 
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::dockerfile::edit::{Change, apply_changes};
+use crate::dockerfile::edit::{Change, Context, apply_changes};
 use crate::dockerfile::{StageGraph, parse};
 use crate::engine::run::RunResult;
+use crate::workbench::expect::Expectation;
 
 /// The stage name of variant `i` in the generated Dockerfile.
 pub fn variant_stage(i: usize) -> String {
@@ -23,62 +26,107 @@ pub enum MatrixError {
     Edit(String),
     #[error("the Dockerfile has no FROM")]
     NoStage,
+    #[error(
+        "the variant on {0} changes the stages before the runtime stage, so the variants \
+         cannot share one build; try it alone with `dockstage build --base {0}`"
+    )]
+    Unshared(String),
 }
 
-/// The Dockerfile with one extra runtime stage per base, and each variant's
-/// own Dockerfile (what the user would keep if they chose it).
+/// The Dockerfile with one runtime stage per variant, and each variant's
+/// label and own Dockerfile (what the user would keep if they chose it).
+/// The first variant is the file as written.
 pub struct Plan {
     pub combined: String,
     pub variants: Vec<(String, String)>,
 }
 
-/// Builds the plan for `bases` over `text` (toggles already applied).
+/// How the matrix names the file's own base: its catalog key, or the image
+/// as written when the catalog does not have it.
+pub fn own_base(text: &str, catalog: &Catalog) -> Option<String> {
+    let df = parse(text);
+    let ctx = Context::new(&df, catalog);
+    if let Some(base) = ctx.base() {
+        return Some(base.key.clone());
+    }
+    ctx.graph.target_stage().map(|s| s.base.clone())
+}
+
+/// Builds the plan for the file as written and `bases` (toggles already
+/// applied); a base that is the file's own is not built twice.
 pub fn plan(text: &str, bases: &[String], catalog: &Catalog) -> Result<Plan, MatrixError> {
-    let mut variants = Vec::new();
+    let own = own_base(text, catalog).ok_or(MatrixError::NoStage)?;
+    let mut variants = vec![(own.clone(), text.to_string())];
     for key in bases {
         if catalog.base(key).is_none() {
             let known = catalog.keys().collect::<Vec<_>>().join(", ");
             return Err(MatrixError::UnknownBase(key.clone(), known));
         }
-        let own = apply_changes(text, &[Change::Base(key.clone())], catalog)
+        if key.eq_ignore_ascii_case(&own) {
+            continue;
+        }
+        let variant = apply_changes(text, &[Change::Base(key.clone())], catalog)
             .map_err(|e| MatrixError::Edit(e.to_string()))?;
-        variants.push((key.clone(), own));
+        variants.push((key.clone(), variant));
     }
-    // The runtime stage of the first variant's text is the template; its
-    // earlier stages are shared by all.
-    let first = variants
-        .first()
-        .map(|(_, t)| t.clone())
-        .ok_or(MatrixError::NoStage)?;
-    let df = parse(&first);
-    let graph = StageGraph::new(&df);
-    let target = graph.target_stage().ok_or(MatrixError::NoStage)?;
-    let start = df
-        .items
-        .get(target.from_item)
-        .map(|i| i.span.start)
-        .ok_or(MatrixError::NoStage)?;
-    let shared = first.get(..start).unwrap_or("").to_string();
+    let parts = variants
+        .iter()
+        .map(|(_, t)| runtime_stage(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The stages before the runtime stage are shared. A single-stage file's
+    // only stage stands alone, so it goes after the ones the others share.
+    let shared = parts
+        .iter()
+        .find(|p| !p.alone)
+        .map_or(parts[0].before.clone(), |p| p.before.clone());
     let mut combined = shared.clone();
     if !combined.ends_with('\n') && !combined.is_empty() {
         combined.push('\n');
     }
-    for (i, (key, _)) in variants.iter().enumerate() {
-        let image = catalog
-            .base(key)
-            .map(|b| b.image.clone())
-            .unwrap_or_default();
-        let stage_text = first.get(start..).unwrap_or("");
-        // Replace the FROM line's image and name the stage.
-        let from_end = stage_text.find('\n').unwrap_or(stage_text.len());
-        let rest = stage_text.get(from_end..).unwrap_or("");
-        combined.push_str(&format!("FROM {image} AS {}", variant_stage(i)));
-        combined.push_str(rest);
+    for (i, (part, (label, _))) in parts.iter().zip(&variants).enumerate() {
+        if part.before != shared && !part.alone {
+            return Err(MatrixError::Unshared(label.clone()));
+        }
+        combined.push_str(&format!("FROM {} AS {}\n", part.image, variant_stage(i)));
+        combined.push_str(&part.rest);
         if !combined.ends_with('\n') {
             combined.push('\n');
         }
     }
     Ok(Plan { combined, variants })
+}
+
+/// A Dockerfile cut at its runtime stage.
+struct RuntimeStage {
+    /// Everything before the runtime stage's FROM.
+    before: String,
+    /// The image the runtime stage starts from, as written.
+    image: String,
+    /// The runtime stage after its FROM line.
+    rest: String,
+    /// The runtime stage is the first stage, so it needs no other.
+    alone: bool,
+}
+
+fn runtime_stage(text: &str) -> Result<RuntimeStage, MatrixError> {
+    let df = parse(text);
+    let graph = StageGraph::new(&df);
+    let target = graph.target_stage().ok_or(MatrixError::NoStage)?;
+    let from = df
+        .items
+        .get(target.from_item)
+        .map(|i| i.span)
+        .ok_or(MatrixError::NoStage)?;
+    Ok(RuntimeStage {
+        before: text.get(..from.start).unwrap_or("").to_string(),
+        image: target.base_written.clone(),
+        rest: text
+            .get(from.end..)
+            .unwrap_or("")
+            .trim_start_matches(['\r', '\n'])
+            .to_string(),
+        alone: target.index.0 == 0,
+    })
 }
 
 /// One row of the matrix, as the CLI contract's `matrix` JSON has it.
@@ -89,36 +137,41 @@ pub struct MatrixRow {
     pub size_bytes: u64,
     pub build_seconds: f64,
     pub run: Option<RunResult>,
-    /// The run matched the reference (the first variant, or --expect).
+    /// The run is a good one: it matches the reference's, or --expect.
     pub ok: bool,
     /// The smallest variant that matched.
     pub chosen: bool,
+    /// The Dockerfile as written, the variant the others are compared with.
+    pub reference: bool,
 }
 
-/// Whether `run` behaves as the reference: same exit code and stdout (same
-/// health for a service), or, when `expect` is given, a run that works and
-/// has that text in its stdout or stderr.
+/// Whether `run` is a good run: one that works (exits 0, or becomes healthy)
+/// and does what the reference does (same exit code and stdout; same health
+/// for a service); or, when the user said what a good run is, one that does
+/// that. A run that timed out or ran out of memory never is.
 pub fn matches(
     run: Option<&RunResult>,
     reference: Option<&RunResult>,
-    expect: Option<&str>,
+    expect: &Expectation,
 ) -> bool {
     let Some(run) = run else { return false };
     if run.timed_out || run.oom_killed {
         return false;
     }
-    match (expect, reference) {
-        // Services log to stderr, so both streams count.
-        (Some(e), _) => run.ok() && (run.stdout.contains(e) || run.stderr.contains(e)),
+    if expect.is_given() {
+        return expect.met_by(run);
+    }
+    match reference {
         // A service is judged by its health check: its log has timestamps.
-        (None, Some(r)) if r.health.is_some() => run.health == r.health,
-        (None, Some(r)) => run.exit_code == r.exit_code && run.stdout == r.stdout,
-        (None, None) => run.ok(),
+        Some(r) if r.health.is_some() => run.ok() && run.health == r.health,
+        Some(r) => run.ok() && run.exit_code == r.exit_code && run.stdout == r.stdout,
+        None => run.ok(),
     }
 }
 
-/// Marks `ok` on each row and `chosen` on the smallest one that is ok.
-pub fn choose(rows: &mut [MatrixRow], expect: Option<&str>) {
+/// Marks `ok` on each row and `chosen` on the smallest one that is ok; the
+/// first row is the reference. A run that failed is never chosen.
+pub fn choose(rows: &mut [MatrixRow], expect: &Expectation) {
     let reference = rows.first().and_then(|r| r.run.clone());
     for row in rows.iter_mut() {
         row.ok = matches(row.run.as_ref(), reference.as_ref(), expect);
@@ -128,7 +181,7 @@ pub fn choose(rows: &mut [MatrixRow], expect: Option<&str>) {
         .iter()
         .enumerate()
         .filter(|(_, r)| r.ok)
-        .min_by_key(|(_, r)| r.size_bytes)
+        .min_by_key(|(i, r)| (r.size_bytes, *i))
         .map(|(i, _)| i)
     {
         rows[best].chosen = true;
@@ -141,45 +194,87 @@ mod tests {
 
     const HELLO: &str = "FROM golang:1.24 AS builder\nRUN go build -o /hello .\n\nFROM debian:bookworm-slim\nCOPY --from=builder /hello /hello\nENTRYPOINT [\"/hello\"]\n";
 
-    #[test]
-    fn one_runtime_stage_per_base_after_the_shared_stages() {
-        let bases = vec!["scratch".to_string(), "busybox".to_string()];
-        let p = plan(HELLO, &bases, Catalog::bundled()).unwrap_or_else(|e| panic!("{e}"));
-        let df = parse(&p.combined);
-        let g = StageGraph::new(&df);
-        let names: Vec<_> = g
+    fn stages(combined: &str) -> Vec<(String, String)> {
+        let df = parse(combined);
+        StageGraph::new(&df)
             .stages
             .iter()
             .map(|s| (s.display_name(), s.base.clone()))
-            .collect();
+            .collect()
+    }
+
+    fn pair(a: &str, b: &str) -> (String, String) {
+        (a.to_string(), b.to_string())
+    }
+
+    #[test]
+    fn the_file_as_written_first_then_one_runtime_stage_per_base() {
+        let bases = vec![
+            "scratch".to_string(),
+            "debian-slim".to_string(),
+            "busybox".to_string(),
+        ];
+        let p = plan(HELLO, &bases, Catalog::bundled()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            names,
+            stages(&p.combined),
             [
-                ("builder".to_string(), "golang:1.24".to_string()),
-                ("dockstage-variant-0".to_string(), "scratch".to_string()),
-                (
-                    "dockstage-variant-1".to_string(),
-                    "busybox:stable".to_string()
-                ),
+                pair("builder", "golang:1.24"),
+                pair("dockstage-variant-0", "debian:bookworm-slim"),
+                pair("dockstage-variant-1", "scratch"),
+                pair("dockstage-variant-2", "busybox:stable"),
             ]
         );
-        assert!(p.variants[1].1.contains("FROM busybox:stable\n"));
+        let labels: Vec<&str> = p.variants.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["debian-slim", "scratch", "busybox"]);
+        assert_eq!(p.variants[0].1, HELLO);
+        assert!(p.variants[2].1.contains("FROM busybox:stable\n"));
         assert_eq!(
             p.combined
                 .matches("COPY --from=builder /hello /hello")
                 .count(),
-            2
+            3
         );
     }
 
     #[test]
-    fn the_smallest_variant_that_behaves_like_the_first_is_chosen() {
-        let run = |code: i64, out: &str| RunResult {
+    fn a_base_the_catalog_lacks_is_still_the_reference() {
+        let text = HELLO.replace("debian:bookworm-slim", "gcr.io/distroless/base-debian10");
+        let bases = vec!["scratch".to_string(), "distroless-base".to_string()];
+        let p = plan(&text, &bases, Catalog::bundled()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            p.variants[0],
+            (String::from("gcr.io/distroless/base-debian10"), text)
+        );
+        assert_eq!(
+            stages(&p.combined)[1],
+            pair("dockstage-variant-0", "gcr.io/distroless/base-debian10")
+        );
+        assert_eq!(p.variants.len(), 3);
+    }
+
+    #[test]
+    fn a_single_stage_file_is_its_own_reference_beside_the_split_variants() {
+        let single = "FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nENTRYPOINT [\"/app\"]\n";
+        let p = plan(single, &["scratch".to_string()], Catalog::bundled())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<String> = stages(&p.combined).into_iter().map(|s| s.0).collect();
+        assert_eq!(
+            names,
+            ["builder", "dockstage-variant-0", "dockstage-variant-1"]
+        );
+        assert_eq!(p.variants[0].1, single);
+    }
+
+    fn run(code: i64, out: &str) -> RunResult {
+        RunResult {
             exit_code: Some(code),
             stdout: out.into(),
             ..RunResult::default()
-        };
-        let row = |base: &str, size: u64, r: RunResult| MatrixRow {
+        }
+    }
+
+    fn row(base: &str, size: u64, r: RunResult) -> MatrixRow {
+        MatrixRow {
             base: base.into(),
             toggles: vec![],
             size_bytes: size,
@@ -187,21 +282,85 @@ mod tests {
             run: Some(r),
             ok: false,
             chosen: false,
-        };
+            reference: false,
+        }
+    }
+
+    fn chosen(rows: &[MatrixRow]) -> Vec<&str> {
+        rows.iter()
+            .filter(|r| r.chosen)
+            .map(|r| r.base.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn the_smallest_variant_that_behaves_like_the_first_is_chosen() {
         let mut rows = vec![
             row("debian-slim", 76_000_000, run(0, "hi\n")),
             row("scratch", 1_000_000, run(1, "")),
             row("busybox", 3_000_000, run(0, "hi\n")),
         ];
-        choose(&mut rows, None);
-        let chosen: Vec<_> = rows
-            .iter()
-            .filter(|r| r.chosen)
-            .map(|r| r.base.as_str())
-            .collect();
-        assert_eq!(chosen, ["busybox"]);
+        choose(&mut rows, &Expectation::default());
+        assert_eq!(chosen(&rows), ["busybox"]);
         assert!(!rows[1].ok);
-        choose(&mut rows, Some("nothing like it"));
+        choose(
+            &mut rows,
+            &Expectation::new(Some("nothing like it".into()), None),
+        );
         assert!(rows.iter().all(|r| !r.chosen));
+    }
+
+    #[test]
+    fn a_run_that_failed_is_never_chosen_even_when_it_is_the_first() {
+        let unable = RunResult {
+            error: Some("unable to find user nonroot: no matching entries in passwd file".into()),
+            ..run(128, "")
+        };
+        let mut rows = vec![
+            row("scratch", 2_200_000, unable.clone()),
+            row("distroless-static", 3_700_000, run(0, "hi\n")),
+        ];
+        choose(&mut rows, &Expectation::default());
+        assert!(chosen(&rows).is_empty(), "{rows:?}");
+        // With the file as written first, the working bases are the same run.
+        let mut rows = vec![
+            row(
+                "gcr.io/distroless/base-debian10",
+                21_000_000,
+                run(0, "hi\n"),
+            ),
+            row("scratch", 2_200_000, unable),
+            row("distroless-static", 3_700_000, run(0, "hi\n")),
+        ];
+        choose(&mut rows, &Expectation::default());
+        assert_eq!(chosen(&rows), ["distroless-static"]);
+        assert!(rows[0].ok && !rows[1].ok && rows[2].ok);
+    }
+
+    #[test]
+    fn expect_text_alone_takes_any_exit_code_and_expect_exit_narrows_it() {
+        let usage = |code| RunResult {
+            stderr: "usage: goawk [-F fs] src\n".into(),
+            ..run(code, "")
+        };
+        let mut rows = vec![
+            row("debian-slim", 76_000_000, usage(1)),
+            row("scratch", 1_000_000, usage(1)),
+        ];
+        choose(
+            &mut rows,
+            &Expectation::new(Some("usage: goawk".into()), None),
+        );
+        assert_eq!(chosen(&rows), ["scratch"]);
+        choose(
+            &mut rows,
+            &Expectation::new(Some("usage: goawk".into()), Some(0)),
+        );
+        assert!(chosen(&rows).is_empty());
+        choose(
+            &mut rows,
+            &Expectation::new(Some("usage: goawk".into()), Some(1)),
+        );
+        assert_eq!(chosen(&rows), ["scratch"]);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod build_failure;
 pub mod causes;
+pub mod expect;
 pub mod explain;
 pub mod init;
 pub mod matrix;

@@ -24,6 +24,72 @@ pub struct Variant {
     /// The Dockerfile this variant was built from, to put back in the editor.
     #[serde(skip)]
     pub dockerfile: String,
+    /// What sets it apart from an earlier variant with the same base and
+    /// flags, e.g. "l.33 ≠ #1": the label must tell different files apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub differs: Option<String>,
+}
+
+impl Variant {
+    /// A variant of `dockerfile` numbered and labelled after `earlier`, with
+    /// no result yet.
+    pub fn labelled(earlier: &[Variant], dockerfile: String, catalog: &Catalog) -> Variant {
+        let (base, flags) = describe(&dockerfile, catalog);
+        let differs = differs(earlier, &base, &flags, &dockerfile);
+        Variant {
+            number: earlier.len() + 1,
+            base,
+            flags,
+            size_bytes: 0,
+            build_seconds: 0.0,
+            run_ok: None,
+            first_line: String::new(),
+            dockerfile,
+            differs,
+        }
+    }
+
+    /// The flags as the table shows them, with what sets the variant apart.
+    pub fn flags_label(&self) -> String {
+        match &self.differs {
+            Some(d) => format!("{} · {d}", self.flags),
+            None => self.flags.clone(),
+        }
+    }
+}
+
+/// What tells a variant of `text` from earlier ones with the same base and
+/// flags: the same note as an earlier one with the very same text, else the
+/// first line where it differs from the latest of them. Each note names an
+/// earlier variant, and a later one is always compared with the latest, so
+/// two different texts never end up with the same label.
+fn differs(earlier: &[Variant], base: &str, flags: &str, text: &str) -> Option<String> {
+    let same: Vec<&Variant> = earlier
+        .iter()
+        .filter(|v| v.base == base && v.flags == flags)
+        .collect();
+    if let Some(twin) = same.iter().find(|v| v.dockerfile == text) {
+        return twin.differs.clone();
+    }
+    let last = same.last()?;
+    Some(format!(
+        "l.{} ≠ #{}",
+        first_differing_line(&last.dockerfile, text),
+        last.number
+    ))
+}
+
+/// The 1-based line where `a` and `b` first differ.
+fn first_differing_line(a: &str, b: &str) -> usize {
+    let (mut a, mut b) = (a.split('\n'), b.split('\n'));
+    let mut line = 1;
+    while let (Some(x), Some(y)) = (a.next(), b.next()) {
+        if x != y {
+            break;
+        }
+        line += 1;
+    }
+    line
 }
 
 /// The base key and the on/off flags of a Dockerfile, in the variants table's words.
@@ -76,7 +142,7 @@ pub fn markdown(variants: &[Variant]) -> String {
             "| {} | {} | {} | {} | {:.1} s | {run} | {} |",
             v.number,
             v.base,
-            v.flags,
+            v.flags_label(),
             size_text(v.size_bytes),
             v.build_seconds,
             v.first_line.replace('|', "\\|")
@@ -98,6 +164,44 @@ mod tests {
     }
 
     #[test]
+    fn different_files_with_the_same_toggles_get_different_labels() {
+        let catalog = Catalog::bundled();
+        let a = "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n";
+        let b = a.replace("-o /a .", "-o /a ./cmd/a");
+        let c = a.replace("-o /a .", "-o /a ./cmd/c");
+        let mut table: Vec<Variant> = Vec::new();
+        for text in [a.to_string(), b.clone(), c, b, a.to_string()] {
+            let v = Variant::labelled(&table, text, catalog);
+            table.push(v);
+        }
+        let labels: Vec<String> = table
+            .iter()
+            .map(|v| format!("{} {}", v.base, v.flags_label()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "scratch -",
+                "scratch - · l.2 ≠ #1",
+                "scratch - · l.2 ≠ #2",
+                "scratch - · l.2 ≠ #1",
+                "scratch -",
+            ]
+        );
+        for (i, x) in table.iter().enumerate() {
+            for y in &table[..i] {
+                assert_eq!(
+                    x.dockerfile == y.dockerfile,
+                    labels[x.number - 1] == labels[y.number - 1],
+                    "#{} and #{}",
+                    x.number,
+                    y.number
+                );
+            }
+        }
+    }
+
+    #[test]
     fn markdown_has_a_row_per_variant() {
         let v = Variant {
             number: 1,
@@ -108,6 +212,7 @@ mod tests {
             run_ok: Some(true),
             first_line: "Hello | World!".into(),
             dockerfile: String::new(),
+            differs: None,
         };
         let md = markdown(&[v]);
         assert!(

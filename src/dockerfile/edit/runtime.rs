@@ -7,6 +7,7 @@ use crate::catalog::RuntimeBase;
 use crate::dockerfile::diagnostic::{TextEdit, apply_edits};
 use crate::dockerfile::graph::Stage;
 use crate::dockerfile::parse::parse;
+use crate::dockerfile::rules::RuleId;
 use crate::dockerfile::span::Span;
 use crate::dockerfile::syntax::{Instruction, ItemKind, Keyword};
 
@@ -23,8 +24,8 @@ fn target<'c>(ctx: &'c Context<'_>) -> Result<&'c Stage, NotApplicable> {
 /// instruction when that ends in an unterminated heredoc or a continuation.
 fn open_end(ctx: &Context<'_>) -> Result<(), NotApplicable> {
     let open = ctx.df.diagnostics.iter().find_map(|d| match d.rule {
-        "UnterminatedHeredoc" => Some((d.line, "an unterminated heredoc")),
-        "ContinuationAtEnd" => Some((d.line, "a line continuation")),
+        RuleId::UnterminatedHeredoc => Some((d.line, "an unterminated heredoc")),
+        RuleId::ContinuationAtEnd => Some((d.line, "a line continuation")),
         _ => None,
     });
     match open {

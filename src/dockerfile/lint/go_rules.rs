@@ -6,13 +6,12 @@ use super::{Findings, Lint, Rule};
 use crate::catalog::{Libc, split_tag};
 use crate::dockerfile::diagnostic::{Fix, Severity, TextEdit};
 use crate::dockerfile::edit::{Change, Toggle, output_path};
+use crate::dockerfile::rules::RuleId;
 use crate::dockerfile::similar;
 use crate::dockerfile::syntax::{Args, Keyword};
 
 pub const MISSPELT_BASE: Rule = Rule {
-    id: "MisspeltBase",
-    severity: Severity::Error,
-    summary: "a FROM image one or two letters away from a well-known one (`stratch`)",
+    id: RuleId::MisspeltBase,
     check: misspelt_base,
 };
 
@@ -36,6 +35,10 @@ fn misspelt_base(lint: &Lint<'_>, out: &mut Findings) {
         let (repo, tag) = split_tag(&stage.base);
         let repo_l = repo.to_ascii_lowercase();
         if known.contains(&repo_l) || stage_names.contains(&repo_l) {
+            continue;
+        }
+        // An old release of a known family is real: OutdatedBase speaks of it.
+        if lint.catalog.family_member(&stage.base).is_some() {
             continue;
         }
         let mut candidates: Vec<&str> = known.iter().map(String::as_str).collect();
@@ -66,9 +69,7 @@ fn misspelt_base(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const COPY_BEFORE_MOD_DOWNLOAD: Rule = Rule {
-    id: "CopyBeforeModDownload",
-    severity: Severity::Warning,
-    summary: "`COPY . .` before `go mod download`: every source change downloads all modules again",
+    id: RuleId::CopyBeforeModDownload,
     check: copy_before_mod_download,
 };
 
@@ -117,9 +118,7 @@ fn copy_before_mod_download(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const CGO_WITH_STATIC_BASE: Rule = Rule {
-    id: "CgoWithStaticBase",
-    severity: Severity::Warning,
-    summary: "cgo on (or unset) while the runtime base has no glibc for a dynamic binary",
+    id: RuleId::CgoWithStaticBase,
     check: cgo_with_static_base,
 };
 
@@ -251,9 +250,7 @@ fn builder_root_image(lint: &Lint<'_>, stage: crate::dockerfile::StageIndex) -> 
 }
 
 pub const USER_WITHOUT_PASSWD: Rule = Rule {
-    id: "UserWithoutPasswd",
-    severity: Severity::Error,
-    summary: "`USER name` on a base with no /etc/passwd to look the name up in",
+    id: RuleId::UserWithoutPasswd,
     check: user_without_passwd,
 };
 
@@ -302,9 +299,7 @@ fn user_without_passwd(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const MISSING_CA_CERTIFICATES: Rule = Rule {
-    id: "MissingCaCertificates",
-    severity: Severity::Warning,
-    summary: "the program makes TLS calls but the runtime base has no CA certificates",
+    id: RuleId::MissingCaCertificates,
     check: missing_ca_certificates,
 };
 
@@ -339,9 +334,7 @@ fn missing_ca_certificates(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const MISSING_TZDATA: Rule = Rule {
-    id: "MissingTzdata",
-    severity: Severity::Warning,
-    summary: "the program loads time zones but the runtime base has no zoneinfo",
+    id: RuleId::MissingTzdata,
     check: missing_tzdata,
 };
 
@@ -379,9 +372,7 @@ fn missing_tzdata(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const UNPINNED_IMAGE: Rule = Rule {
-    id: "UnpinnedImage",
-    severity: Severity::Warning,
-    summary: "an image with no tag or `latest`: builds change under you",
+    id: RuleId::UnpinnedImage,
     check: unpinned_image,
 };
 
@@ -437,9 +428,7 @@ fn unpinned_image(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const GO_BUILD_WITHOUT_CACHE_MOUNT: Rule = Rule {
-    id: "GoBuildWithoutCacheMount",
-    severity: Severity::Info,
-    summary: "`go build` without BuildKit cache mounts: every rebuild compiles from scratch",
+    id: RuleId::GoBuildWithoutCacheMount,
     check: go_build_without_cache_mount,
 };
 
@@ -471,9 +460,7 @@ fn go_build_without_cache_mount(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const GO_TOOLCHAIN_IN_FINAL_IMAGE: Rule = Rule {
-    id: "GoToolchainInFinalImage",
-    severity: Severity::Info,
-    summary: "the final image is the golang image: it ships the whole toolchain",
+    id: RuleId::GoToolchainInFinalImage,
     check: go_toolchain_in_final_image,
 };
 
@@ -518,9 +505,7 @@ fn go_toolchain_in_final_image(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const NO_SHELL_IN_BASE: Rule = Rule {
-    id: "NoShellInBase",
-    severity: Severity::Error,
-    summary: "a shell-form RUN, CMD, ENTRYPOINT or HEALTHCHECK on a base with no /bin/sh",
+    id: RuleId::NoShellInBase,
     check: no_shell_in_base,
 };
 

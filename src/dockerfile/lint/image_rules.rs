@@ -1,13 +1,45 @@
 //! Rules about what ends up in the image and what a build leaks or wastes.
 
 use super::{Findings, Lint, Rule};
-use crate::dockerfile::diagnostic::Severity;
+use crate::dockerfile::diagnostic::{Fix, TextEdit};
+use crate::dockerfile::rules::RuleId;
 use crate::dockerfile::syntax::{Args, Keyword};
 
+pub const OUTDATED_BASE: Rule = Rule {
+    id: RuleId::OutdatedBase,
+    check: outdated_base,
+};
+
+fn outdated_base(lint: &Lint<'_>, out: &mut Findings) {
+    for stage in &lint.graph.stages {
+        if stage.base_stage.is_some() || stage.base_written.contains('$') {
+            continue;
+        }
+        let Some(member) = lint.catalog.family_member(&stage.base) else {
+            continue;
+        };
+        if !member.outdated {
+            continue;
+        }
+        let d = out.push(
+            lint,
+            &OUTDATED_BASE,
+            stage.base_span,
+            format!(
+                "`{}` is a real image, but {} {} no longer gets updates: security fixes stop \
+                 reaching it; `{}` is current",
+                stage.base, member.release_of, member.release, member.current_image
+            ),
+        );
+        d.fix = Some(Fix {
+            title: format!("use `{}`", member.current_image),
+            edits: vec![TextEdit::replace(stage.base_span, member.current_image)],
+        });
+    }
+}
+
 pub const APT_WITHOUT_CLEANUP: Rule = Rule {
-    id: "AptWithoutCleanup",
-    severity: Severity::Warning,
-    summary: "apt-get install in a shipped stage without --no-install-recommends or removing the lists",
+    id: RuleId::AptWithoutCleanup,
     check: apt_without_cleanup,
 };
 
@@ -62,9 +94,7 @@ fn apt_without_cleanup(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const UNUSED_STAGE: Rule = Rule {
-    id: "UnusedStage",
-    severity: Severity::Info,
-    summary: "a stage the target does not need; BuildKit skips it, the legacy builder does not",
+    id: RuleId::UnusedStage,
     check: unused_stage,
 };
 
@@ -94,9 +124,7 @@ fn unused_stage(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const SECRETS_IN_ARG_OR_ENV: Rule = Rule {
-    id: "SecretsUsedInArgOrEnv",
-    severity: Severity::Warning,
-    summary: "an ARG or ENV named like a secret: its value stays in the image history",
+    id: RuleId::SecretsUsedInArgOrEnv,
     check: secrets_in_arg_or_env,
 };
 

@@ -13,6 +13,7 @@ use crate::catalog::{Catalog, RuntimeBase};
 use crate::dockerfile::diagnostic::{Diagnostic, Fix, Severity, TextEdit};
 use crate::dockerfile::edit::{Change, Context};
 use crate::dockerfile::graph::{Stage, StageGraph};
+use crate::dockerfile::rules::RuleId;
 use crate::dockerfile::span::Span;
 use crate::dockerfile::syntax::{Dockerfile, Instruction, ItemKind};
 use crate::goproject::GoFacts;
@@ -20,17 +21,17 @@ use crate::goproject::GoFacts;
 /// Pre-flight reads this rule's findings to name the image a missing one was meant to be.
 pub use go_rules::MISSPELT_BASE;
 
-/// A lint rule: its id, what it is about, and the check.
+/// A lint rule: its id (with its severity and summary in the registry,
+/// `dockerfile::rules`) and the check that finds it.
 pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
+    pub id: RuleId,
     check: fn(&Lint<'_>, &mut Findings),
 }
 
-/// The rules, in the order their ids are listed in `--help`.
+/// The checks, in the order they run.
 pub const RULES: &[Rule] = &[
     go_rules::MISSPELT_BASE,
+    image_rules::OUTDATED_BASE,
     go_rules::COPY_BEFORE_MOD_DOWNLOAD,
     go_rules::CGO_WITH_STATIC_BASE,
     go_rules::USER_WITHOUT_PASSWD,
@@ -59,38 +60,6 @@ pub const RULES: &[Rule] = &[
     style_rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED,
 ];
 
-/// Rules raised by the parser and the graph rather than by `RULES`.
-pub const STRUCTURAL_RULES: &[(&str, &str)] = &[
-    (
-        "UnknownInstruction",
-        "an instruction the builder does not know",
-    ),
-    ("MissingArguments", "an instruction with nothing after it"),
-    (
-        "UnterminatedHeredoc",
-        "a heredoc with no closing delimiter line",
-    ),
-    ("NoEmptyContinuation", "a blank line inside a continuation"),
-    ("UnknownStage", "COPY --from or mount from= names no stage"),
-    (
-        "StageReference",
-        "a stage number that is not an earlier stage",
-    ),
-    ("StageCycle", "stages that depend on each other"),
-    (
-        "UndefinedArgInFrom",
-        "a variable in FROM with no ARG before the first FROM",
-    ),
-    (
-        "FromSyntax",
-        "FROM with words other than an image and AS name",
-    ),
-    (
-        "InvalidEscape",
-        "an escape directive other than \\ or a backtick",
-    ),
-];
-
 /// What the rules can see.
 pub struct Lint<'a> {
     pub df: &'a Dockerfile,
@@ -113,7 +82,7 @@ impl Findings {
         span: Span,
         message: String,
     ) -> &mut Diagnostic {
-        self.push_with(lint, rule, rule.severity, span, message)
+        self.push_with(lint, rule, rule.id.severity(), span, message)
     }
 
     fn push_with(
@@ -228,7 +197,7 @@ pub fn lint_context(ctx: &Context<'_>, facts: Option<&GoFacts>) -> Vec<Diagnosti
         .list
         .into_iter()
         .filter(|d| {
-            let skipped = check.skip.iter().any(|s| s == d.rule);
+            let skipped = check.skip.iter().any(|s| d.rule == s.as_str());
             let all_but_errors = check.skip_all && d.severity != Severity::Error;
             !(skipped || all_but_errors)
         })
@@ -239,7 +208,7 @@ pub fn lint_context(ctx: &Context<'_>, facts: Option<&GoFacts>) -> Vec<Diagnosti
             d
         })
         .collect();
-    list.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
+    list.sort_by_key(|a| (a.line, a.column, a.rule));
     list.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
     list
 }

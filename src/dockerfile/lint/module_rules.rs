@@ -3,14 +3,13 @@
 //! that copy a lone main.go and build it.
 
 use super::{Findings, Lint, Rule};
-use crate::dockerfile::diagnostic::{Fix, Severity, TextEdit};
+use crate::dockerfile::diagnostic::{Fix, TextEdit};
 use crate::dockerfile::edit::site::GoCommand;
+use crate::dockerfile::rules::RuleId;
 use crate::dockerfile::syntax::{ItemKind, Keyword};
 
 pub const MISSING_GO_MOD: Rule = Rule {
-    id: "MissingGoMod",
-    severity: Severity::Error,
-    summary: "`go build` of a context that has Go files but no go.mod (fails since Go 1.16)",
+    id: RuleId::MissingGoMod,
     check: missing_go_mod,
 };
 

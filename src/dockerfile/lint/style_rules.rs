@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 
 use super::{Findings, Lint, Rule};
-use crate::dockerfile::diagnostic::{Fix, Severity, TextEdit};
+use crate::dockerfile::diagnostic::{Fix, TextEdit};
 use crate::dockerfile::graph::Stage;
+use crate::dockerfile::rules::RuleId;
 use crate::dockerfile::similar;
 use crate::dockerfile::syntax::{Args, Keyword};
 
 pub const FROM_AS_CASING: Rule = Rule {
-    id: "FromAsCasing",
-    severity: Severity::Warning,
-    summary: "`FROM x as y`: the keywords FROM and AS in different cases",
+    id: RuleId::FromAsCasing,
     check: from_as_casing,
 };
 
@@ -54,9 +53,7 @@ fn from_as_casing(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const STAGE_NAME_CASING: Rule = Rule {
-    id: "StageNameCasing",
-    severity: Severity::Warning,
-    summary: "a stage name with capitals; names match case-insensitively, so write them in lower case",
+    id: RuleId::StageNameCasing,
     check: stage_name_casing,
 };
 
@@ -83,9 +80,7 @@ fn stage_name_casing(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const DUPLICATE_STAGE_NAME: Rule = Rule {
-    id: "DuplicateStageName",
-    severity: Severity::Error,
-    summary: "two stages with the same name",
+    id: RuleId::DuplicateStageName,
     check: duplicate_stage_name,
 };
 
@@ -109,9 +104,7 @@ fn duplicate_stage_name(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const RESERVED_STAGE_NAME: Rule = Rule {
-    id: "ReservedStageName",
-    severity: Severity::Error,
-    summary: "a stage named `scratch` or `context`, which the builder reserves",
+    id: RuleId::ReservedStageName,
     check: reserved_stage_name,
 };
 
@@ -135,9 +128,7 @@ fn reserved_stage_name(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const JSON_ARGS_RECOMMENDED: Rule = Rule {
-    id: "JSONArgsRecommended",
-    severity: Severity::Warning,
-    summary: "CMD or ENTRYPOINT in shell form: signals go to the shell, not your program",
+    id: RuleId::JSONArgsRecommended,
     check: json_args_recommended,
 };
 
@@ -178,9 +169,7 @@ fn json_args_recommended(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const INVALID_JSON_FORM: Rule = Rule {
-    id: "InvalidJsonForm",
-    severity: Severity::Warning,
-    summary: "arguments that look like exec form but are not valid JSON (single quotes)",
+    id: RuleId::InvalidJsonForm,
     check: invalid_json_form,
 };
 
@@ -212,9 +201,7 @@ fn invalid_json_form(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const WORKDIR_RELATIVE_PATH: Rule = Rule {
-    id: "WorkdirRelativePath",
-    severity: Severity::Warning,
-    summary: "a relative WORKDIR before any absolute one: it depends on the base image",
+    id: RuleId::WorkdirRelativePath,
     check: workdir_relative_path,
 };
 
@@ -249,9 +236,7 @@ fn workdir_relative_path(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const MAINTAINER_DEPRECATED: Rule = Rule {
-    id: "MaintainerDeprecated",
-    severity: Severity::Warning,
-    summary: "MAINTAINER is deprecated in favour of a label",
+    id: RuleId::MaintainerDeprecated,
     check: maintainer_deprecated,
 };
 
@@ -284,9 +269,7 @@ fn maintainer_deprecated(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const MULTIPLE_INSTRUCTIONS_DISALLOWED: Rule = Rule {
-    id: "MultipleInstructionsDisallowed",
-    severity: Severity::Warning,
-    summary: "CMD, ENTRYPOINT or HEALTHCHECK twice in a stage: only the last counts",
+    id: RuleId::MultipleInstructionsDisallowed,
     check: multiple_instructions_disallowed,
 };
 
@@ -318,9 +301,7 @@ fn multiple_instructions_disallowed(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const LEGACY_KEY_VALUE_FORMAT: Rule = Rule {
-    id: "LegacyKeyValueFormat",
-    severity: Severity::Warning,
-    summary: "`ENV key value` instead of `ENV key=value`",
+    id: RuleId::LegacyKeyValueFormat,
     check: legacy_key_value_format,
 };
 
@@ -359,9 +340,7 @@ fn legacy_key_value_format(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const CONSISTENT_INSTRUCTION_CASING: Rule = Rule {
-    id: "ConsistentInstructionCasing",
-    severity: Severity::Warning,
-    summary: "instructions written in mixed case",
+    id: RuleId::ConsistentInstructionCasing,
     check: consistent_instruction_casing,
 };
 
@@ -401,9 +380,7 @@ fn consistent_instruction_casing(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const UNKNOWN_FLAG: Rule = Rule {
-    id: "UnknownFlag",
-    severity: Severity::Error,
-    summary: "a flag the instruction does not take (`COPY --form=builder`)",
+    id: RuleId::UnknownFlag,
     check: unknown_flag,
 };
 
@@ -466,9 +443,7 @@ fn unknown_flag(lint: &Lint<'_>, out: &mut Findings) {
 }
 
 pub const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = Rule {
-    id: "FromPlatformFlagConstDisallowed",
-    severity: Severity::Warning,
-    summary: "FROM --platform with a fixed value: the image is for that platform whatever you build for",
+    id: RuleId::FromPlatformFlagConstDisallowed,
     check: from_platform_flag_const_disallowed,
 };
 

@@ -12,7 +12,7 @@ use crate::dockerfile::{EdgeKind, Source};
 use crate::engine::events::StepState;
 use crate::tui::model::{BuildState, Model, Pane};
 use crate::tui::update::delta_text;
-use crate::workbench::variant::size_text;
+use crate::workbench::variant::{Variant, size_text};
 
 pub fn render(model: &Model, pane: Pane, frame: &mut Frame, rect: Rect) {
     match pane {
@@ -155,15 +155,18 @@ fn flow(cells: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-fn state_mark(state: Option<&StepState>) -> (&'static str, &'static str) {
-    match state {
-        None => ("·", "waiting"),
+/// A stage with no step reported is waiting only while a build runs: after
+/// it (a tune, a reused image, a failure before it) nothing is said.
+fn state_mark(state: Option<&StepState>, building: bool) -> Option<(&'static str, &'static str)> {
+    Some(match state {
+        None if building => ("·", "waiting"),
+        None => return None,
         Some(StepState::Running) => ("▶", "running"),
         Some(StepState::Cached) => ("≡", "cached"),
         Some(StepState::Done) => ("✓", "done"),
         Some(StepState::Failed(_)) => ("✗", "failed"),
         Some(StepState::Cancelled) => ("⊘", "stopped"),
-    }
+    })
 }
 
 fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
@@ -192,7 +195,7 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
             None => stage.base.clone(),
         };
         let state = model.stage_state(stage.index);
-        let (mark, word) = state_mark(state.as_ref());
+        let mark = state_mark(state.as_ref(), model.is_building());
         let size = model
             .layers
             .as_ref()
@@ -212,7 +215,7 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
             content.push(Span::styled(" ★", Style::default().fg(theme.focus)));
         }
         content.push(Span::styled(size, theme.text()));
-        if building_or_built && !unused {
+        if let (true, false, Some((mark, word))) = (building_or_built, unused, mark) {
             content.push(Span::styled(format!(" {mark} {word}"), style));
         }
         if unused {
@@ -540,7 +543,7 @@ fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
                     "{:>2} {:<base_w$} {:<flags_w$} {:>9} {:>6.1}s  ",
                     v.number,
                     truncate(&v.base, base_w),
-                    truncate(&v.flags, flags_w),
+                    flags_cell(v, flags_w),
                     size_text(v.size_bytes),
                     v.build_seconds
                 ),
@@ -571,6 +574,17 @@ fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The flags, shortened so that what sets the variant apart stays in view.
+fn flags_cell(v: &Variant, width: usize) -> String {
+    match &v.differs {
+        Some(note) => {
+            let room = width.saturating_sub(note.chars().count() + 3);
+            format!("{} · {note}", truncate(&v.flags, room))
+        }
+        None => truncate(&v.flags, width),
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -22,6 +22,7 @@ use crate::dockerfile::parse;
 use crate::engine::context::human_bytes;
 use crate::engine::run::RunResult;
 use crate::goproject::GoFacts;
+use crate::workbench::expect::Expectation;
 
 mod fixes;
 mod record;
@@ -148,7 +149,7 @@ pub struct Tuner<'a> {
     catalog: &'a Catalog,
     original: String,
     facts: GoFacts,
-    expect: Option<String>,
+    expect: Expectation,
     bases: Vec<BaseOnHand>,
     /// strip and trimpath, where they apply and are off.
     shrink: Vec<Change>,
@@ -178,7 +179,7 @@ impl<'a> Tuner<'a> {
         original: &str,
         facts: GoFacts,
         mut bases: Vec<BaseOnHand>,
-        expect: Option<String>,
+        expect: Expectation,
         catalog: &'a Catalog,
     ) -> Result<Self, TuneError> {
         bases.sort_by(|a, b| a.size_bytes.cmp(&b.size_bytes).then(a.key.cmp(&b.key)));
@@ -524,9 +525,16 @@ impl<'a> Tuner<'a> {
                     let size = best.size_bytes.unwrap_or(0);
                     let was = reference.size_bytes.unwrap_or(0);
                     let saved = if was > 0 {
+                        let percent =
+                            (100.0 * (was.saturating_sub(size)) as f64 / was as f64).floor();
+                        // "0% smaller" reads as nothing gained: say how little.
+                        let how_much = if percent < 1.0 {
+                            "less than 1%".to_string()
+                        } else {
+                            format!("{percent:.0}%")
+                        };
                         format!(
-                            ", {:.0}% smaller than as written ({})",
-                            (100.0 * (was.saturating_sub(size)) as f64 / was as f64).floor(),
+                            ", {how_much} smaller than as written ({})",
                             human_bytes(was)
                         )
                     } else {

@@ -34,16 +34,13 @@ impl Tuner<'_> {
             } => {
                 attempt.size_bytes = Some(size_bytes);
                 attempt.build_seconds = build_seconds;
-                attempt.ok = match self.position {
-                    Position::Reference => self.expect.is_some() || run.ok(),
-                    _ => true,
-                } && matches(
-                    Some(&run),
-                    reference.as_ref().or(Some(&run)),
-                    self.expect.as_deref(),
-                );
+                attempt.ok =
+                    match self.position {
+                        Position::Reference => self.expect.is_given() || run.ok(),
+                        _ => true,
+                    } && matches(Some(&run), reference.as_ref().or(Some(&run)), &self.expect);
                 if !attempt.ok {
-                    attempt.why = mismatch(&run, reference.as_ref(), self.expect.as_deref());
+                    attempt.why = mismatch(&run, reference.as_ref(), &self.expect);
                 }
                 attempt.run = Some(run);
             }
@@ -118,16 +115,18 @@ impl Tuner<'_> {
                          a service a HEALTHCHECK, or allow more time with --timeout"
                             .to_string()
                     }
-                    None => match &self.expect {
-                        Some(e) => format!(
-                            "as written, the image does not do what --expect asks ({}): the run \
-                             must work and print “{e}” on stdout or stderr",
-                            attempt.why
+                    None => match self.expect.is_given() {
+                        true => format!(
+                            "as written, the image does not do what --expect asks ({}): a good \
+                             run has {}",
+                            attempt.why,
+                            self.expect.describe()
                         ),
-                        None => format!(
+                        false => format!(
                             "as written, the image does not work ({}). Tune keeps what the \
                              program does, so it needs a working image to compare with: fix it \
-                             first, or say what a good run prints with --expect TEXT",
+                             first, or say what a good run prints with --expect TEXT (and, if \
+                             the exit code matters, --expect-exit N)",
                             attempt.why
                         ),
                     },

@@ -31,7 +31,14 @@ fn ran(size: u64, code: i64, stdout: &str, stderr: &str) -> Outcome {
 }
 
 fn tuner(text: &str, facts: GoFacts) -> Tuner<'static> {
-    Tuner::new(text, facts, bases(), None, Catalog::bundled()).unwrap_or_else(|e| panic!("{e}"))
+    Tuner::new(
+        text,
+        facts,
+        bases(),
+        Expectation::default(),
+        Catalog::bundled(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The reference, then strip and trimpath on its own base, both working.
@@ -202,7 +209,7 @@ fn a_single_stage_file_gets_a_runtime_stage_and_one_without_an_output_cannot_be_
         no_output,
         GoFacts::default(),
         bases(),
-        None,
+        Expectation::default(),
         Catalog::bundled(),
     )
     .err();
@@ -241,7 +248,7 @@ fn expect_accepts_a_reference_with_the_text() {
         HELLO,
         GoFacts::default(),
         bases(),
-        Some("World".into()),
+        Expectation::new(Some("World".into()), None),
         Catalog::bundled(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -408,7 +415,7 @@ fn nothing_to_try_or_a_stage_based_runtime_is_refused_with_the_reason() {
         HELLO,
         GoFacts::default(),
         Vec::new(),
-        None,
+        Expectation::default(),
         Catalog::bundled(),
     )
     .err();
@@ -422,7 +429,7 @@ fn nothing_to_try_or_a_stage_based_runtime_is_refused_with_the_reason() {
         chained,
         GoFacts::default(),
         bases(),
-        None,
+        Expectation::default(),
         Catalog::bundled(),
     )
     .err();
@@ -481,4 +488,20 @@ fn a_user_by_name_on_scratch_is_rewritten_to_the_numeric_uid() {
     let text = t.finish().steps.join("\n");
     assert!(text.contains("nonroot=on"), "{text}");
     assert!(!text.contains("no toggle fixes that"), "{text}");
+}
+
+#[test]
+fn a_saving_under_one_percent_is_not_called_zero_percent() {
+    let mut t = tuner(HELLO, GoFacts::default());
+    let r = next(&mut t);
+    t.record(r, ran(76_000_000, 0, "Hello World!\n", ""));
+    let shrink = next(&mut t);
+    t.record(shrink, ran(75_900_000, 0, "Hello World!\n", ""));
+    let report = t.finish();
+    let last = report.steps.last().cloned().unwrap_or_default();
+    assert!(
+        last.contains("less than 1% smaller than as written (76.0 MB)"),
+        "{last}"
+    );
+    assert!(!last.contains("0%"), "{last}");
 }

@@ -7,6 +7,7 @@ use super::{Attempt, Proposal};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::Change;
 use crate::engine::run::RunResult;
+use crate::workbench::expect::Expectation;
 
 /// "strip and trimpath".
 pub(super) fn shrink_names(shrink: &[Change]) -> String {
@@ -82,7 +83,7 @@ pub fn run_summary(run: &RunResult) -> String {
 pub(super) fn mismatch(
     run: &RunResult,
     reference: Option<&RunResult>,
-    expect: Option<&str>,
+    expect: &Expectation,
 ) -> String {
     if run.timed_out {
         return "timed out".into();
@@ -104,11 +105,14 @@ pub(super) fn mismatch(
             format!("exit {code}: {said}")
         }
     };
-    if let Some(expect) = expect {
-        if run.exit_code != Some(0) {
+    if expect.is_given() {
+        if expect.exit.is_some_and(|code| run.exit_code != Some(code)) {
             return failed();
         }
-        return format!("output lacks “{expect}”");
+        return match &expect.text {
+            Some(text) if !expect.text_found(run) => format!("output lacks “{text}”"),
+            _ => failed(),
+        };
     }
     let Some(reference) = reference else {
         return failed();

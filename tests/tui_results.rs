@@ -1,0 +1,270 @@
+//! What the workbench records and says when a build or a tune ends: the
+//! variant is the text that was built, the stage boxes stop waiting, a tune
+//! that saved nothing worth a percent offers nothing, and two different
+//! files never share a label in the variants table.
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use dockstage::catalog::Catalog;
+use dockstage::dockerfile::edit::{Change, Toggle, apply_changes};
+use dockstage::engine::build::{BuildOutcome, BuilderKind};
+use dockstage::engine::layers::{ImageLayers, Layer};
+use dockstage::engine::run::RunResult;
+use dockstage::engine::tune::{TuneEvent, TuneResult};
+use dockstage::tui::model::{DockerStatus, FileState, Model, Overlay, Pane, analyze};
+use dockstage::tui::msg::{Cmd, Finished, Msg};
+use dockstage::tui::theme::Theme;
+use dockstage::tui::update::update;
+use dockstage::workbench::tune::{Attempt, TuneReport};
+use ratatui::{Terminal, backend::TestBackend};
+
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
+}
+
+fn hello_text() -> String {
+    std::fs::read_to_string(example_dir().join("Dockerfile")).unwrap_or_default()
+}
+
+/// The hello example, analysed, with a daemon ready, on a wide screen.
+fn hello() -> Model {
+    let text = hello_text();
+    let dir = example_dir();
+    let file = FileState {
+        path: dir.join("Dockerfile"),
+        dir,
+        saved: text.clone(),
+        note: None,
+    };
+    let theme = Theme::named("dark").unwrap_or_else(|_| Theme::monochrome());
+    let mut model = Model::new(file, &text, theme);
+    let analysis = Msg::Analyzed(
+        model.version,
+        Box::new(analyze(&model.text(), Catalog::bundled(), None)),
+    );
+    send(&mut model, [analysis]);
+    send(
+        &mut model,
+        [
+            Msg::Docker(DockerStatus::Ready {
+                version: "27.5.1".into(),
+                endpoint: "unix:///var/run/docker.sock".into(),
+            }),
+            Msg::Resize(160, 45),
+        ],
+    );
+    model
+}
+
+fn send(model: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
+    msgs.into_iter().flat_map(|m| update(model, m)).collect()
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn focus(model: &mut Model, pane: Pane) {
+    for _ in 0..Pane::ORDER.len() {
+        if model.focus == pane {
+            return;
+        }
+        send(model, [key(KeyCode::Tab)]);
+    }
+    assert_eq!(model.focus, pane, "Tab never reached {pane:?}");
+}
+
+/// F5, returning the build's id and the text sent to be built.
+fn start_build(model: &mut Model) -> (u64, String) {
+    let cmds = send(model, [key(KeyCode::F(5))]);
+    match &cmds[..] {
+        [Cmd::Build { id, text, .. }] => (*id, text.clone()),
+        other => panic!("F5 should start one build: {other:?}"),
+    }
+}
+
+/// A finished build and run with no step events: a reused image reports none.
+fn done(id: u64, size: u64) -> Msg {
+    Msg::BuildDone(
+        id,
+        Ok(Box::new(Finished {
+            outcome: BuildOutcome {
+                image_id: "sha256:0123456789ab".into(),
+                builder: BuilderKind::Buildkit,
+                seconds: 0.1,
+                steps: 0,
+                cached_steps: 0,
+            },
+            layers: ImageLayers {
+                image_id: "sha256:0123456789ab".into(),
+                size_bytes: size,
+                layers: vec![Layer {
+                    size_bytes: size,
+                    created_by: "COPY /hello /hello # buildkit".into(),
+                    line: Some(42),
+                    stage: Some(1),
+                    from_base: false,
+                }],
+            },
+            run: Some(hello_run()),
+        })),
+    )
+}
+
+fn hello_run() -> RunResult {
+    RunResult {
+        exit_code: Some(0),
+        stdout: "Hello World!\n".into(),
+        duration_ms: 3,
+        ..RunResult::default()
+    }
+}
+
+fn screen(model: &Model) -> String {
+    let (w, h) = model.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
+    terminal
+        .draw(|f| dockstage::tui::ui::render(model, f))
+        .unwrap_or_else(|e| panic!("{e}"));
+    terminal.backend().to_string()
+}
+
+#[test]
+fn a_variant_records_the_text_that_was_built_not_what_was_typed_since() {
+    let mut model = hello();
+    let (id, built) = start_build(&mut model);
+    focus(&mut model, Pane::Editor);
+    send(&mut model, [key(KeyCode::Char('#'))]);
+    assert_ne!(model.text(), built, "the typing changed the editor");
+    send(&mut model, [done(id, 1_400_000)]);
+    let variant = model
+        .variants
+        .last()
+        .unwrap_or_else(|| panic!("no variant"));
+    assert_eq!(variant.dockerfile, built);
+    // Enter on it puts back what was built.
+    focus(&mut model, Pane::Variants);
+    send(&mut model, [key(KeyCode::Enter)]);
+    assert_eq!(model.text(), built);
+}
+
+#[test]
+fn the_stage_boxes_stop_waiting_when_the_build_ends_without_step_events() {
+    let mut model = hello();
+    let (id, _) = start_build(&mut model);
+    assert!(
+        screen(&model).contains("· waiting"),
+        "while building, stages with no step yet wait"
+    );
+    send(&mut model, [done(id, 76_900_000)]);
+    let shown = screen(&model);
+    assert!(!shown.contains("waiting"), "{shown}");
+    assert!(shown.contains("76.9 MB"), "{shown}");
+}
+
+/// An attempt as the tune worker reports it.
+fn attempt(number: usize, dockerfile: &str, size: u64) -> Attempt {
+    Attempt {
+        number,
+        base: "debian-slim".into(),
+        changes: Vec::new(),
+        size_bytes: Some(size),
+        build_seconds: 0.5,
+        run: Some(hello_run()),
+        build_error: None,
+        ok: true,
+        chosen: false,
+        why: String::new(),
+        dockerfile: dockerfile.to_string(),
+    }
+}
+
+/// F8 on hello; the reference and a stripped copy `saved` bytes smaller are
+/// tried, and the stripped one is chosen.
+fn tune_saving(saved: u64) -> Model {
+    let mut model = hello();
+    let cmds = send(&mut model, [key(KeyCode::F(8))]);
+    let Some(Cmd::Tune { id, text, .. }) = cmds.first().cloned() else {
+        panic!("F8 should start a tune: {cmds:?}");
+    };
+    let stripped = apply_changes(
+        &text,
+        &[Change::Set(Toggle::Strip, true)],
+        Catalog::bundled(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let reference = attempt(1, &text, 76_900_000);
+    let mut best = attempt(2, &stripped, 76_900_000 - saved);
+    best.chosen = true;
+    for a in [&reference, &best] {
+        let event = TuneEvent::Tried {
+            attempt: Box::new(a.clone()),
+            steps: Vec::new(),
+        };
+        send(&mut model, [Msg::Tune(id, event)]);
+    }
+    let result = TuneResult {
+        report: TuneReport {
+            steps: vec!["as written (debian-slim): 76.9 MB — the reference".into()],
+            attempts: vec![reference, best],
+            chosen: Some(1),
+            problem: None,
+        },
+        layers: None,
+        seconds: 2.0,
+    };
+    send(&mut model, [Msg::TuneDone(id, Ok(Box::new(result)))]);
+    model
+}
+
+#[test]
+fn a_tune_that_saves_under_one_percent_found_nothing_smaller() {
+    let model = tune_saving(300_000);
+    assert_eq!(model.overlay, Overlay::None);
+    let status = model.status.clone().unwrap_or_default();
+    assert!(
+        status.contains("nothing smaller than the Dockerfile as written"),
+        "{status}"
+    );
+    let shown = screen(&model);
+    assert!(!shown.contains("Tune found a smaller image"), "{shown}");
+    assert!(!shown.contains("waiting"), "after a tune: {shown}");
+    assert_eq!(model.text(), hello_text());
+}
+
+#[test]
+fn a_tune_that_saves_more_is_still_offered() {
+    let model = tune_saving(1_500_000);
+    assert!(
+        matches!(model.overlay, Overlay::ConfirmTune(_)),
+        "{:?}",
+        model.status
+    );
+}
+
+#[test]
+fn two_builds_of_different_files_with_the_same_toggles_get_different_labels() {
+    let mut model = hello();
+    let (first, _) = start_build(&mut model);
+    send(&mut model, [done(first, 76_900_000)]);
+    // A comment in front: no toggle changes, but it is another file.
+    focus(&mut model, Pane::Editor);
+    send(&mut model, [key(KeyCode::Char('#'))]);
+    let (second, _) = start_build(&mut model);
+    send(&mut model, [done(second, 76_900_000)]);
+    let labels: Vec<String> = model
+        .variants
+        .iter()
+        .map(|v| format!("{} {}", v.base, v.flags_label()))
+        .collect();
+    assert_eq!(labels.len(), 2);
+    assert_ne!(labels[0], labels[1]);
+    let shown = screen(&model);
+    let rows: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.contains("debian-slim") && l.contains("76.9 MB") && l.contains("ok"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{shown}");
+    assert!(rows[1].contains("l.1 ≠ #1"), "{shown}");
+}
