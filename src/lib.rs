@@ -5,5 +5,6 @@ pub mod cli;
 pub mod dockerfile;
 pub mod engine;
 pub mod goproject;
+pub mod ondisk;
 pub mod tui;
 pub mod workbench;

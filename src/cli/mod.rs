@@ -440,6 +440,15 @@ impl Failure {
     }
 }
 
+/// A write `ondisk` refused or could not do, with what to do about a file
+/// that changed since it was read.
+pub(crate) fn refused_write(e: crate::ondisk::WriteError, what_to_do: &str) -> Failure {
+    match e {
+        crate::ondisk::WriteError::Changed { .. } => Failure::usage(format!("{e}; {what_to_do}")),
+        crate::ondisk::WriteError::Io { .. } => Failure::usage(e),
+    }
+}
+
 impl From<input::InputError> for Failure {
     fn from(e: input::InputError) -> Self {
         Failure::usage(e)

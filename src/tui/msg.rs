@@ -11,6 +11,7 @@ use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
 use crate::engine::run::RunResult;
 use crate::engine::tune::{TuneEvent, TuneResult};
+use crate::ondisk::Seen;
 
 /// A build's identity, so late events of a cancelled build are ignored.
 pub type BuildId = u64;
@@ -42,6 +43,23 @@ pub enum Msg {
     /// SIGTERM or SIGHUP: leave now, keeping unsaved work for the next start.
     Terminate,
     Exported(Result<PathBuf, String>),
+    /// The terminal has focus again: the file may have changed meanwhile.
+    FocusGained,
+    /// What a file holds now, from the file worker's check, or instead of a
+    /// write it refused because the file changed since the workbench saw it.
+    OnDisk {
+        file: DiskFile,
+        now: Seen,
+        refused: bool,
+    },
+}
+
+/// The files the workbench writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskFile {
+    Dockerfile,
+    /// The Markdown export of the variants table.
+    Export,
 }
 
 /// Why a build ended without an image, with the line to mark when known.
@@ -72,13 +90,20 @@ pub enum Cmd {
         dir: PathBuf,
     },
     CancelBuild(BuildId),
+    /// Write `text` unless the file no longer holds what the workbench saw (`was`).
     Save {
         path: PathBuf,
         text: String,
+        was: Seen,
     },
     Export {
         path: PathBuf,
         text: String,
+        was: Seen,
+    },
+    /// Report what `path` holds now, and keep checking it on a timer.
+    CheckDisk {
+        path: PathBuf,
     },
     Quit,
 }
