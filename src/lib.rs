@@ -6,5 +6,6 @@ pub mod dockerfile;
 pub mod engine;
 pub mod goproject;
 pub mod image_family;
+pub mod ondisk;
 pub mod tui;
 pub mod workbench;

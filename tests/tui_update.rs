@@ -11,6 +11,7 @@ use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::{BuildEvent, Step, StepState};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
+use dockstage::ondisk::Seen;
 use dockstage::tui::model::{
     BuildState, DockerStatus, FileState, LOG_LIMIT, Model, Overlay, Pane, analyze,
 };
@@ -421,7 +422,8 @@ fn save_and_quit_from_the_question_saves_first() {
         cmds,
         vec![Cmd::Save {
             path: model.file.path.clone(),
-            text: model.text()
+            text: model.text(),
+            was: Seen::Text(hello_text()),
         }]
     );
     assert!(!model.quit, "not before the save is confirmed");
@@ -675,7 +677,8 @@ fn ctrl_s_saves_the_text_and_the_reply_clears_dirty() {
         cmds,
         vec![Cmd::Save {
             path: model.file.path.clone(),
-            text: model.text()
+            text: model.text(),
+            was: Seen::Text(hello_text()),
         }]
     );
     assert!(model.dirty(), "dirty until the save is confirmed");
@@ -912,7 +915,7 @@ fn tune_offers_the_winner_and_writes_only_on_yes() {
     let saves: Vec<_> = cmds
         .iter()
         .filter_map(|c| match c {
-            Cmd::Save { path, text } => Some((path.clone(), text.clone())),
+            Cmd::Save { path, text, .. } => Some((path.clone(), text.clone())),
             _ => None,
         })
         .collect();

@@ -20,6 +20,7 @@ use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
 use crate::engine::run::RunResult;
 use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError};
+use crate::ondisk::{self, Seen};
 use crate::workbench::build_failure::{StepReport, explain_steps};
 use crate::workbench::explain::{Explanation, explain_run};
 
@@ -92,8 +93,12 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
     }
     let text = apply_changes(&original, &changes, Catalog::bundled()).map_err(Failure::usage)?;
     if args.write && text != original {
-        input::write_atomically(&path, &text)
-            .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
+        ondisk::write_if_unchanged(&path, &Seen::Text(original.clone()), &text).map_err(|e| {
+            super::refused_write(
+                e,
+                "nothing was built; run the build again on the file as it is now",
+            )
+        })?;
         eprintln!("wrote {}", path.display());
     }
     let df = parse(&text);

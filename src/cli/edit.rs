@@ -8,6 +8,7 @@ use super::{Failure, Format, input, status};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Change, Context, Toggle, apply_changes};
 use crate::dockerfile::parse;
+use crate::ondisk::{self, Seen};
 
 #[derive(Serialize)]
 struct ToggleJson {
@@ -49,8 +50,9 @@ pub fn run(
     let summary: Vec<String> = changes.iter().map(ToString::to_string).collect();
     if write {
         if edited != text {
-            input::write_atomically(file, &edited)
-                .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", file.display())))?;
+            ondisk::write_if_unchanged(file, &Seen::Text(text.clone()), &edited).map_err(|e| {
+                super::refused_write(e, "run the edit again on the file as it is now")
+            })?;
             eprintln!("{}: applied {}", file.display(), summary.join(", "));
         } else {
             eprintln!(

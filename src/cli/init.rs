@@ -3,11 +3,12 @@
 //! neither: a Dockerfile without its .dockerignore would send the whole
 //! directory (secrets included) as the build context.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{Failure, input, status};
+use super::{Failure, status};
 use crate::engine::Engine;
 use crate::engine::images::registry_reachable;
+use crate::ondisk::{Planned, Seen, write_all_or_nothing};
 use crate::workbench::init::{
     Builder, DOCKERIGNORE, GolangOnHand, Module, builder_on_hand, choose_main, dockerfile, scan,
 };
@@ -40,7 +41,17 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
             )));
         }
     }
-    write_all_or_nothing(&targets).map_err(Failure::usage)?;
+    // Without --force, files that appear between the check above and the
+    // write are not replaced either.
+    let planned: Vec<Planned> = targets
+        .iter()
+        .map(|(path, text)| Planned {
+            path: path.clone(),
+            text: text.clone(),
+            was: (!force).then_some(Seen::Absent),
+        })
+        .collect();
+    write_all_or_nothing(&planned).map_err(Failure::usage)?;
     let f = &module.facts;
     let mut found = Vec::new();
     if f.uses_cgo {
@@ -118,72 +129,4 @@ pub(super) async fn builder_here(module: &Module) -> Builder {
         .map(|(image, go_version)| GolangOnHand { image, go_version })
         .collect();
     builder_on_hand(module, &on_hand).unwrap_or(pinned)
-}
-
-/// Writes every file or none: all go to temporary files beside their
-/// targets first, then each is renamed into place. When anything fails, the
-/// temporary files go, files that did not exist before go, and files that
-/// did (under --force) get their old bytes back.
-pub(super) fn write_all_or_nothing(files: &[(PathBuf, String)]) -> Result<(), String> {
-    let remove_all = |temps: &[PathBuf]| {
-        for tmp in temps {
-            let _ = std::fs::remove_file(tmp);
-        }
-    };
-    // The old bytes of files --force replaces, to put back on failure.
-    let mut before = Vec::new();
-    for (path, _) in files {
-        before.push(if path.is_file() {
-            Some(std::fs::read(path).map_err(|e| {
-                format!(
-                    "{}: cannot read the file to replace: {e}; nothing was written",
-                    path.display()
-                )
-            })?)
-        } else {
-            None
-        });
-    }
-    let mut temps = Vec::new();
-    for (path, text) in files {
-        match input::write_beside(path, text.as_bytes()) {
-            Ok(tmp) => temps.push(tmp),
-            Err(e) => {
-                remove_all(&temps);
-                return Err(format!(
-                    "{}: cannot write: {e}; nothing was written",
-                    path.display()
-                ));
-            }
-        }
-    }
-    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
-        let Err(e) = std::fs::rename(tmp, path) else {
-            continue;
-        };
-        remove_all(&temps[i..]);
-        let mut message = format!("{}: cannot write: {e}", path.display());
-        let mut kept = Vec::new();
-        for ((done, _), old) in files[..i].iter().zip(&before).rev() {
-            let undone = match old {
-                Some(bytes) => input::write_beside(done, bytes).and_then(|t| {
-                    std::fs::rename(&t, done).inspect_err(|_| {
-                        let _ = std::fs::remove_file(&t);
-                    })
-                }),
-                None => std::fs::remove_file(done),
-            };
-            if let Err(e) = undone {
-                kept.push(format!("{} could not be put back: {e}", done.display()));
-            }
-        }
-        if kept.is_empty() {
-            message.push_str("; nothing was written");
-        } else {
-            message.push_str("; ");
-            message.push_str(&kept.join("; "));
-        }
-        return Err(message);
-    }
-    Ok(())
 }

@@ -200,7 +200,7 @@ pub enum Command {
             Containers and stage images are labelled io.dockstage.session and removed afterwards. \
             The image itself is kept, as docker build keeps it, under dockstage/cache:<input>: \
             when nothing that goes into a build has changed, the next build reuses it at once \
-            (the newest 12 are kept; `dockstage clean` removes them). --tag NAME tags it instead.",
+            (the 12 used last are kept; `dockstage clean` removes them). --tag NAME tags it instead.",
         after_help = examples!(build),
         after_long_help = concat!(examples!(build), "\n\n", "Exit status:\n  0  built, and the run exited 0 (or --no-run)\n  1  the build failed, or the run failed, timed out or ran out of memory\n  2  could not start: no daemon, a missing base image, bad input\n  130  cancelled with Ctrl-C; nothing is left behind"),
     )]
@@ -449,6 +449,15 @@ impl Failure {
             status: status::USAGE,
             message: message.to_string(),
         }
+    }
+}
+
+/// A write `ondisk` refused or could not do, with what to do about a file
+/// that changed since it was read.
+pub(crate) fn refused_write(e: crate::ondisk::WriteError, what_to_do: &str) -> Failure {
+    match e {
+        crate::ondisk::WriteError::Changed { .. } => Failure::usage(format!("{e}; {what_to_do}")),
+        crate::ondisk::WriteError::Io { .. } => Failure::usage(e),
     }
 }
 

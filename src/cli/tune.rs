@@ -15,6 +15,7 @@ use crate::engine::events::{BuildEvent, StepState};
 use crate::engine::layers::Layer;
 use crate::engine::tune::{TuneEvent, TuneOptions, TuneResult};
 use crate::engine::{Engine, EngineError};
+use crate::ondisk::{self, Planned, Seen};
 use crate::workbench::expect::Expectation;
 use crate::workbench::init;
 use crate::workbench::tune::{Attempt, run_summary};
@@ -116,34 +117,34 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
     let better = chosen.filter(|c| c.dockerfile != original);
     let better = if from_init { chosen } else { better };
     // A search takes a while: never write over a file changed meanwhile.
-    if args.write && better.is_some() {
-        let now = std::fs::read_to_string(&path).ok();
-        let unchanged = if from_init {
-            now.is_none()
-        } else {
-            now.as_deref() == Some(original.as_str())
-        };
-        if !unchanged {
-            return Err(Failure::usage(format!(
-                "{} changed while tune ran; nothing was written. Run tune again on the new file",
-                path.display()
-            )));
-        }
-    }
+    let was = if from_init {
+        Seen::Absent
+    } else {
+        Seen::Text(original.clone())
+    };
+    let again = "run tune again on the file as it is now";
     let written = match better {
         Some(c) if args.write && from_init => {
             // Its .dockerignore too, as init would, unless one is there.
-            let mut files = vec![(path.clone(), c.dockerfile.clone())];
+            let mut files = vec![Planned {
+                path: path.clone(),
+                text: c.dockerfile.clone(),
+                was: Some(was),
+            }];
             let ignore = args.dir.join(".dockerignore");
             if !ignore.exists() {
-                files.push((ignore, init::DOCKERIGNORE.to_string()));
+                files.push(Planned {
+                    path: ignore,
+                    text: init::DOCKERIGNORE.to_string(),
+                    was: Some(Seen::Absent),
+                });
             }
-            super::init::write_all_or_nothing(&files).map_err(Failure::usage)?;
+            ondisk::write_all_or_nothing(&files).map_err(Failure::usage)?;
             true
         }
         Some(c) if args.write => {
-            input::write_atomically(&path, &c.dockerfile)
-                .map_err(|e| Failure::usage(format!("{}: cannot write: {e}", path.display())))?;
+            ondisk::write_if_unchanged(&path, &was, &c.dockerfile)
+                .map_err(|e| super::refused_write(e, again))?;
             true
         }
         _ => false,

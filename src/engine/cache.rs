@@ -3,12 +3,20 @@
 //! uploaded context; when the context, the Dockerfile, the target, the
 //! builder and the base images are all unchanged, the image from last time is
 //! the answer, so dockstage reuses it without asking the daemon to build.
-//! The newest `KEEP` such images are kept; `dockstage clean` removes them.
+//!
+//! The `KEEP` builds used last are kept; `dockstage clean` removes them all.
+//! "Used" is the image's last tag time, which dockerd stamps on every tag:
+//! dockstage tags a kept build again after each build and each reuse. Its
+//! creation time cannot stand in for it: a fully cached rebuild reuses the
+//! old image config, creation time and all, so the image just built would
+//! look the oldest. A build of this process also holds a `CacheLease` on its
+//! tag until it is done, and a prune leaves leased images alone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, PoisonError};
 
-use bollard::query_parameters::{ListImagesOptions, RemoveImageOptions};
+use bollard::query_parameters::{ListImagesOptions, RemoveImageOptions, TagImageOptions};
 
 use super::build::BuilderChoice;
 use super::context::BuildContext;
@@ -18,8 +26,17 @@ use super::{Engine, EngineError, IMAGE_REPOSITORY};
 pub const CACHE_LABEL: &str = "io.dockstage.cache";
 /// The builder that made a kept image.
 pub const BUILDER_LABEL: &str = "io.dockstage.builder";
-/// How many kept builds stay; older ones are removed after each build.
+/// How many kept builds stay; the ones used longest ago are removed after each build.
 pub const KEEP: usize = 12;
+
+/// Cache tags that builds of this process are using, with how many use each.
+/// Process-wide rather than per `Engine`, because every clone and every
+/// connection of this process prunes the same daemon's images.
+static IN_USE: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
+
+/// Held by a prune from listing to the last removal, so a build cannot take
+/// a lease on an image the prune has already chosen to remove.
+static PRUNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A key for everything that decides a build's result.
 pub fn input_key(
@@ -41,8 +58,16 @@ pub fn input_key(
     format!("{a:016x}{:016x}", h.finish())
 }
 
+fn cache_repository() -> String {
+    format!("{IMAGE_REPOSITORY}/cache")
+}
+
+fn cache_tag_name(key: &str) -> &str {
+    &key[..24.min(key.len())]
+}
+
 pub fn cache_tag(key: &str) -> String {
-    format!("{IMAGE_REPOSITORY}/cache:{}", &key[..24.min(key.len())])
+    format!("{}:{}", cache_repository(), cache_tag_name(key))
 }
 
 pub fn cache_labels(builder: BuilderChoice) -> HashMap<String, String> {
@@ -57,6 +82,73 @@ pub fn cache_labels(builder: BuilderChoice) -> HashMap<String, String> {
     ])
 }
 
+/// While held, no prune of this process removes the image tagged for this
+/// build's input: the build in progress is about to return it, read its
+/// layers and run it.
+#[must_use = "the lease protects the kept build only while it is held"]
+#[derive(Debug)]
+pub struct CacheLease {
+    tag: String,
+}
+
+impl CacheLease {
+    fn take(tag: String) -> CacheLease {
+        *IN_USE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(tag.clone())
+            .or_default() += 1;
+        CacheLease { tag }
+    }
+}
+
+impl Drop for CacheLease {
+    fn drop(&mut self) {
+        let mut in_use = IN_USE.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = in_use.get_mut(&self.tag) {
+            *count -= 1;
+            if *count == 0 {
+                in_use.remove(&self.tag);
+            }
+        }
+    }
+}
+
+/// A kept build as a prune weighs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptImage<T> {
+    pub id: String,
+    pub tags: Vec<String>,
+    /// When a build last used it; older first to go.
+    pub last_used: T,
+}
+
+/// The ids to remove: all but the `keep` used last, sparing any image that
+/// carries a tag in `in_use`.
+pub fn to_remove<T: Ord>(
+    mut images: Vec<KeptImage<T>>,
+    keep: usize,
+    in_use: &BTreeMap<String, usize>,
+) -> Vec<String> {
+    images.sort_by(|a, b| b.last_used.cmp(&a.last_used));
+    images
+        .into_iter()
+        .skip(keep)
+        .filter(|i| !i.tags.iter().any(|t| in_use.contains_key(t)))
+        .map(|i| i.id)
+        .collect()
+}
+
+fn is_missing(e: &bollard::errors::Error) -> bool {
+    matches!(
+        e,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
+}
+
 impl Engine {
     /// The kept image for `key` and the builder that made it, if any.
     pub async fn cached_build(&self, key: &str) -> Result<Option<(String, String)>, EngineError> {
@@ -69,33 +161,82 @@ impl Engine {
                     .unwrap_or_else(|| "buildkit".into());
                 Ok(image.id.map(|id| (id, builder)))
             }
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(None),
+            Err(e) if is_missing(&e) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// Removes kept builds beyond the newest `KEEP`; images in use stay.
+    /// Takes the lease on `key`'s kept build for the build about to run, and
+    /// returns the kept image to reuse (marked as used now), if there is one.
+    pub async fn claim_cached(
+        &self,
+        key: &str,
+    ) -> Result<(CacheLease, Option<(String, String)>), EngineError> {
+        let lease = {
+            let _pruning = PRUNING.lock().await;
+            CacheLease::take(cache_tag(key))
+        };
+        let reuse = match self.cached_build(key).await? {
+            // Gone since the lookup: another process pruned it, so build.
+            Some((id, builder)) => self.mark_used(key, &id).await?.then_some((id, builder)),
+            None => None,
+        };
+        Ok((lease, reuse))
+    }
+
+    /// Tags `image_id` as `key`'s kept build again, which stamps it as used
+    /// now. False when the image is no longer there.
+    pub async fn mark_used(&self, key: &str, image_id: &str) -> Result<bool, EngineError> {
+        let options = TagImageOptions {
+            repo: Some(cache_repository()),
+            tag: Some(cache_tag_name(key).to_string()),
+        };
+        match self.docker().tag_image(image_id, Some(options)).await {
+            Ok(()) => Ok(true),
+            Err(e) if is_missing(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes kept builds beyond the `KEEP` used last; images in use by a
+    /// container or leased by a build of this process stay.
     pub async fn prune_cache(&self) -> Result<usize, EngineError> {
+        let _pruning = PRUNING.lock().await;
         let filters = HashMap::from([("label".to_string(), vec![CACHE_LABEL.to_string()])]);
-        let mut images = self
+        let listed = self
             .docker()
             .list_images(Some(ListImagesOptions {
                 filters: Some(filters),
                 ..Default::default()
             }))
             .await?;
-        images.sort_by_key(|i| std::cmp::Reverse(i.created));
+        let mut images = Vec::new();
+        for summary in listed {
+            let image = match self.docker().inspect_image(&summary.id).await {
+                Ok(image) => image,
+                Err(e) if is_missing(&e) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let tagged = image.metadata.and_then(|m| m.last_tag_time);
+            images.push(KeptImage {
+                id: summary.id,
+                tags: summary.repo_tags,
+                last_used: tagged.max(image.created),
+            });
+        }
+        let in_use = IN_USE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let mut removed = 0;
-        for image in images.iter().skip(KEEP) {
+        for id in to_remove(images, KEEP, &in_use) {
             let options = RemoveImageOptions {
                 force: true,
                 ..Default::default()
             };
             if self
                 .docker()
-                .remove_image(&image.id, Some(options), None)
+                .remove_image(&id, Some(options), None)
                 .await
                 .is_ok()
             {
@@ -103,5 +244,48 @@ impl Engine {
             }
         }
         Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(id: &str, last_used: u32) -> KeptImage<u32> {
+        KeptImage {
+            id: id.into(),
+            tags: vec![format!("dockstage/cache:{id}")],
+            last_used,
+        }
+    }
+
+    #[test]
+    fn the_images_used_longest_ago_go_first() {
+        let images = vec![kept("a", 5), kept("b", 1), kept("c", 9), kept("d", 3)];
+        assert_eq!(to_remove(images, 2, &BTreeMap::new()), ["d", "b"]);
+    }
+
+    #[test]
+    fn a_leased_image_stays_however_old() {
+        let images = vec![kept("a", 5), kept("b", 1), kept("c", 9)];
+        let in_use = BTreeMap::from([("dockstage/cache:b".to_string(), 1)]);
+        assert_eq!(to_remove(images, 1, &in_use), ["a"]);
+    }
+
+    #[test]
+    fn a_lease_lasts_until_its_last_holder_lets_go() {
+        let tag = "dockstage/cache:lease-test".to_string();
+        let held = |tag: &str| {
+            IN_USE
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains_key(tag)
+        };
+        let first = CacheLease::take(tag.clone());
+        let second = CacheLease::take(tag.clone());
+        drop(first);
+        assert!(held(&tag));
+        drop(second);
+        assert!(!held(&tag));
     }
 }

@@ -102,9 +102,13 @@ impl Engine {
         let mapper = StepMapper::new(&df, &graph);
         let key = cache::input_key(&ctx, options.target.as_deref(), options.builder, &base_ids);
         let started = std::time::Instant::now();
-        let kept = match &options.tag {
-            Some(_) => None,
-            None => self.cached_build(&key).await?,
+        // Held until the image is read and run, so no prune removes it meanwhile.
+        let (lease, kept) = match &options.tag {
+            Some(_) => (None, None),
+            None => {
+                let (lease, kept) = self.claim_cached(&key).await?;
+                (Some(lease), kept)
+            }
         };
         let outcome = if let Some((image_id, builder)) = kept {
             on_event(PipelineEvent::Build(BuildEvent::Note {
@@ -138,6 +142,9 @@ impl Engine {
             let outcome = self
                 .build(&request, &mut |e| on_event(PipelineEvent::Build(e)), cancel)
                 .await?;
+            if lease.is_some() {
+                self.mark_used(&key, &outcome.image_id).await?;
+            }
             let _ = self.prune_cache().await;
             outcome
         };

@@ -44,6 +44,9 @@ where
         version: model.version,
         text: model.text(),
     });
+    workers.send(Cmd::CheckDisk {
+        path: model.file.path.clone(),
+    });
     let mut dirty = true;
     loop {
         if dirty {
@@ -55,6 +58,7 @@ where
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
                 Some(Ok(Event::Paste(text))) => Msg::Paste(text),
+                Some(Ok(Event::FocusGained)) => Msg::FocusGained,
                 Some(Ok(Event::Resize(w, h))) => {
                     terminal.autoresize()?;
                     Msg::Resize(w, h)

@@ -3,9 +3,11 @@
 pub mod app;
 mod building;
 mod editing;
+mod file_worker;
 pub mod highlight;
 pub mod model;
 pub mod msg;
+pub mod on_disk;
 pub mod open;
 pub mod theme;
 mod tuning;
@@ -17,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    EventStream,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, EventStream,
 };
 use crossterm::execute;
 use tokio::sync::mpsc;
@@ -47,6 +49,7 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         let facts = Some(GoFacts::scan_dir(&opened.file.dir, 5_000)).filter(|f| f.go_files > 0);
         let recovery = open::recovery_path(&opened.file.path);
         let mut model = Model::new(opened.file, &opened.text, theme);
+        model.disk.seen = opened.seen;
         if let Some(recovered) = opened.recovered {
             model.overlay = model::Overlay::RestoreOffer(recovered);
         }
@@ -54,7 +57,13 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         forward_signals(tx.clone());
         let workers = Workers::spawn(tx, facts);
         let mut terminal = ratatui::init();
-        let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+        // Focus reports let an outside change to the file show when the user comes back.
+        let _ = execute!(
+            std::io::stdout(),
+            EnableMouseCapture,
+            EnableBracketedPaste,
+            EnableFocusChange
+        );
         // The panic hook ratatui installs restores the terminal; ours also
         // keeps the buffer, so a crash loses no work.
         let snapshot = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
@@ -68,7 +77,8 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         let _ = execute!(
             std::io::stdout(),
             DisableMouseCapture,
-            DisableBracketedPaste
+            DisableBracketedPaste,
+            DisableFocusChange
         );
         ratatui::restore();
         let model = result.map_err(|e| eyre!("terminal error: {e}"))?;
@@ -122,7 +132,8 @@ fn install_recovery_hook(path: PathBuf, snapshot: std::sync::Arc<std::sync::Mute
         let _ = execute!(
             std::io::stdout(),
             DisableMouseCapture,
-            DisableBracketedPaste
+            DisableBracketedPaste,
+            DisableFocusChange
         );
         previous(info);
         eprintln!(

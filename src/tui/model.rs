@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::highlight::Highlighted;
 use super::msg::BuildId;
+use super::on_disk::{Disk, DiskConflict};
 use super::theme::Theme;
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Context, Toggle};
@@ -177,6 +178,8 @@ pub enum Overlay {
     RestoreOffer(String),
     /// Tune found a smaller Dockerfile; nothing is written until the user says so.
     ConfirmTune(Box<TunedOffer>),
+    /// A file changed on disk since the workbench read or wrote it.
+    ChangedOnDisk(Box<DiskConflict>),
 }
 
 /// What tune found, as the confirmation shows it.
@@ -193,6 +196,8 @@ pub struct TunedOffer {
 
 pub struct Model {
     pub file: FileState,
+    /// What the files the workbench writes held when it last saw them.
+    pub disk: Disk,
     pub editor: TextArea<'static>,
     /// The first editor line on screen, kept so the cursor stays visible.
     pub editor_top: usize,
@@ -247,8 +252,13 @@ impl Model {
         };
         let mut editor = TextArea::new(lines);
         editor.set_max_histories(500);
+        let disk = Disk {
+            seen: crate::ondisk::Seen::Text(file.saved.clone()),
+            ..Disk::default()
+        };
         let mut model = Model {
             file,
+            disk,
             editor,
             editor_top: 0,
             unsaved: false,

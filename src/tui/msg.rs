@@ -11,6 +11,7 @@ use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
 use crate::engine::run::RunResult;
 use crate::engine::tune::{TuneEvent, TuneResult};
+use crate::ondisk::Seen;
 use crate::workbench::explain::Explanation;
 
 /// A build's identity, so late events of a cancelled build are ignored.
@@ -43,6 +44,23 @@ pub enum Msg {
     /// SIGTERM or SIGHUP: leave now, keeping unsaved work for the next start.
     Terminate,
     Exported(Result<PathBuf, String>),
+    /// The terminal has focus again: the file may have changed meanwhile.
+    FocusGained,
+    /// What a file holds now, from the file worker's check, or instead of a
+    /// write it refused because the file changed since the workbench saw it.
+    OnDisk {
+        file: DiskFile,
+        now: Seen,
+        refused: bool,
+    },
+}
+
+/// The files the workbench writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskFile {
+    Dockerfile,
+    /// The Markdown export of the variants table.
+    Export,
 }
 
 /// Why a build ended without an image, with the lines to mark when known.
@@ -79,13 +97,20 @@ pub enum Cmd {
         dir: PathBuf,
     },
     CancelBuild(BuildId),
+    /// Write `text` unless the file no longer holds what the workbench saw (`was`).
     Save {
         path: PathBuf,
         text: String,
+        was: Seen,
     },
     Export {
         path: PathBuf,
         text: String,
+        was: Seen,
+    },
+    /// Report what `path` holds now, and keep checking it on a timer.
+    CheckDisk {
+        path: PathBuf,
     },
     Quit,
 }

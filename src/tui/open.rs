@@ -7,6 +7,7 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 
 use super::model::FileState;
 use crate::cli::input::read_dockerfile;
+use crate::ondisk::{Seen, WriteError, write_if_unchanged};
 
 const EXAMPLE: [(&str, &str); 5] = [
     (
@@ -32,6 +33,8 @@ const TEMPLATE: &str = include_str!("../../assets/templates/go.Dockerfile");
 
 pub struct Opened {
     pub file: FileState,
+    /// What the file held when it was opened; absent for a template not yet saved.
+    pub seen: Seen,
     pub text: String,
     /// Unsaved work a crash left in the recovery file, to offer back.
     pub recovered: Option<String>,
@@ -54,15 +57,15 @@ fn example_dir() -> PathBuf {
         .join("dockstage/examples/hello")
 }
 
-/// Copies the bundled example out, keeping files the user already changed.
+/// Copies the bundled example out, keeping files the user already has there.
 fn copy_example() -> Result<PathBuf> {
     let dir = example_dir();
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
     for (name, text) in EXAMPLE {
         let path = dir.join(name);
-        if !path.exists() {
-            std::fs::write(&path, text)
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        match write_if_unchanged(&path, &Seen::Absent, text) {
+            Ok(()) | Err(WriteError::Changed { .. }) => {}
+            Err(e) => return Err(e).wrap_err("cannot copy the bundled example"),
         }
     }
     Ok(dir)
@@ -113,6 +116,11 @@ pub fn open(path: Option<&Path>) -> Result<Opened> {
         saved.clone()
     };
     Ok(Opened {
+        seen: if template {
+            Seen::Absent
+        } else {
+            Seen::Text(saved.clone())
+        },
         file: FileState {
             path: file,
             dir,

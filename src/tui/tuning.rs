@@ -208,10 +208,7 @@ pub(super) fn on_offer_key(model: &mut Model, offer: &TunedOffer, key: char) -> 
             model.explanation = None;
             let mut cmds = edited(model);
             if key == 'y' {
-                cmds.push(Cmd::Save {
-                    path: model.file.path.clone(),
-                    text: model.text(),
-                });
+                cmds.extend(super::on_disk::save(model));
                 model.status = Some(format!("tuned: {}; saving", offer.summary));
             } else {
                 model.status = Some(format!(

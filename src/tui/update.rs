@@ -12,6 +12,7 @@ use super::editing::{
 };
 use super::model::{BuildState, DockerStatus, Model, Overlay, Pane};
 use super::msg::{Cmd, Msg};
+use super::on_disk::{export, on_conflict_key, on_disk, on_exported, on_focus, save};
 use super::tuning::{on_offer_key, on_tune_event, on_tune_failed, on_tuned, request_tune};
 use crate::dockerfile::edit::{Change, Context, Toggle};
 use crate::dockerfile::parse;
@@ -119,18 +120,9 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
-        Msg::Saved(result) => {
-            match result {
-                Ok(path) => {
-                    model.file.saved = model.text();
-                    model.status = Some(format!("saved {}", path.display()));
-                    if model.overlay == Overlay::ConfirmQuit {
-                        model.quit = true;
-                        return vec![Cmd::Quit];
-                    }
-                }
-                Err(e) => model.status = Some(format!("not saved: {e}")),
-            }
+        Msg::Saved(Ok(path)) => super::on_disk::on_saved(model, &path),
+        Msg::Saved(Err(e)) => {
+            super::on_disk::on_save_failed(model, &e);
             Vec::new()
         }
         Msg::Terminate => {
@@ -139,10 +131,12 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             vec![Cmd::Quit]
         }
         Msg::Exported(result) => {
-            model.status = Some(match result {
-                Ok(path) => format!("variants exported to {}", path.display()),
-                Err(e) => format!("export failed: {e}"),
-            });
+            on_exported(model, result);
+            Vec::new()
+        }
+        Msg::FocusGained => on_focus(model),
+        Msg::OnDisk { file, now, refused } => {
+            on_disk(model, file, now, refused);
             Vec::new()
         }
     }
@@ -193,6 +187,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             };
             return on_offer_key(model, &offer, answer);
         }
+        Overlay::ChangedOnDisk(conflict) => return on_conflict_key(model, *conflict, key),
         Overlay::Search(mut pattern) => {
             match key.code {
                 KeyCode::Esc => model.overlay = Overlay::None,
@@ -423,25 +418,6 @@ fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         _ => {}
     }
     Vec::new()
-}
-
-fn save(model: &mut Model) -> Vec<Cmd> {
-    vec![Cmd::Save {
-        path: model.file.path.clone(),
-        text: model.text(),
-    }]
-}
-
-fn export(model: &mut Model) -> Vec<Cmd> {
-    if model.variants.is_empty() {
-        model.status = Some("no variants yet: build first (F5)".into());
-        return Vec::new();
-    }
-    let path = model.file.path.with_file_name("dockstage-variants.md");
-    vec![Cmd::Export {
-        path,
-        text: crate::workbench::variant::markdown(&model.variants),
-    }]
 }
 
 fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {

@@ -11,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 use super::model::{DockerStatus, analyze};
 use super::msg::{BuildFailure, Cmd, Finished, Msg};
 use crate::catalog::Catalog;
-use crate::cli::input::write_atomically;
 use crate::dockerfile::parse;
 use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
 use crate::engine::tune::{TuneEvent, TuneOptions};
@@ -26,6 +25,7 @@ const PING_EVERY: Duration = Duration::from_secs(3);
 pub struct Workers {
     analyze: watch::Sender<Option<(u64, String)>>,
     docker: mpsc::UnboundedSender<Cmd>,
+    files: mpsc::UnboundedSender<Cmd>,
     done: mpsc::UnboundedReceiver<()>,
 }
 
@@ -34,12 +34,15 @@ impl Workers {
     pub fn spawn(tx: mpsc::UnboundedSender<Msg>, facts: Option<GoFacts>) -> Workers {
         let (analyze_tx, analyze_rx) = watch::channel(None);
         tokio::spawn(analysis_worker(analyze_rx, tx.clone(), facts));
+        let (files_tx, files_rx) = mpsc::unbounded_channel();
+        tokio::spawn(super::file_worker::file_worker(files_rx, tx.clone()));
         let (docker_tx, docker_rx) = mpsc::unbounded_channel();
         let (done_tx, done) = mpsc::unbounded_channel();
         tokio::spawn(docker_worker(docker_rx, tx, done_tx));
         Workers {
             analyze: analyze_tx,
             docker: docker_tx,
+            files: files_tx,
             done,
         }
     }
@@ -49,6 +52,9 @@ impl Workers {
             Cmd::Analyze { version, text } => {
                 // A newer text replaces one not yet started: latest wins.
                 let _ = self.analyze.send(Some((version, text)));
+            }
+            cmd @ (Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. }) => {
+                let _ = self.files.send(cmd);
             }
             other => {
                 let _ = self.docker.send(other);
@@ -160,20 +166,6 @@ async fn docker_worker(
                             token.cancel();
                         }
                     }
-                    Cmd::Save { path, text } => {
-                        let tx = tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let result = write_atomically(&path, &text).map(|()| path.clone()).map_err(|e| e.to_string());
-                            let _ = tx.send(Msg::Saved(result));
-                        });
-                    }
-                    Cmd::Export { path, text } => {
-                        let tx = tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let result = write_atomically(&path, &text).map(|()| path.clone()).map_err(|e| e.to_string());
-                            let _ = tx.send(Msg::Exported(result));
-                        });
-                    }
                     Cmd::Quit => {
                         for token in builds.values() {
                             token.cancel();
@@ -186,7 +178,7 @@ async fn docker_worker(
                         let _ = done.send(());
                         return;
                     }
-                    Cmd::Analyze { .. } => {}
+                    Cmd::Analyze { .. } | Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. } => {}
                 }
             }
             _ = ping.tick() => {

@@ -2,10 +2,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::ondisk::Seen;
 use crate::tui::model::{Model, Overlay};
+use crate::tui::msg::DiskFile;
+use crate::tui::on_disk::{DiskConflict, change_words, name};
 
 /// Every key, in the help overlay and the docs.
 pub const KEYS: &[(&str, &str)] = &[
@@ -86,6 +90,10 @@ pub fn render(model: &Model, frame: &mut Frame) {
                 .saturating_add(6);
             ("Tune found a smaller image", lines, 110, height)
         }
+        Overlay::ChangedOnDisk(conflict) => {
+            let (title, lines, width, height) = changed_on_disk(model, conflict, area);
+            return draw(model, frame, &title, lines, width, height);
+        }
         Overlay::RestoreOffer(text) => (
             "Unsaved work found",
             vec![
@@ -100,7 +108,11 @@ pub fn render(model: &Model, frame: &mut Frame) {
             5,
         ),
     };
-    let rect = centered(area, width, height);
+    draw(model, frame, title, lines, width, height);
+}
+
+fn draw(model: &Model, frame: &mut Frame, title: &str, lines: Vec<Line>, width: u16, height: u16) {
+    let rect = centered(frame.area(), width, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -113,4 +125,71 @@ pub fn render(model: &Model, frame: &mut Frame) {
             .style(model.theme.text()),
         rect,
     );
+}
+
+/// The widest the question about a changed file is drawn.
+const WIDE: u16 = 110;
+
+/// The question about a file changed on disk, with the difference when asked.
+fn changed_on_disk(
+    model: &Model,
+    conflict: &DiskConflict,
+    area: Rect,
+) -> (String, Vec<Line<'static>>, u16, u16) {
+    let name = name(model, conflict.file);
+    let title = format!("{name} {}", change_words(&conflict.now));
+    let mut lines = Vec::new();
+    let keys = match (conflict.file, &conflict.now) {
+        (DiskFile::Export, _) => {
+            lines.push(Line::from(format!(
+                "{name} is not what dockstage last wrote there: it is someone else's now."
+            )));
+            "k  write the export over it    d  the difference    Esc  leave it, export nothing"
+        }
+        (DiskFile::Dockerfile, now) => {
+            lines.push(Line::from(match now {
+                Seen::Absent => format!("{name} was removed since dockstage read or saved it."),
+                Seen::Text(_) => format!("{name} changed since dockstage read or saved it."),
+            }));
+            lines.push(Line::from(if model.dirty() {
+                "The editor has changes of its own that are not saved."
+            } else {
+                "The editor has no unsaved changes."
+            }));
+            if *now == Seen::Absent {
+                "k  keep yours and write it    d  the difference    Esc  decide later"
+            } else {
+                "r  reload it (Ctrl-Z undoes)    k  keep yours and write it over    d  the difference    Esc  decide later"
+            }
+        }
+    };
+    if let Some(diff) = &conflict.diff {
+        let room = usize::from(area.height.saturating_sub(8)).max(1);
+        lines.push(Line::from(""));
+        for text in diff.iter().skip(conflict.scroll).take(room) {
+            let style = match text.chars().next() {
+                Some('+') if !text.starts_with("+++") => Style::default().fg(model.theme.ok),
+                Some('-') if !text.starts_with("---") => model.theme.error(),
+                _ => model.theme.text(),
+            };
+            lines.push(Line::styled(text.clone(), style));
+        }
+        if diff.len() > room {
+            lines.push(Line::styled(
+                format!(
+                    "({} of {} lines · ↑/↓ PgUp PgDn scroll)",
+                    room.min(diff.len() - conflict.scroll),
+                    diff.len()
+                ),
+                model.theme.dim(),
+            ));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(keys));
+    // Long lines wrap: count the rows they take inside the border.
+    let inner = usize::from(WIDE.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    (title, lines, WIDE, height)
 }
