@@ -17,6 +17,7 @@ pub mod images;
 pub mod layers;
 pub mod pipeline;
 pub mod run;
+pub mod session;
 pub mod stages;
 pub mod tune;
 
