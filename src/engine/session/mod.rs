@@ -69,6 +69,8 @@ pub enum SessionError {
     Io(#[from] io::Error),
     #[error("the session upgrade failed ({0})")]
     Http(String),
+    #[error("cannot write the build request ({0})")]
+    Request(String),
 }
 
 /// Where to open connections to the daemon: the session's and the build's.
@@ -195,14 +197,14 @@ impl Session {
 
     /// Starts the build `options` describe on this session; the stream
     /// owns the session, so dropping it (a cancel) ends both.
-    pub fn build(self, options: &BuildImageOptions) -> Result<BuildStream<'static>, String> {
+    pub fn build(self, options: &BuildImageOptions) -> Result<BuildStream<'static>, SessionError> {
         let options = BuildImageOptions {
             remote: Some("client-session".into()),
             session: Some(self.id.clone()),
             ..options.clone()
         };
         let query = serde_urlencoded::to_string(&options)
-            .map_err(|e| format!("cannot write the build request ({e})"))?;
+            .map_err(|e| SessionError::Request(e.to_string()))?;
         let path = format!("/v{}/build?{query}", self.api);
         let stream = request::post_build(self.dial.clone(), path);
         Ok(Box::pin(WithSession {

@@ -276,3 +276,62 @@ impl Health for Alive {
         Err(Status::unimplemented("only Check is served"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(dir: &std::path::Path, dockerfile: &str) -> FileSyncService {
+        FileSyncService {
+            sources: Arc::new(Sources {
+                context: dir.to_path_buf(),
+                dockerfile: MemoryFile::new("Dockerfile", dockerfile),
+            }),
+            totals: Arc::default(),
+        }
+    }
+
+    fn asked(dir: &str, follow: &[&str]) -> Asked {
+        Asked {
+            dir: dir.into(),
+            follow: follow.iter().map(|s| s.to_string()).collect(),
+            ..Asked::default()
+        }
+    }
+
+    #[test]
+    fn the_dockerfiles_mtime_changes_with_its_text_only() {
+        let a = MemoryFile::new("Dockerfile", "FROM scratch\n");
+        let again = MemoryFile::new("Dockerfile", "FROM scratch\n");
+        let b = MemoryFile::new("Dockerfile", "FROM busybox\n");
+        assert_eq!(a.mtime_ns, again.mtime_ns);
+        assert_ne!(
+            a.mtime_ns, b.mtime_ns,
+            "same size, other text: asked for again"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_dockerfile_source_holds_the_edited_text_and_nothing_else() {
+        let dir = std::env::temp_dir();
+        let sync = service(&dir, "FROM scratch\n");
+        let offers = sync
+            .offers(asked(
+                DOCKERFILE,
+                &["Dockerfile", "Dockerfile.dockerignore", "dockerfile"],
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(offers.len(), 1);
+        assert_eq!(offers[0].stat.path, "Dockerfile");
+        assert_eq!(offers[0].stat.size, "FROM scratch\n".len() as i64);
+        assert!(matches!(&offers[0].content, Content::Bytes(b) if &b[..] == b"FROM scratch\n"));
+        let other = sync
+            .offers(asked(DOCKERFILE, &["build/Dockerfile.prod"]))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(other.is_empty(), "a name not asked for is not offered");
+        let unknown = sync.offers(asked("secrets", &[])).await;
+        assert!(unknown.is_err_and(|e| e.contains("no access allowed")));
+    }
+}

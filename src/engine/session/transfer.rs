@@ -74,8 +74,8 @@ impl Transfer {
         let sent = self.sent();
         let text = match (self.kind, &self.tar) {
             (ContextTransfer::Session, _) => format!(
-                "context: sent through a BuildKit session; the daemon asked for {} of {} files \
-                 ({}, the Dockerfile included)",
+                "context: sent through a BuildKit session: {} of {} files fetched ({}); the \
+                 daemon had the rest",
                 sent.files,
                 self.context_files + 1,
                 human_bytes(sent.bytes)
@@ -111,7 +111,9 @@ impl Engine {
                         dockerfile: context.session_dockerfile.clone(),
                         ..options
                     };
-                    let stream = session.build(&options).map_err(EngineError::Other)?;
+                    let stream = session
+                        .build(&options)
+                        .map_err(|e| EngineError::Other(e.to_string()))?;
                     let transfer = Transfer {
                         kind: ContextTransfer::Session,
                         totals: Some(totals),
@@ -150,5 +152,50 @@ impl Engine {
             dockerfile: MemoryFile::new(&context.session_dockerfile, context.dockerfile_text()),
         };
         Session::open(&self.endpoint.host, &api, sources).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(transfer: &Transfer) -> String {
+        match transfer.note() {
+            BuildEvent::Note { text } => text,
+            other => panic!("not a note: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_note_says_which_way_the_context_went_and_what_it_cost() {
+        let totals = Arc::new(Totals::default());
+        let session = Transfer {
+            kind: ContextTransfer::Session,
+            totals: Some(totals),
+            tar: None,
+            context_files: 3,
+        };
+        assert_eq!(
+            text(&session),
+            "context: sent through a BuildKit session: 0 of 4 files fetched (0 B); the daemon \
+             had the rest"
+        );
+        let tar = Transfer {
+            kind: ContextTransfer::Tar,
+            totals: None,
+            tar: Some((
+                ContextSent {
+                    files: 3,
+                    bytes: 6144,
+                },
+                "the legacy builder takes no sessions".into(),
+            )),
+            context_files: 3,
+        };
+        assert_eq!(tar.sent().bytes, 6144);
+        assert_eq!(
+            text(&tar),
+            "context: sent as a tar, 3 files (6.1 kB): the legacy builder takes no sessions"
+        );
     }
 }
