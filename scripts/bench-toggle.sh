@@ -6,19 +6,22 @@
 # Usage: scripts/bench-toggle.sh
 #   ROUNDS=N        toggles per tool (default 5)
 #   BEFORE=PATH     also time another dockstage binary (e.g. one built from main)
+#   REVISIT=1       toggle between two texts already built (the daemon's cache
+#                   answers whatever the context); by default every toggle is
+#                   to a text never built before, as a user's edits are
 #
-# It copies assets/examples/hello to a temp directory and writes both variants
-# of its Dockerfile beside it (`dockstage edit --base ...`), outside the
-# context, so buildx reads the same text dockstage sends. After one warm-up
-# build of each variant per tool, each round builds the other variant than the
-# round before, so every timed build is a toggle:
+# It copies assets/examples/hello to a temp directory. Each round writes the
+# Dockerfile there with a comment line of its own (unless REVISIT=1), then
+# builds the other base than the round before, so every timed build is a
+# toggle to a new text:
 #   dockstage build DIR --base B --no-run --tag T --format json
 #   docker buildx build --load -q -f VARIANT -t T DIR       (when buildx is there)
-# `--tag` makes dockstage build every time instead of reusing a kept image.
-# It prints each build's wall time, how the context went and what it cost
-# (dockstage's context_transfer and sent bytes), and the medians. The tags it
-# made and the temp directory are removed at the end, also on failure or
-# Ctrl-C.
+# where VARIANT is `dockstage edit DIR/Dockerfile --base B`, written outside
+# the context, so buildx reads the text dockstage sends. `--tag` makes
+# dockstage build every time instead of reusing a kept image. It prints each
+# build's wall time, how the context went and what it cost (dockstage's
+# context_transfer and sent bytes), and the medians. The tags it made and the
+# temp directory are removed at the end, also on failure or Ctrl-C.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,9 +62,20 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cp -r assets/examples/hello "$ctx"
-for base in scratch debian-slim; do
+cp "$ctx/Dockerfile" "$work/original.Dockerfile"
+
+# Writes the Dockerfile for one build ($1: a name unique to it, or "" to keep
+# the text) and its `base` variant for buildx, outside the context.
+prepare() {
+    local mark=$1 base=$2
+    if [ "${REVISIT:-0}" != 1 ] && [ -n "$mark" ]; then
+        { cat "$work/original.Dockerfile"; echo "# bench-toggle $mark"; } >"$ctx/Dockerfile"
+    else
+        cp "$work/original.Dockerfile" "$ctx/Dockerfile"
+    fi
     "$ds" edit "$ctx/Dockerfile" --base "$base" >"$work/$base.Dockerfile"
-done
+}
+run_id=$(date +%s%N)
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -96,9 +110,13 @@ time_dockstage() {
     local name=$1 bin=$2 tag=dockstage-bench/toggle-$1
     tags+=("$tag")
     : >"$work/$name.times"
-    for base in "${bases[@]}"; do dockstage_build "$bin" "$base" "$tag" >/dev/null; done
+    for base in "${bases[@]}"; do
+        prepare "" "$base"
+        dockstage_build "$bin" "$base" "$tag" >/dev/null
+    done
     for ((i = 0; i < rounds; i++)); do
         local base=${bases[$((i % 2))]} line
+        prepare "$name-$run_id-$i" "$base"
         line=$(dockstage_build "$bin" "$base" "$tag")
         echo "$line" >>"$work/$name.times"
         read -r s transfer sent <<<"$line"
@@ -114,9 +132,13 @@ if [ "$buildx" = 1 ]; then
     tag=dockstage-bench/toggle-buildx
     tags+=("$tag")
     : >"$work/buildx.times"
-    for base in "${bases[@]}"; do buildx_build "$base" "$tag" >/dev/null; done
+    for base in "${bases[@]}"; do
+        prepare "" "$base"
+        buildx_build "$base" "$tag" >/dev/null
+    done
     for ((i = 0; i < rounds; i++)); do
         base=${bases[$((i % 2))]}
+        prepare "buildx-$run_id-$i" "$base"
         s=$(buildx_build "$base" "$tag")
         echo "$s" >>"$work/buildx.times"
         printf '%-10s -> %-11s %6s s\n' buildx "$base" "$s"

@@ -319,6 +319,74 @@ mod tests {
         ));
     }
 
+    fn sources() -> Sources {
+        Sources {
+            context: std::env::temp_dir(),
+            dockerfile: MemoryFile::new("Dockerfile", "FROM scratch\n"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_old_api_gets_no_session() {
+        let refused = Session::open("unix:///nonexistent.sock", "1.38", sources()).await;
+        assert!(matches!(refused, Err(SessionError::OldApi(v)) if v == "1.38"));
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_refused_upgrade_says_what_the_daemon_answered() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let socket = std::env::temp_dir().join(format!(
+            "dockstage-refuse-{}.sock",
+            super::super::new_session_id()
+        ));
+        let listener = tokio::net::UnixListener::bind(&socket).unwrap_or_else(|e| panic!("{e}"));
+        let daemon = tokio::spawn(async move {
+            let (mut conn, _) = listener.accept().await.unwrap_or_else(|e| panic!("{e}"));
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = conn.read(&mut buf).await.unwrap_or_else(|e| panic!("{e}"));
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            let body = r#"{"message":"no upgrade proto in request"}"#;
+            let answer = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            conn.write_all(answer.as_bytes())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            String::from_utf8_lossy(&request).into_owned()
+        });
+        let host = format!("unix://{}", socket.display());
+        let refused = Session::open(&host, "1.41", sources()).await;
+        let request = daemon.await.unwrap_or_else(|e| panic!("{e}"));
+        let _ = std::fs::remove_file(&socket);
+        assert!(
+            matches!(&refused, Err(SessionError::Refused { status: 400, message }) if message == "no upgrade proto in request"),
+            "{:?}",
+            refused.err()
+        );
+        let request = request.to_ascii_lowercase();
+        assert!(
+            request.starts_with("post /v1.41/session http/1.1"),
+            "{request}"
+        );
+        for header in [
+            "upgrade: h2c",
+            "x-docker-expose-session-uuid: ",
+            "x-docker-expose-session-sharedkey: ",
+            "x-docker-expose-session-grpc-method: /moby.filesync.v1.filesync/diffcopy",
+            "x-docker-expose-session-grpc-method: /grpc.health.v1.health/check",
+        ] {
+            assert!(request.contains(header), "{header} missing from {request}");
+        }
+    }
+
     #[test]
     fn a_directory_keeps_its_shared_key() {
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
