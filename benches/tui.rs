@@ -464,6 +464,7 @@ fn finished(n: usize) -> Finished {
             timed_out: false,
             oom_killed: false,
             health: None,
+            health_log: None,
             error: None,
         }),
     }

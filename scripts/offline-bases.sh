@@ -12,7 +12,9 @@
 #   gcr.io/distroless/static-debian12   CA bundle, tzdata, netbase, passwd/group (no libc, no shell)
 #   gcr.io/distroless/base-debian12     the same plus libc6 and libssl3
 #   busybox:stable                      /bin/busybox from busybox-static and its applet links
-#   alpine:3.20                         cannot be made from Debian packages: skipped, with the reason
+#   alpine:3.20                         look-alike: busybox-static as the shell, Debian's musl as
+#                                       the libc (/lib/ld-musl-x86_64.so.1), a CA bundle and
+#                                       /etc/alpine-release; no apk (that needs the real image)
 #
 # Idempotent: an image that already exists with the stand-in label is skipped, and a real
 # (pulled or loaded) image of the same name is never overwritten. A second run takes seconds.
@@ -337,22 +339,29 @@ unpack() {   # PACKAGE-NAME DEST
     dpkg-deb -x "$deb" "$2"
 }
 
-make_distroless() {   # static|base IMAGE
-    local kind="$1" image="$2" r="$WORK/distroless-$1" x="$WORK/x-$1"
-    fetch_debs
-    mkdir -p "$r" "$x"
-
-    # CA bundle: what update-ca-certificates writes — every certificate that the
-    # ca-certificates package enables, concatenated in name order.
+# CA bundle in ROOT/etc/ssl/certs/ca-certificates.crt: what update-ca-certificates writes —
+# every certificate that the ca-certificates package enables, concatenated in name order.
+# Prints how many certificates it holds.
+ca_bundle() {   # ROOT SCRATCH-DIR
+    local r="$1" x="$2" crt n=0
     unpack ca-certificates "$x/ca"
     mkdir -p "$r/etc/ssl/certs"
-    local crt n=0
     while IFS= read -r crt; do
         # shellcheck disable=SC1003  # sed: append a final newline when it is missing
         sed -e '$a\' "$crt" >>"$r/etc/ssl/certs/ca-certificates.crt"
         n=$((n + 1))
     done < <(find "$x/ca/usr/share/ca-certificates" -name '*.crt' -type f | LC_ALL=C sort)
     [[ $n -gt 0 ]] || die "no certificates found in the ca-certificates package"
+    echo "$n"
+}
+
+make_distroless() {   # static|base IMAGE
+    local kind="$1" image="$2" r="$WORK/distroless-$1" x="$WORK/x-$1"
+    fetch_debs
+    mkdir -p "$r" "$x"
+
+    local n
+    n="$(ca_bundle "$r" "$x")"
 
     # Time zones, /etc/services etc.
     unpack tzdata "$x/tz"
@@ -419,27 +428,35 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# busybox:stable
-make_busybox() {
-    local r="$WORK/busybox" bb=/bin/busybox
+# /bin/busybox from busybox-static with a relative link in /bin for every applet, as the real
+# busybox image has (`busybox --install -s` would point the links at this host's path).
+# Prints how many applets it linked.
+busybox_applets() {   # ROOT
+    local r="$1" bb=/bin/busybox a n=0
     [[ -x $bb ]] || die "$bb missing: apt-get install busybox-static"
     if command -v file >/dev/null 2>&1; then
         file -L "$bb" | grep -q 'statically linked' ||
             die "$bb is dynamically linked (the busybox package, not busybox-static, is installed)"
     fi
-    mkdir -p "$r/bin" "$r/etc" "$r/home" "$r/usr/sbin" "$r/var/spool/mail" "$r/var/www" "$r/dev"
-    install -d -m 0700 "$r/root"
-    install -d -m 1777 "$r/tmp"
+    mkdir -p "$r/bin"
     cp "$bb" "$r/bin/busybox"
     chmod 0755 "$r/bin/busybox"
-    # `busybox --install -s` would point the links at this host path; make relative links
-    # for every applet in /bin, as the real image does.
-    local a n=0
     while IFS= read -r a; do
         [[ -z $a || $a == busybox ]] && continue
         ln -s busybox "$r/bin/$a"
         n=$((n + 1))
     done < <("$bb" --list)
+    echo "$n"
+}
+
+# busybox:stable
+make_busybox() {
+    local r="$WORK/busybox"
+    mkdir -p "$r/bin" "$r/etc" "$r/home" "$r/usr/sbin" "$r/var/spool/mail" "$r/var/www" "$r/dev"
+    install -d -m 0700 "$r/root"
+    install -d -m 1777 "$r/tmp"
+    local n
+    n="$(busybox_applets "$r")"
     cat >"$r/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false
@@ -491,6 +508,111 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# alpine:3.20 look-alike. Alpine is musl libc plus busybox; Debian ships both (musl, built for
+# running musl programs, and busybox-static), so the look-alike teaches what the real image
+# does: a glibc-linked (cgo) binary fails with "exec ...: no such file or directory" because
+# /lib64/ld-linux-x86-64.so.2 is not there, a static binary runs, the shell is busybox ash.
+# There is no apk: installing packages needs the real image and a registry.
+ALPINE_VERSION="3.20.3"
+make_alpine() {
+    local r="$WORK/alpine" x="$WORK/x-alpine"
+    mkdir -p "$r" "$x"
+    fetch_debs
+    (cd "$DEBS" && apt_download musl)
+    unpack musl "$x/musl"
+    # Alpine's loader and libc are one file, /lib/ld-musl-<arch>.so.1; Debian installs the
+    # library under /usr/lib/<triplet>-musl and links the loader to it.
+    local arch loader lib
+    arch="$(uname -m)"
+    loader="ld-musl-$arch.so.1"
+    lib="$(find "$x/musl" -name libc.so -path '*musl*' -type f | head -n 1)"
+    [[ -n $lib ]] || die "no musl libc.so in the musl package"
+    mkdir -p "$r/lib" "$r/usr/lib" "$r/usr/bin" "$r/usr/sbin" "$r/sbin" "$r/etc" "$r/home" \
+        "$r/var/empty" "$r/var/log" "$r/media" "$r/mnt" "$r/opt" "$r/srv" "$r/run" "$r/dev"
+    cp "$lib" "$r/lib/$loader"
+    chmod 0755 "$r/lib/$loader"
+    ln -s "$loader" "$r/lib/libc.musl-$arch.so.1"
+    install -d -m 0700 "$r/root"
+    install -d -m 1777 "$r/tmp"
+    local applets certs
+    applets="$(busybox_applets "$r")"
+    certs="$(ca_bundle "$r" "$x")"
+    ln -s certs/ca-certificates.crt "$r/etc/ssl/cert.pem"
+    printf '%s\n' "$ALPINE_VERSION" >"$r/etc/alpine-release"
+    cat >"$r/etc/os-release" <<EOF
+NAME="Alpine Linux"
+ID=alpine
+VERSION_ID=$ALPINE_VERSION
+PRETTY_NAME="Alpine Linux v3.20 (dockstage stand-in: busybox and musl from Debian, no apk)"
+HOME_URL="https://alpinelinux.org/"
+EOF
+    # Alpine's own users and groups (nobody is 65534; there is no nonroot user).
+    cat >"$r/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+bin:x:1:1:bin:/bin:/sbin/nologin
+daemon:x:2:2:daemon:/sbin:/sbin/nologin
+lp:x:4:7:lp:/var/spool/lpd:/sbin/nologin
+sync:x:5:0:sync:/sbin:/bin/sync
+shutdown:x:6:0:shutdown:/sbin:/sbin/shutdown
+halt:x:7:0:halt:/sbin:/sbin/halt
+mail:x:8:12:mail:/var/mail:/sbin/nologin
+news:x:9:13:news:/usr/lib/news:/sbin/nologin
+operator:x:11:0:operator:/root:/sbin/nologin
+man:x:13:15:man:/usr/man:/sbin/nologin
+postmaster:x:14:12:postmaster:/var/mail:/sbin/nologin
+cron:x:16:16:cron:/var/spool/cron:/sbin/nologin
+ftp:x:21:21::/var/lib/ftp:/sbin/nologin
+sshd:x:22:22:sshd:/dev/null:/sbin/nologin
+at:x:25:25:at:/var/spool/cron/atjobs:/sbin/nologin
+games:x:35:35:games:/usr/games:/sbin/nologin
+ntp:x:123:123:NTP:/var/empty:/sbin/nologin
+guest:x:405:100:guest:/dev/null:/sbin/nologin
+nobody:x:65534:65534:nobody:/:/sbin/nologin
+EOF
+    cat >"$r/etc/group" <<'EOF'
+root:x:0:root
+bin:x:1:root,bin,daemon
+daemon:x:2:root,bin,daemon
+sys:x:3:root,bin
+adm:x:4:root,daemon
+tty:x:5:
+disk:x:6:root
+lp:x:7:lp
+kmem:x:9:
+wheel:x:10:root
+mail:x:12:mail
+news:x:13:news
+cron:x:16:cron
+audio:x:18:
+dialout:x:20:root
+ftp:x:21:
+sshd:x:22:
+tape:x:26:root
+video:x:27:root
+netdev:x:28:
+games:x:35:
+shadow:x:42:
+www-data:x:82:
+users:x:100:games
+ntp:x:123:
+utmp:x:406:
+ping:x:999:
+nogroup:x:65533:
+nobody:x:65534:
+EOF
+    printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
+    local ver
+    ver="$(dpkg-deb -f "$(ls "$DEBS"/musl_*.deb | head -n 1)" Version)"
+    import_rootfs "$r" "$ALPINE_IMAGE" \
+        "look-alike: busybox-static with $applets applets, musl $ver from Debian as /lib/$loader, ca-certificates ($certs certs), /etc/alpine-release $ALPINE_VERSION; no apk (the real image needs a registry)" \
+        "ENV PATH=$STD_PATH" \
+        'CMD ["/bin/sh"]'
+    docker run --rm --network none "$ALPINE_IMAGE" sh -c 'test -f /etc/alpine-release' ||
+        die "'sh' failed in the new $ALPINE_IMAGE"
+    NOTE="musl $ver, $applets applets, $certs CA certs, no apk"
+}
+
+# ---------------------------------------------------------------------------------------------
 # One line per image: made / skipped, size, seconds.
 line() {   # STATUS IMAGE SECONDS NOTE
     local size bytes
@@ -538,10 +660,5 @@ build "$SLIM_IMAGE" make_slim
 build "$STATIC_IMAGE" make_distroless static "$STATIC_IMAGE"
 build "$BASE_IMAGE" make_distroless base "$BASE_IMAGE"
 build "$BUSYBOX_IMAGE" make_busybox
-if wanted "$ALPINE_IMAGE"; then
-    case "$(image_state "$ALPINE_IMAGE")" in
-        missing) line skipped "$ALPINE_IMAGE" 0.0s "cannot be built from Debian packages (musl libc and apk, not glibc and dpkg); pull it or 'dockstage bases load' a bundle" ;;
-        *) line skipped "$ALPINE_IMAGE" 0.0s "already present" ;;
-    esac
-fi
+build "$ALPINE_IMAGE" make_alpine
 log "offline-bases: done in $(elapsed "$T_ALL")"

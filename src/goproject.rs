@@ -24,6 +24,9 @@ pub struct GoFacts {
     /// `//go:embed`: embedded files must be in the build context.
     pub embeds_files: bool,
     pub go_files: usize,
+    /// go.mod and go.work files found: with Go files but none of these, a
+    /// module-mode `go build` fails.
+    pub go_mod_files: usize,
 }
 
 impl GoFacts {
@@ -66,6 +69,8 @@ impl GoFacts {
                     if !(name.starts_with('.') || name == "vendor" || name == "testdata") {
                         todo.push(path);
                     }
+                } else if kind.is_file() && (name == "go.mod" || name == "go.work") {
+                    facts.go_mod_files += 1;
                 } else if kind.is_file() && name.ends_with(".go") && !name.ends_with("_test.go") {
                     if facts.go_files >= limit {
                         return facts;

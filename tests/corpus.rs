@@ -151,7 +151,9 @@ fn toggles_are_reversible_idempotent_and_minimal() {
                 Ok(text.as_str()),
                 "{name}: {flip} then back"
             );
-            if on {
+            // What the user wrote themselves: a toggle they had on, or their
+            // user by name, which nonroot=on rewrites to the uid.
+            if on || ctx.note(toggle).is_some() {
                 exact_after_off += 1;
             }
             let twice = apply_changes(&changed, std::slice::from_ref(&flip), catalog);
@@ -204,8 +206,8 @@ fn toggles_are_reversible_idempotent_and_minimal() {
         "only {applied} toggle flips applied over the corpus"
     );
     println!(
-        "{applied} flips, each reversed byte for byte; {exact_after_off} of them turned off \
-         what the user had on"
+        "{applied} flips, each reversed byte for byte; {exact_after_off} of them changed what the \
+         user wrote (a toggle they had on, or a user by name) and gave it back byte for byte"
     );
 }
 
@@ -254,4 +256,51 @@ fn lint_and_graph_run_on_every_file() {
         findings += found.len();
     }
     assert!(findings > 0);
+}
+
+/// Every explanation that names a toggle makes a real edit on every file in
+/// the situation it explains: the hint `--set nonroot=on` for "unable to
+/// find user nonroot" used to be a no-op, because a user given by name
+/// already counted as nonroot on.
+#[test]
+fn every_hint_that_names_a_toggle_changes_the_file() {
+    use dockstage::workbench::causes::CAUSES;
+    let catalog = Catalog::bundled();
+    let mut checked = 0;
+    for (name, text) in corpus() {
+        let df = parse(&text);
+        let ctx = Context::new(&df, catalog);
+        for cause in CAUSES {
+            let Some((toggle, on)) = cause.fix else {
+                continue;
+            };
+            // The file is in the situation the cause describes: a user by
+            // name for "user not in /etc/passwd", otherwise the toggle set
+            // the other way.
+            let in_situation = match toggle {
+                Toggle::Nonroot => ctx.note(toggle).is_some(),
+                _ => ctx.state(toggle) == Ok(!on),
+            };
+            if !in_situation {
+                continue;
+            }
+            let fixed = apply_changes(&text, &[Change::Set(toggle, on)], catalog)
+                .unwrap_or_else(|e| panic!("{name}: {}: {e}", cause.id));
+            assert_ne!(
+                fixed, text,
+                "{name}: {}'s hint {toggle}={on} is a no-op",
+                cause.id
+            );
+            let df = parse(&fixed);
+            assert_eq!(
+                Context::new(&df, catalog).state(toggle),
+                Ok(on),
+                "{name}: {} after {toggle}={on}",
+                cause.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} hints checked");
+    println!("{checked} hints that name a toggle, each a real edit");
 }

@@ -256,7 +256,7 @@ async fn a_failing_run_step_reports_its_line_under_both_builders() {
     for builder in [BuilderChoice::Buildkit, BuilderChoice::Legacy] {
         let err = build_text(&engine, &dir, text, builder, &CancellationToken::new()).await;
         match err {
-            Err(EngineError::BuildFailed { line, message }) => {
+            Err(EngineError::BuildFailed { line, message, .. }) => {
                 assert_eq!(line, Some(4), "{builder:?}: {message}");
             }
             Err(e) => panic!("{builder:?}: unexpected error {e}"),
@@ -283,10 +283,13 @@ async fn a_missing_base_image_names_the_image_and_line_offline() {
     )
     .await;
     match err {
-        Err(EngineError::MissingImage { image, line, hint }) => {
-            assert_eq!(image, "example.invalid/no-such-base:1.0");
-            assert_eq!(line, 3);
-            assert!(hint.contains("dockstage bases load"), "{hint}");
+        Err(EngineError::MissingImages(missing)) => {
+            let [m] = missing.as_slice() else {
+                panic!("one image is missing: {missing:?}");
+            };
+            assert_eq!(m.image, "example.invalid/no-such-base:1.0");
+            assert_eq!(m.line, 3);
+            assert!(m.hint.contains("dockstage bases load"), "{}", m.hint);
         }
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("the build should stop before it starts"),

@@ -7,16 +7,18 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dockstage::catalog::Catalog;
 use dockstage::dockerfile::StageIndex;
+use dockstage::engine::EngineError;
 use dockstage::engine::build::{BuildOutcome, BuilderKind};
-use dockstage::engine::events::{BuildEvent, Step, StepState};
+use dockstage::engine::events::{BuildEvent, FailedStep, Step, StepState};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
 use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::tui::model::{DockerStatus, FileState, Model, Pane, analyze};
-use dockstage::tui::msg::{BuildFailure, Cmd, Finished, Msg};
+use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
 use dockstage::tui::ui::{layout, render};
 use dockstage::tui::update::update;
+use dockstage::tui::worker::build_failure;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -363,19 +365,23 @@ fn model_in(state: State, theme: Theme, size: (u16, u16)) -> Model {
             );
             drive(
                 &mut model,
-                step_event(id, s, StepState::Failed("exit code: 1".into())),
+                step_event(id, s.clone(), StepState::Failed("exit code: 1".into())),
             );
-            drive(
-                &mut model,
-                Msg::BuildDone(
-                    id,
-                    Err(BuildFailure {
-                        message: "go build exited with 1".into(),
-                        line,
-                        cancelled: false,
-                    }),
-                ),
-            );
+            // The failure goes through the worker's own conversion, so the
+            // frame shows the explanation `dockstage build` would print.
+            let error = EngineError::BuildFailed {
+                line,
+                message: "go build exited with 1".into(),
+                steps: vec![FailedStep {
+                    step: s,
+                    error: "go build exited with 1".into(),
+                    log: vec!["./main.go:9:2: undefined: fmt.Printn".into()],
+                    base: Some("golang:1.24".into()),
+                    base_standin: false,
+                }],
+            };
+            let failure = build_failure(error, &model.text());
+            drive(&mut model, Msg::BuildDone(id, Err(failure)));
         }
     }
     model

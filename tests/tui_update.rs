@@ -307,6 +307,7 @@ fn a_toggle_during_a_build_cancels_it_and_rebuilds() {
                 message: "cancelled".into(),
                 line: None,
                 cancelled: true,
+                ..BuildFailure::default()
             }),
         ),
     );
@@ -571,6 +572,7 @@ fn a_failed_build_marks_its_line_and_moves_the_cursor_there() {
                 message: "go build exited with 1".into(),
                 line: Some(line),
                 cancelled: false,
+                ..BuildFailure::default()
             }),
         ),
     );
@@ -610,6 +612,7 @@ fn a_cancelled_build_is_no_failure() {
                 message: "cancelled".into(),
                 line: None,
                 cancelled: true,
+                ..BuildFailure::default()
             }),
         ),
     );
@@ -954,6 +957,7 @@ fn esc_stops_a_tune_and_changes_nothing() {
                 message: "cancelled".into(),
                 line: None,
                 cancelled: true,
+                ..BuildFailure::default()
             }),
         )],
     );

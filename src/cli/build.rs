@@ -21,8 +21,8 @@ use crate::engine::run::RunResult;
 use crate::engine::session::ContextTransfer;
 use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError};
-use crate::workbench::build_failure::{BuildExplanation, FailureTrail};
-use crate::workbench::explain::{Explanation, explain_failure};
+use crate::workbench::build_failure::{StepReport, explain_steps};
+use crate::workbench::explain::{Explanation, explain_run};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BuildFormat {
@@ -115,8 +115,7 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
         engine.server.version, engine.server.api_version, engine.endpoint
     );
     let cancel = super::cancel_on_ctrl_c();
-    let mut trail = FailureTrail::default();
-    let result = build_steps(&engine, &args, &path, &text, &changes, &mut trail, &cancel).await;
+    let result = build_steps(&engine, &args, &path, &text, &changes, &cancel).await;
     // Whatever happened, this session's containers and images go.
     let keep_tag = args.tag.is_some();
     match engine.cleanup_session().await {
@@ -137,19 +136,23 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
                 message: "cancelled; nothing was left behind".into(),
             });
         }
-        Err(ref e @ EngineError::BuildFailed { line, ref message }) => {
+        Err(
+            ref e @ EngineError::BuildFailed {
+                line,
+                ref message,
+                ref steps,
+            },
+        ) => {
             eprintln!("{}: {e}", path.display());
-            let explanation = trail.explain(line, message, &df);
-            if let Some(why) = &explanation {
-                eprintln!("  why: {why}");
-                eprintln!("  hint: {}", why.hint);
-            }
+            let failures = explain_steps(steps, &df);
+            eprint!("{}", failure_lines(&failures));
             if args.format == BuildFormat::Json {
                 let failed = FailedReport {
                     failed: true,
                     line,
                     message: message.clone(),
-                    explanation,
+                    explanation: failures.first().and_then(|f| f.explanation.clone()),
+                    failures,
                 };
                 println!(
                     "{}",
@@ -181,7 +184,6 @@ async fn build_steps(
     on_disk: &std::path::Path,
     text: &str,
     changes: &[Change],
-    trail: &mut FailureTrail,
     cancel: &CancellationToken,
 ) -> Result<BuildReport, EngineError> {
     let options = PipelineOptions {
@@ -227,10 +229,7 @@ async fn build_steps(
                 human_bytes(local.size_bytes)
             );
         }
-        PipelineEvent::Build(e) => {
-            trail.record(&e);
-            print_event(e);
-        }
+        PipelineEvent::Build(e) => print_event(e),
         PipelineEvent::Built(outcome) => eprintln!(
             "built {} with {} in {:.2} s ({} of {} steps cached)",
             short_id(&outcome.image_id),
@@ -250,11 +249,15 @@ async fn build_steps(
             cancel,
         )
         .await?;
-    let explanation = result
-        .run
-        .as_ref()
-        .filter(|r| !r.ok())
-        .and_then(|r| explain_failure(&[&r.stderr, r.error.as_deref().unwrap_or("")]));
+    let df = parse(text);
+    let explanation = result.run.as_ref().filter(|r| !r.ok()).and_then(|r| {
+        explain_run(
+            &[&r.stderr, r.error.as_deref().unwrap_or("")],
+            r.health_log.as_deref(),
+            r.exit_code,
+            &df,
+        )
+    });
     Ok(BuildReport {
         image_id: result.outcome.image_id,
         size_bytes: result.layers.size_bytes,
@@ -287,8 +290,33 @@ struct FailedReport {
     failed: bool,
     line: Option<usize>,
     message: String,
+    /// Why the step in `message` failed, when the cause is known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<BuildExplanation>,
+    explanation: Option<Explanation>,
+    /// Every failed step, that one first.
+    failures: Vec<StepReport>,
+}
+
+/// Why each step failed and what to do, under the builder's own error:
+/// the step that error is about first, then any other that failed with it.
+fn failure_lines(failures: &[StepReport]) -> String {
+    let mut out = String::new();
+    for (i, f) in failures.iter().enumerate() {
+        if i > 0 {
+            let at = f.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+            let step = f
+                .step
+                .as_deref()
+                .map(|s| format!("{s}: "))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  also failed: {at}{step}{}", f.message);
+        }
+        if let Some(why) = &f.explanation {
+            let _ = writeln!(out, "  why: {why}");
+            let _ = writeln!(out, "  hint: {}", why.hint);
+        }
+    }
+    out
 }
 
 fn short_id(id: &str) -> &str {
@@ -307,6 +335,7 @@ fn print_event(event: BuildEvent) {
                 StepState::Cached => "cached",
                 StepState::Done => "done",
                 StepState::Failed(_) => "FAILED",
+                StepState::Cancelled => "stopped",
             };
             eprintln!("{line} {mark:<6} {}", step.name);
             if let StepState::Failed(e) = state {
@@ -337,6 +366,9 @@ fn run_lines(run: &RunResult) -> String {
         .map(|h| format!(" · {h}"))
         .unwrap_or_default();
     let _ = writeln!(out, "Run: {outcome} · {} ms{health}", run.duration_ms);
+    if let Some(probe) = run.health_log.as_deref().and_then(|l| l.lines().next()) {
+        let _ = writeln!(out, "  health check said: {probe}");
+    }
     for line in run.stdout.lines().take(20) {
         let _ = writeln!(out, "  {line}");
     }
@@ -385,6 +417,7 @@ fn text_summary(r: &BuildReport) -> String {
             .map(|c| format!(" → try --set {c}"))
             .unwrap_or_default();
         let _ = writeln!(out, "  why: {}: {}{fix}", e.cause, e.detail);
+        let _ = writeln!(out, "  hint: {}", e.hint);
     }
     out
 }

@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use bollard::moby::buildkit::v1::StatusResponse;
-use bollard::models::{BuildInfo, BuildInfoAux};
 use bollard::query_parameters::{BuildImageOptions, BuilderVersion};
 use futures_util::StreamExt;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::context::BuildContext;
-use super::events::{BuildEvent, Step, StepMapper, StepState};
+use super::events::{BuildEvent, FailedStep, StepMapper};
+use super::progress::{Progress, failure, finish_legacy_step, handle};
 use super::session::{ContextSent, ContextTransfer};
 use super::{Engine, EngineError, new_session_id};
 
@@ -66,20 +65,6 @@ pub struct BuildOutcome {
     /// Whether the context went through a session or as a tar.
     pub context_transfer: ContextTransfer,
     pub context_sent: ContextSent,
-}
-
-/// Where a build stands, carried across events.
-#[derive(Default)]
-struct Progress {
-    /// BuildKit: vertex digest → (step, last state sent).
-    vertices: HashMap<String, (Step, Option<StepState>)>,
-    image_id: Option<String>,
-    failed: Option<Step>,
-    /// Legacy: the step being run, and whether it was cached.
-    current: Option<(Step, bool)>,
-    steps: usize,
-    cached: usize,
-    events: usize,
 }
 
 impl Engine {
@@ -189,11 +174,18 @@ impl Engine {
                     handle(&mut progress, req.mapper, kind, info, on_event);
                 }
                 Err(bollard::errors::Error::DockerStreamError { error }) => {
-                    return Err(failure(&mut progress, req.mapper, kind, error, on_event));
+                    let mut steps = failure(&mut progress, req.mapper, kind, &error, on_event);
+                    self.mark_standins(&mut steps).await;
+                    return Err(EngineError::BuildFailed {
+                        line: steps.first().and_then(|s| s.step.line),
+                        message: error.trim().to_string(),
+                        steps,
+                    });
                 }
                 Err(e) => return Err(EngineError::Docker(e)),
             }
         }
+        progress.flush_all(on_event);
         if kind == BuilderKind::Legacy {
             finish_legacy_step(&mut progress, on_event);
         }
@@ -213,171 +205,24 @@ impl Engine {
     }
 }
 
-fn failure(
-    progress: &mut Progress,
-    mapper: &StepMapper,
-    kind: BuilderKind,
-    error: String,
-    on_event: &mut (dyn FnMut(BuildEvent) + Send),
-) -> EngineError {
-    let step = match kind {
-        BuilderKind::Buildkit => progress.failed.clone(),
-        BuilderKind::Legacy => progress.current.take().map(|(s, _)| s),
-    };
-    if let (BuilderKind::Legacy, Some(step)) = (kind, &step) {
-        on_event(BuildEvent::Step {
-            step: step.clone(),
-            state: StepState::Failed(error.clone()),
-        });
-    }
-    EngineError::BuildFailed {
-        line: step
-            .and_then(|s| s.line)
-            .or_else(|| mapper.failed_run(&error)),
-        message: error.trim().to_string(),
-    }
-}
-
-fn handle(
-    progress: &mut Progress,
-    mapper: &StepMapper,
-    kind: BuilderKind,
-    info: BuildInfo,
-    on_event: &mut (dyn FnMut(BuildEvent) + Send),
-) {
-    match info.aux {
-        Some(BuildInfoAux::BuildKit(status)) => buildkit_status(progress, mapper, status, on_event),
-        Some(BuildInfoAux::Default(image)) => {
-            if let Some(id) = image.id {
-                progress.image_id = Some(id.clone());
-                on_event(BuildEvent::Image { id });
-            }
-        }
-        None => {}
-    }
-    if let Some(text) = info.stream {
-        match kind {
-            BuilderKind::Legacy => legacy_stream(progress, mapper, &text, on_event),
-            BuilderKind::Buildkit => {
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    on_event(BuildEvent::Note {
-                        text: line.to_string(),
-                    });
+impl Engine {
+    /// Notes which failed steps rest on an offline stand-in, which may lack
+    /// what the real image has (the alpine look-alike has no `apk`).
+    async fn mark_standins(&self, steps: &mut [FailedStep]) {
+        let mut known: HashMap<String, bool> = HashMap::new();
+        for step in steps {
+            let Some(base) = step.base.clone() else {
+                continue;
+            };
+            let standin = match known.get(&base) {
+                Some(s) => *s,
+                None => {
+                    let s = matches!(self.local_image(&base).await, Ok(Some(l)) if l.standin);
+                    known.insert(base, s);
+                    s
                 }
-            }
+            };
+            step.base_standin = standin;
         }
-    }
-    if let Some(status) = info.status.filter(|s| !s.is_empty()) {
-        on_event(BuildEvent::Note { text: status });
-    }
-}
-
-fn buildkit_status(
-    progress: &mut Progress,
-    mapper: &StepMapper,
-    status: StatusResponse,
-    on_event: &mut (dyn FnMut(BuildEvent) + Send),
-) {
-    for vertex in status.vertexes {
-        let entry = progress
-            .vertices
-            .entry(vertex.digest.clone())
-            .or_insert_with(|| (mapper.buildkit(&vertex.name), None));
-        let state = if !vertex.error.is_empty() {
-            Some(StepState::Failed(vertex.error.clone()))
-        } else if vertex.cached {
-            Some(StepState::Cached)
-        } else if vertex.completed.is_some() {
-            Some(StepState::Done)
-        } else if vertex.started.is_some() {
-            Some(StepState::Running)
-        } else {
-            None
-        };
-        let Some(state) = state else { continue };
-        if entry.1.as_ref() == Some(&state) {
-            continue;
-        }
-        if matches!(state, StepState::Failed(_)) {
-            progress.failed = Some(entry.0.clone());
-        }
-        if entry.0.line.is_some() && matches!(state, StepState::Done | StepState::Cached) {
-            progress.steps += 1;
-            progress.cached += usize::from(state == StepState::Cached);
-        }
-        entry.1 = Some(state.clone());
-        on_event(BuildEvent::Step {
-            step: entry.0.clone(),
-            state,
-        });
-    }
-    for log in status.logs {
-        let step = progress.vertices.get(&log.vertex).map(|(s, _)| s.clone());
-        for line in String::from_utf8_lossy(&log.msg).lines() {
-            on_event(BuildEvent::Log {
-                step: step.clone(),
-                text: line.to_string(),
-            });
-        }
-    }
-    for warning in status.warnings {
-        on_event(BuildEvent::Note {
-            text: format!("warning: {}", String::from_utf8_lossy(&warning.short)),
-        });
-    }
-}
-
-fn finish_legacy_step(progress: &mut Progress, on_event: &mut (dyn FnMut(BuildEvent) + Send)) {
-    if let Some((step, cached)) = progress.current.take() {
-        progress.steps += 1;
-        progress.cached += usize::from(cached);
-        on_event(BuildEvent::Step {
-            step,
-            state: if cached {
-                StepState::Cached
-            } else {
-                StepState::Done
-            },
-        });
-    }
-}
-
-fn legacy_stream(
-    progress: &mut Progress,
-    mapper: &StepMapper,
-    text: &str,
-    on_event: &mut (dyn FnMut(BuildEvent) + Send),
-) {
-    for line in text.lines() {
-        if let Some(step) = mapper.legacy(line) {
-            finish_legacy_step(progress, on_event);
-            on_event(BuildEvent::Step {
-                step: step.clone(),
-                state: StepState::Running,
-            });
-            progress.current = Some((step, false));
-            continue;
-        }
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        if trimmed == "---> Using cache" {
-            if let Some((_, cached)) = progress.current.as_mut() {
-                *cached = true;
-            }
-            continue;
-        }
-        if let Some(id) = trimmed.strip_prefix("Successfully built ") {
-            progress.image_id.get_or_insert_with(|| id.to_string());
-            continue;
-        }
-        if trimmed.starts_with("---> ") || trimmed.starts_with("Successfully tagged ") {
-            continue;
-        }
-        on_event(BuildEvent::Log {
-            step: progress.current.as_ref().map(|(s, _)| s.clone()),
-            text: line.to_string(),
-        });
     }
 }

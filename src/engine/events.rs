@@ -19,6 +19,21 @@ pub enum StepState {
     Cached,
     Done,
     Failed(String),
+    /// Stopped because another step failed: BuildKit runs stages in
+    /// parallel and cancels the rest at the first failure. Not a failure of
+    /// its own, so it is never blamed.
+    Cancelled,
+}
+
+impl StepState {
+    /// The state a BuildKit vertex with `error` is in.
+    pub fn from_error(error: &str) -> StepState {
+        if error.contains("context canceled") {
+            StepState::Cancelled
+        } else {
+            StepState::Failed(error.to_string())
+        }
+    }
 }
 
 /// A step of the build, as the user sees it: a Dockerfile line in a stage.
@@ -43,10 +58,29 @@ pub enum BuildEvent {
     Image { id: String },
 }
 
+/// A step the builder reported failed, with the evidence for why: its own
+/// error and output, and the image its stage rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedStep {
+    pub step: Step,
+    /// The builder's error for this step, e.g. `executor failed running […]: exit code: 127`.
+    pub error: String,
+    /// What the step printed, newest last (the start is dropped for long output).
+    pub log: Vec<String>,
+    /// The image the step's stage rests on (following `FROM stage`), so a
+    /// missing command can be blamed on the right base.
+    pub base: Option<String>,
+    /// The base is an offline stand-in (`io.dockstage.standin=true`), which
+    /// may lack what the real image has.
+    pub base_standin: bool,
+}
+
 /// Finds the Dockerfile line a builder's step name refers to.
 pub struct StepMapper {
     /// Per stage: display name (lower case) and its instructions with lines.
     stages: Vec<(String, Vec<(usize, String)>)>,
+    /// Per stage: the image it finally rests on, following `FROM stage`.
+    bases: Vec<Option<String>>,
     /// Every instruction in file order, as the legacy builder numbers them.
     all: Vec<(usize, Option<StageIndex>, String)>,
 }
@@ -73,6 +107,16 @@ fn instruction_text(ins: &Instruction) -> String {
 impl StepMapper {
     pub fn new(df: &Dockerfile, graph: &StageGraph) -> Self {
         let mut stages = Vec::new();
+        let bases = graph
+            .stages
+            .iter()
+            .map(|s| {
+                graph
+                    .root_stage(s.index)
+                    .map(|root| root.base.clone())
+                    .filter(|b| !b.is_empty())
+            })
+            .collect();
         for stage in &graph.stages {
             let list = df
                 .items
@@ -93,7 +137,12 @@ impl StepMapper {
                 all.push((ins.line, stage, instruction_text(ins)));
             }
         }
-        Self { stages, all }
+        Self { stages, bases, all }
+    }
+
+    /// The image stage `stage` rests on, as written after its root `FROM`.
+    pub fn base(&self, stage: StageIndex) -> Option<&str> {
+        self.bases.get(stage.0)?.as_deref()
     }
 
     /// Maps a BuildKit vertex name such as `[builder 4/4] RUN go build -o /app .`.
@@ -147,6 +196,11 @@ impl StepMapper {
                 same_instruction(t, &command) || t.ends_with(command.trim_start_matches("RUN "))
             })
             .map(|(l, _, _)| *l)
+    }
+
+    /// The stage the instruction at `line` belongs to.
+    pub fn stage_of_line(&self, line: usize) -> Option<StageIndex> {
+        self.all.iter().find(|(l, _, _)| *l == line)?.1
     }
 
     /// Maps a legacy builder line `Step 4/7 : RUN go build -o /app .`.

@@ -12,10 +12,11 @@ use bollard::query_parameters::CreateImageOptions;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::error::offline_hint;
+use super::error::{MissingImage, offline_hint};
 use super::{Engine, EngineError, STANDIN_LABEL};
 use crate::catalog::{Catalog, split_tag};
 use crate::dockerfile::graph::{EdgeKind, Source};
+use crate::dockerfile::lint::{MISSPELT_BASE, lint};
 use crate::dockerfile::{Dockerfile, StageGraph};
 use crate::workbench::tune::BaseOnHand;
 
@@ -26,6 +27,9 @@ pub struct RequiredImage {
     pub line: usize,
     /// `FROM`, `COPY --from`, `RUN --mount` or `# syntax`.
     pub used_by: &'static str,
+    /// What lint says about a name one or two letters away from a known
+    /// image (`stratch`): no registry has that image, so loading it is no fix.
+    pub misspelt: Option<String>,
 }
 
 /// An image present on the daemon.
@@ -55,8 +59,13 @@ pub fn required_images(df: &Dockerfile, graph: &StageGraph, buildkit: bool) -> V
             image: syntax.value.clone(),
             line: syntax.line,
             used_by: "# syntax",
+            misspelt: None,
         });
     }
+    let misspelt: Vec<_> = lint(df, Catalog::bundled(), None)
+        .into_iter()
+        .filter(|d| d.rule == MISSPELT_BASE.id)
+        .collect();
     for edge in &graph.edges {
         if graph.is_unused(edge.to) {
             continue;
@@ -78,6 +87,10 @@ pub fn required_images(df: &Dockerfile, graph: &StageGraph, buildkit: bool) -> V
                 EdgeKind::Copy => "COPY --from",
                 EdgeKind::Mount => "RUN --mount",
             },
+            misspelt: misspelt
+                .iter()
+                .find(|d| d.line == edge.line)
+                .map(|d| d.message.clone()),
         });
     }
     out
@@ -165,27 +178,64 @@ impl Engine {
         }
     }
 
+    /// The tags of `image`'s repository on this machine (`alpine:3.20` for a
+    /// missing `alpine:latest`), the quickest fix offline.
+    pub async fn tags_of_repository(&self, image: &str) -> Result<Vec<String>, EngineError> {
+        let (repo, _) = split_tag(image);
+        let filters = HashMap::from([("reference".to_string(), vec![repo.to_string()])]);
+        let images = self
+            .docker()
+            .list_images(Some(bollard::query_parameters::ListImagesOptions {
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await?;
+        let mut tags: Vec<String> = images
+            .into_iter()
+            .flat_map(|i| i.repo_tags)
+            .filter(|t| t != image && !t.ends_with(":<none>"))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        Ok(tags)
+    }
+
     /// Makes sure every required image is here: present, or pulled when a
-    /// registry answers; otherwise names the image, its line and the fix.
+    /// registry answers. Otherwise names every missing image at once, each
+    /// with its line and what to do.
     pub async fn preflight(
         &self,
         required: &[RequiredImage],
         on_pull: &mut (dyn FnMut(PullProgress) + Send),
     ) -> Result<Vec<(RequiredImage, LocalImage)>, EngineError> {
         let mut found = Vec::new();
+        let mut missing = Vec::new();
+        let mut reachable: HashMap<String, bool> = HashMap::new();
         for req in required {
             if let Some(local) = self.local_image(&req.image).await? {
                 found.push((req.clone(), local));
                 continue;
             }
-            let standin_possible = Catalog::bundled().base_for_image(&req.image).is_some()
-                || split_tag(&req.image).0.ends_with("golang");
-            if !registry_reachable(&req.image).await {
-                return Err(EngineError::MissingImage {
-                    image: req.image.clone(),
-                    line: req.line,
-                    hint: offline_hint(&req.image, standin_possible),
-                });
+            if let Some(said) = &req.misspelt {
+                missing.push(missing_image(
+                    req,
+                    format!("{said} Correct the line (`dockstage lint` shows the fix)."),
+                ));
+                continue;
+            }
+            let host = registry_host(&req.image).to_string();
+            let answers = match reachable.get(&host) {
+                Some(r) => *r,
+                None => {
+                    let r = registry_reachable(&req.image).await;
+                    reachable.insert(host, r);
+                    r
+                }
+            };
+            if !answers {
+                let on_hand = self.tags_of_repository(&req.image).await?;
+                missing.push(missing_image(req, unreachable_hint(req, &on_hand)));
+                continue;
             }
             self.pull(&req.image, on_pull).await?;
             match self.local_image(&req.image).await? {
@@ -198,7 +248,11 @@ impl Engine {
                 }
             }
         }
-        Ok(found)
+        if missing.is_empty() {
+            Ok(found)
+        } else {
+            Err(EngineError::MissingImages(missing))
+        }
     }
 
     /// Pulls `image`, reporting each layer's progress.
@@ -232,6 +286,41 @@ impl Engine {
     }
 }
 
+fn missing_image(req: &RequiredImage, hint: String) -> MissingImage {
+    MissingImage {
+        image: req.image.clone(),
+        line: req.line,
+        used_by: req.used_by,
+        hint,
+    }
+}
+
+/// How to get `req` here offline. A `# syntax` frontend is only needed for
+/// syntax newer than the daemon's own frontend, so dropping the line is
+/// often the quicker fix.
+fn unreachable_hint(req: &RequiredImage, on_hand: &[String]) -> String {
+    let standin_possible = Catalog::bundled().base_for_image(&req.image).is_some()
+        || split_tag(&req.image).0.ends_with("golang");
+    let mut load = offline_hint(&req.image, standin_possible);
+    if !on_hand.is_empty() {
+        let tags: Vec<String> = on_hand.iter().map(|t| format!("`{t}`")).collect();
+        load = format!(
+            "Another tag of it is here: {}; change line {} to use it. Or: {load}",
+            tags.join(", "),
+            req.line
+        );
+    }
+    if req.used_by == "# syntax" {
+        format!(
+            "It is the Dockerfile frontend named by `# syntax=` (line {}); the daemon's \
+             built-in frontend can build this file without it: delete that line. Or: {load}",
+            req.line
+        )
+    } else {
+        load
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +345,44 @@ mod tests {
             ]
         );
         assert_eq!(required_images(&df, &graph, false).len(), 2);
+    }
+
+    #[test]
+    fn a_misspelt_base_carries_what_lint_says_it_meant() {
+        let df = parse(
+            "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM stratch\nCOPY --from=b /a /a\n",
+        );
+        let graph = StageGraph::new(&df);
+        let req = required_images(&df, &graph, true);
+        let meant: Vec<_> = req
+            .iter()
+            .map(|r| (r.image.as_str(), r.misspelt.as_deref()))
+            .collect();
+        assert_eq!(
+            meant,
+            [
+                ("golang:1.24", None),
+                (
+                    "stratch",
+                    Some("`stratch` is not a known image: did you mean `scratch`?")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_frontend_says_the_line_can_go() {
+        let req = RequiredImage {
+            image: "docker/dockerfile:1".into(),
+            line: 1,
+            used_by: "# syntax",
+            misspelt: None,
+        };
+        let hint = unreachable_hint(&req, &[]);
+        assert!(
+            hint.contains("built-in frontend can build this file without it: delete that line"),
+            "{hint}"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod ignore;
 pub mod images;
 pub mod layers;
 pub mod pipeline;
+mod progress;
 pub mod run;
 pub mod session;
 pub mod stages;

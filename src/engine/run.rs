@@ -94,6 +94,10 @@ pub struct RunResult {
     /// `starting`); `None` when not in service mode or the image has no
     /// HEALTHCHECK.
     pub health: Option<String>,
+    /// What the last HEALTHCHECK probe printed, e.g. `/bin/sh: curl: not
+    /// found`: the reason a service never became healthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_log: Option<String>,
     /// The daemon's own account of a failure, e.g. why the entrypoint could
     /// not be started.
     pub error: Option<String>,
@@ -131,6 +135,7 @@ fn first_non_empty_line(text: &str) -> Option<&str> {
 struct Ending {
     timed_out: bool,
     health: Option<String>,
+    health_log: Option<String>,
 }
 
 impl Engine {
@@ -200,6 +205,7 @@ impl Engine {
             Ending {
                 timed_out: self.wait_until(id, deadline).await?,
                 health: None,
+                health_log: None,
             }
         };
         let wall = began.elapsed();
@@ -222,6 +228,7 @@ impl Engine {
             timed_out: ending.timed_out,
             oom_killed: state.oom_killed.unwrap_or(false),
             health: ending.health,
+            health_log: ending.health_log,
             error: state.error.filter(|e| !e.is_empty()),
         })
     }
@@ -273,6 +280,7 @@ impl Engine {
         let docker = self.docker();
         let mut tick = tokio::time::interval(HEALTH_POLL);
         let mut last: Option<String> = None;
+        let mut probe: Option<String> = None;
         loop {
             if tokio::time::timeout_at(deadline, tick.tick())
                 .await
@@ -282,6 +290,7 @@ impl Engine {
                 return Ok(Ending {
                     timed_out: true,
                     health: last,
+                    health_log: probe,
                 });
             }
             let state = docker
@@ -290,10 +299,21 @@ impl Engine {
                 .state
                 .unwrap_or_default();
             let status = state.health.as_ref().and_then(|h| h.status);
+            if let Some(output) = state
+                .health
+                .as_ref()
+                .and_then(|h| h.log.as_ref())
+                .and_then(|log| log.last())
+                .and_then(|r| r.output.clone())
+                .filter(|o| !o.trim().is_empty())
+            {
+                probe = Some(output);
+            }
             if state.running != Some(true) {
                 return Ok(Ending {
                     timed_out: false,
                     health: status.map(|s| s.to_string()).or(last),
+                    health_log: probe,
                 });
             }
             match status {
@@ -302,6 +322,7 @@ impl Engine {
                     return Ok(Ending {
                         timed_out: false,
                         health: Some(HealthStatusEnum::HEALTHY.to_string()),
+                        health_log: probe,
                     });
                 }
                 Some(HealthStatusEnum::UNHEALTHY) => {
@@ -309,6 +330,7 @@ impl Engine {
                     return Ok(Ending {
                         timed_out: false,
                         health: Some(HealthStatusEnum::UNHEALTHY.to_string()),
+                        health_log: probe,
                     });
                 }
                 Some(HealthStatusEnum::STARTING) => {
@@ -319,6 +341,7 @@ impl Engine {
                     return Ok(Ending {
                         timed_out: self.wait_until(id, deadline).await?,
                         health: None,
+                        health_log: None,
                     });
                 }
             }

@@ -26,7 +26,7 @@ use crate::catalog::Catalog;
 use crate::dockerfile::syntax::ItemKind;
 use crate::dockerfile::{Keyword, StageGraph, parse};
 use crate::goproject::GoFacts;
-use crate::workbench::build_failure::FailureTrail;
+use crate::workbench::build_failure::explain_steps;
 use crate::workbench::tune::{Attempt, Outcome, Proposal, TuneReport, Tuner};
 
 #[derive(Debug, Clone)]
@@ -229,23 +229,23 @@ impl Engine {
             labels: self.labels(),
         };
         let started = Instant::now();
-        let mut trail = FailureTrail::default();
         let built = self
-            .build(
-                &request,
-                &mut |e| {
-                    trail.record(&e);
-                    on_event(TuneEvent::Build(e));
-                },
-                cancel,
-            )
+            .build(&request, &mut |e| on_event(TuneEvent::Build(e)), cancel)
             .await;
         let build_seconds = started.elapsed().as_secs_f64();
         let outcome = match built {
             Ok(o) => o,
-            Err(EngineError::BuildFailed { line, message }) => {
+            Err(EngineError::BuildFailed {
+                line,
+                message,
+                steps,
+            }) => {
                 // The cause in the user's words when it is a known one.
-                let message = match trail.explain(line, &message, &df) {
+                let explained = explain_steps(&steps, &df)
+                    .into_iter()
+                    .next()
+                    .and_then(|r| r.explanation);
+                let message = match explained {
                     Some(explained) => explained.to_string(),
                     None => {
                         let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();

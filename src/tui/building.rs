@@ -7,8 +7,9 @@ use std::time::Instant;
 use super::editing::jump_to_line;
 use super::model::{BuildState, DockerStatus, Model};
 use super::msg::{BuildFailure, Cmd, Finished};
+use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
-use crate::workbench::explain::explain_failure;
+use crate::workbench::explain::explain_run;
 use crate::workbench::variant::{Variant, describe, size_text};
 
 pub(super) fn request_build(model: &mut Model) -> Vec<Cmd> {
@@ -81,6 +82,7 @@ pub(super) fn on_build_event(model: &mut Model, event: BuildEvent) {
                 StepState::Cached => "cached",
                 StepState::Done => "done",
                 StepState::Failed(_) => "FAILED",
+                StepState::Cancelled => "stopped",
             };
             if state != StepState::Running {
                 let line = step.line.map_or(String::new(), |l| format!("l.{l} "));
@@ -98,11 +100,14 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
     let (base, flags) = describe(&text, model.catalog);
     let previous = model.variants.last().map(|v| v.size_bytes);
     let size = finished.layers.size_bytes;
-    model.explanation = finished
-        .run
-        .as_ref()
-        .filter(|r| !r.ok())
-        .and_then(|r| explain_failure(&[&r.stderr, r.error.as_deref().unwrap_or("")]));
+    model.explanation = finished.run.as_ref().filter(|r| !r.ok()).and_then(|r| {
+        explain_run(
+            &[&r.stderr, r.error.as_deref().unwrap_or("")],
+            r.health_log.as_deref(),
+            r.exit_code,
+            &parse(&text),
+        )
+    });
     let variant = Variant {
         number: model.variants.len() + 1,
         base,
@@ -151,15 +156,37 @@ pub(super) fn on_failed(model: &mut Model, failure: BuildFailure) {
         model.build = BuildState::Idle;
         return;
     }
+    // The first cause is shown above the log; the others go into it.
+    for why in failure.explanations.iter().skip(1) {
+        model.push_log(format!("why: {why}"));
+        model.push_log(format!("  hint: {}", why.hint));
+    }
+    let also = match failure.other_lines.as_slice() {
+        [] => String::new(),
+        [one] => format!(" (line {one} failed too)"),
+        many => format!(
+            " (lines {} failed too)",
+            many.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let what = failure
+        .explanations
+        .first()
+        .map_or(failure.message.as_str(), |e| e.cause);
     model.status = Some(match failure.line {
-        Some(l) => format!("build failed at line {l}: {}", failure.message),
-        None => format!("build failed: {}", failure.message),
+        Some(l) => format!("build failed at line {l}{also}: {what}"),
+        None => format!("build failed{also}: {what}"),
     });
     if let Some(line) = failure.line {
         jump_to_line(model, line);
     }
+    model.explanation = failure.explanations.into_iter().next();
     model.build = BuildState::Failed {
         message: failure.message,
         line: failure.line,
+        other_lines: failure.other_lines,
     };
 }

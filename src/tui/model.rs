@@ -146,6 +146,8 @@ pub enum BuildState {
     Failed {
         message: String,
         line: Option<usize>,
+        /// Other lines that failed with it.
+        other_lines: Vec<usize>,
     },
 }
 
@@ -350,6 +352,9 @@ impl Model {
         if let Some(failed) = states.iter().find(|s| matches!(s, StepState::Failed(_))) {
             return Some((*failed).clone());
         }
+        if states.contains(&&StepState::Cancelled) {
+            return Some(StepState::Cancelled);
+        }
         if states.iter().any(|s| **s == StepState::Running) {
             return Some(StepState::Running);
         }
@@ -364,6 +369,19 @@ impl Model {
         match &self.build {
             BuildState::Failed { line, .. } => *line,
             _ => None,
+        }
+    }
+
+    /// Whether the editor marks 1-based `line` as failed: every step that
+    /// failed in the last build, not only the one the builder's error names.
+    pub fn is_failed_line(&self, line: usize) -> bool {
+        match &self.build {
+            BuildState::Failed {
+                line: first,
+                other_lines,
+                ..
+            } => *first == Some(line) || other_lines.contains(&line),
+            _ => false,
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
 use crate::engine::run::RunResult;
 use crate::engine::tune::{TuneEvent, TuneResult};
+use crate::workbench::explain::Explanation;
 
 /// A build's identity, so late events of a cancelled build are ignored.
 pub type BuildId = u64;
@@ -44,11 +45,17 @@ pub enum Msg {
     Exported(Result<PathBuf, String>),
 }
 
-/// Why a build ended without an image, with the line to mark when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a build ended without an image, with the lines to mark when known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildFailure {
     pub message: String,
+    /// The line `message` is about.
     pub line: Option<usize>,
+    /// Other lines that failed in the same build (stages build in parallel;
+    /// several base images can be missing).
+    pub other_lines: Vec<usize>,
+    /// The known causes, the one for `line` first.
+    pub explanations: Vec<Explanation>,
     pub cancelled: bool,
 }
 

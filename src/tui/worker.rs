@@ -12,10 +12,12 @@ use super::model::{DockerStatus, analyze};
 use super::msg::{BuildFailure, Cmd, Finished, Msg};
 use crate::catalog::Catalog;
 use crate::cli::input::write_atomically;
+use crate::dockerfile::parse;
 use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
 use crate::engine::tune::{TuneEvent, TuneOptions};
 use crate::engine::{Engine, EngineError};
 use crate::goproject::GoFacts;
+use crate::workbench::build_failure::explain_steps;
 
 /// How often the daemon is checked, so one that stops or starts shows soon.
 const PING_EVERY: Duration = Duration::from_secs(3);
@@ -134,7 +136,7 @@ async fn docker_worker(
                     Cmd::Build { id, text, dir, dockerfile } => {
                         let Some(engine) = engine.clone() else {
                             let _ = tx.send(Msg::BuildDone(id, Err(BuildFailure {
-                                message: "no Docker daemon".into(), line: None, cancelled: false,
+                                message: "no Docker daemon".into(), ..BuildFailure::default()
                             })));
                             continue;
                         };
@@ -145,7 +147,7 @@ async fn docker_worker(
                     Cmd::Tune { id, text, dir } => {
                         let Some(engine) = engine.clone() else {
                             let _ = tx.send(Msg::TuneDone(id, Err(BuildFailure {
-                                message: "no Docker daemon".into(), line: None, cancelled: false,
+                                message: "no Docker daemon".into(), ..BuildFailure::default()
                             })));
                             continue;
                         };
@@ -226,7 +228,7 @@ async fn tune_task(
         Err(e) => Err(BuildFailure {
             cancelled: matches!(e, EngineError::Cancelled),
             message: e.to_string(),
-            line: None,
+            ..BuildFailure::default()
         }),
     };
     let _ = tx.send(Msg::TuneDone(id, msg));
@@ -289,21 +291,52 @@ async fn build_task(
             layers: r.layers,
             run: r.run,
         })),
-        Err(EngineError::Cancelled) => Err(BuildFailure {
-            message: "cancelled".into(),
-            line: None,
-            cancelled: true,
-        }),
-        Err(EngineError::BuildFailed { line, message }) => Err(BuildFailure {
-            message,
-            line,
-            cancelled: false,
-        }),
-        Err(e) => Err(BuildFailure {
-            message: e.to_string(),
-            line: None,
-            cancelled: false,
-        }),
+        Err(e) => Err(build_failure(e, &text)),
     };
     let _ = tx.send(Msg::BuildDone(id, msg));
+}
+
+/// A build error as the workbench shows it: the lines to mark and the known
+/// causes, worked out as `dockstage build` works them out, so both name the
+/// same lines for the same failure.
+pub fn build_failure(error: EngineError, text: &str) -> BuildFailure {
+    match error {
+        EngineError::Cancelled => BuildFailure {
+            message: "cancelled".into(),
+            cancelled: true,
+            ..BuildFailure::default()
+        },
+        EngineError::BuildFailed {
+            line,
+            message,
+            steps,
+        } => {
+            let reports = explain_steps(&steps, &parse(text));
+            BuildFailure {
+                message,
+                line,
+                other_lines: reports
+                    .iter()
+                    .skip(1)
+                    .filter_map(|r| r.line)
+                    .filter(|l| Some(*l) != line)
+                    .collect(),
+                explanations: reports.into_iter().filter_map(|r| r.explanation).collect(),
+                cancelled: false,
+            }
+        }
+        EngineError::MissingImages(missing) => {
+            let lines: Vec<usize> = missing.iter().map(|m| m.line).collect();
+            BuildFailure {
+                message: EngineError::MissingImages(missing).to_string(),
+                line: lines.first().copied(),
+                other_lines: lines.into_iter().skip(1).collect(),
+                ..BuildFailure::default()
+            }
+        }
+        other => BuildFailure {
+            message: other.to_string(),
+            ..BuildFailure::default()
+        },
+    }
 }

@@ -2,6 +2,7 @@
 //! the user, independent of the terminal and of Docker.
 
 pub mod build_failure;
+pub mod causes;
 pub mod explain;
 pub mod init;
 pub mod matrix;

@@ -4,6 +4,7 @@
 
 mod go_rules;
 mod image_rules;
+mod module_rules;
 mod style_rules;
 #[cfg(test)]
 mod tests;
@@ -15,6 +16,9 @@ use crate::dockerfile::graph::{Stage, StageGraph};
 use crate::dockerfile::span::Span;
 use crate::dockerfile::syntax::{Dockerfile, Instruction, ItemKind};
 use crate::goproject::GoFacts;
+
+/// Pre-flight reads this rule's findings to name the image a missing one was meant to be.
+pub use go_rules::MISSPELT_BASE;
 
 /// A lint rule: its id, what it is about, and the check.
 pub struct Rule {
@@ -36,6 +40,7 @@ pub const RULES: &[Rule] = &[
     go_rules::GO_BUILD_WITHOUT_CACHE_MOUNT,
     go_rules::GO_TOOLCHAIN_IN_FINAL_IMAGE,
     go_rules::NO_SHELL_IN_BASE,
+    module_rules::MISSING_GO_MOD,
     image_rules::APT_WITHOUT_CLEANUP,
     image_rules::UNUSED_STAGE,
     image_rules::SECRETS_IN_ARG_OR_ENV,

@@ -36,7 +36,21 @@ fn net() -> GoFacts {
     }
 }
 
+/// A tutorial written before Go 1.16: one main.go, no go.mod.
+fn loose_main() -> GoFacts {
+    GoFacts {
+        go_files: 1,
+        ..GoFacts::default()
+    }
+}
+
 const CASES: &[Case] = &[
+    Case {
+        rule: "MissingGoMod",
+        fires: "FROM golang:1.24\nWORKDIR /go/src/app\nCOPY . .\nRUN go build -o /app\nCMD [\"/app\"]\n",
+        silent: "FROM golang:1.24\nWORKDIR /go/src/app\nCOPY . .\nRUN go build -o /app main.go\nCMD [\"/app\"]\n",
+        facts: Some(loose_main),
+    },
     Case {
         rule: "MisspeltBase",
         fires: "FROM golang:1.24 AS b\nRUN go build -o /a .\nFROM stratch\nCOPY --from=b /a /a\n",
@@ -387,5 +401,36 @@ fn go_sources_in_a_heredoc_count() {
         rules_found(&with_net, None)
             .iter()
             .any(|d| d.rule == "CgoWithStaticBase")
+    );
+}
+
+#[test]
+fn a_go_mod_in_the_context_or_gopath_mode_needs_no_go_mod_init() {
+    let text = "FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n";
+    let module = GoFacts {
+        go_files: 1,
+        go_mod_files: 1,
+        ..GoFacts::default()
+    };
+    let missing = |src: &str, facts: &GoFacts| {
+        rules_found(src, Some(facts))
+            .iter()
+            .any(|d| d.rule == "MissingGoMod")
+    };
+    assert!(missing(text, &loose_main()));
+    assert!(!missing(text, &module));
+    assert!(!missing(
+        "FROM golang:1.24\nENV GO111MODULE=off\nCOPY . .\nRUN go build -o /app .\n",
+        &loose_main()
+    ));
+    assert!(!missing(
+        "FROM golang:1.24\nCOPY . .\nRUN go mod init example.com/app && go build -o /app .\n",
+        &loose_main()
+    ));
+    // Without a look at the sources, nothing is known about go.mod.
+    assert!(
+        !rules_found(text, None)
+            .iter()
+            .any(|d| d.rule == "MissingGoMod")
     );
 }

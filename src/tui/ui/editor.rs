@@ -49,17 +49,14 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
     let top = model.editor_top;
     let ratatui_textarea::DataCursor(cursor_row, cursor_col) = model.editor.cursor();
     let selection = model.editor.selection_range();
-    let failed = model.failed_line();
     let mut lines = Vec::new();
     for row in top..top + usize::from(inner.height) {
         let Some(text) = model.editor.lines().get(row) else {
             break;
         };
         let line_no = row + 1;
-        let (mark, mark_style) = match (
-            failed == Some(line_no),
-            model.diagnostic_at(line_no).map(|d| d.severity),
-        ) {
+        let failed = model.is_failed_line(line_no);
+        let (mark, mark_style) = match (failed, model.diagnostic_at(line_no).map(|d| d.severity)) {
             (true, _) => ("✗", theme.error()),
             (false, Some(Severity::Error)) => ("E", theme.error()),
             (false, Some(Severity::Warning)) => ("W", Style::default().fg(theme.warning)),
@@ -83,7 +80,7 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
         } else {
             vec![(theme.text(), text.clone())]
         };
-        let line_style = if failed == Some(line_no) {
+        let line_style = if failed {
             theme.error().add_modifier(Modifier::BOLD)
         } else {
             Style::default()
@@ -93,7 +90,7 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
         if !row_selected {
             // The common case: whole pieces, no per-character work.
             for (style, piece) in base {
-                let s = if failed == Some(line_no) {
+                let s = if failed {
                     line_style
                 } else if monochrome {
                     Style::default()
@@ -109,7 +106,7 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
                     let selected = selection.is_some_and(|((r1, c1), (r2, c2))| {
                         (row, col) >= (r1, c1) && (row, col) < (r2, c2)
                     });
-                    let mut s = if failed == Some(line_no) {
+                    let mut s = if failed {
                         line_style
                     } else if monochrome {
                         Style::default()

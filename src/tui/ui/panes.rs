@@ -162,6 +162,7 @@ fn state_mark(state: Option<&StepState>) -> (&'static str, &'static str) {
         Some(StepState::Cached) => ("≡", "cached"),
         Some(StepState::Done) => ("✓", "done"),
         Some(StepState::Failed(_)) => ("✗", "failed"),
+        Some(StepState::Cancelled) => ("⊘", "stopped"),
     }
 }
 
@@ -357,13 +358,47 @@ fn layers(model: &Model, frame: &mut Frame, rect: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The top of the log after a failed build: which lines failed and, when
+/// known, why and what to do, so the reason is not buried in the log.
+fn failure_lines(model: &Model, line: Option<usize>, others: &[usize]) -> Vec<Line<'static>> {
+    let theme = &model.theme;
+    let mut failed: Vec<String> = line
+        .into_iter()
+        .chain(others.iter().copied())
+        .map(|l| l.to_string())
+        .collect();
+    failed.dedup();
+    let at = match failed.as_slice() {
+        [] => String::new(),
+        [one] => format!(" at line {one}"),
+        many => format!(" at lines {}", many.join(", ")),
+    };
+    let mut lines = vec![Line::styled(
+        format!("✗ build failed{at}"),
+        theme.error().add_modifier(Modifier::BOLD),
+    )];
+    if let Some(e) = &model.explanation {
+        lines.push(Line::styled(
+            format!("why: {e}"),
+            Style::default().fg(theme.warning),
+        ));
+        lines.push(Line::styled(format!("  {}", e.hint), theme.text()));
+    }
+    lines
+}
+
 fn log(model: &Model, frame: &mut Frame, rect: Rect) {
     let theme = &model.theme;
     let block = block(model, Pane::Log, Pane::Log.title().to_string());
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(run) = &model.run {
+    if let BuildState::Failed {
+        line, other_lines, ..
+    } = &model.build
+    {
+        lines.extend(failure_lines(model, *line, other_lines));
+    } else if let Some(run) = &model.run {
         let verdict = if run.timed_out {
             ("timed out".to_string(), theme.error())
         } else if run.oom_killed {
