@@ -34,6 +34,7 @@ use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::BuildEvent;
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
+use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::tui::model::{DockerStatus, FileState, Model, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
@@ -445,6 +446,8 @@ fn finished(n: usize) -> Finished {
             seconds: 0.5 + n as f64 / 100.0,
             steps: 24,
             cached_steps: 20,
+            context_transfer: ContextTransfer::Session,
+            context_sent: ContextSent::default(),
         },
         layers: ImageLayers {
             image_id: format!("sha256:{n:064x}"),

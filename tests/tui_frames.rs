@@ -12,6 +12,7 @@ use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::{BuildEvent, FailedStep, Step, StepState};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
+use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::tui::model::{DockerStatus, FileState, Model, Pane, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
@@ -113,6 +114,8 @@ fn finished(size: u64, layers: Vec<Layer>, run: RunResult) -> Msg {
                 seconds: 4.2,
                 steps: 7,
                 cached_steps: 5,
+                context_transfer: ContextTransfer::Session,
+                context_sent: ContextSent::default(),
             },
             layers: ImageLayers {
                 image_id: "sha256:5e1f0c2a9b7d".into(),

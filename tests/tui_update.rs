@@ -11,6 +11,7 @@ use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::{BuildEvent, Step, StepState};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
+use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::ondisk::Seen;
 use dockstage::tui::model::{
     BuildState, DockerStatus, FileState, LOG_LIMIT, Model, Overlay, Pane, analyze,
@@ -127,6 +128,8 @@ fn finished(size: u64, stdout: &str, stderr: &str, exit: i64) -> Box<Finished> {
             seconds: 3.2,
             steps: 7,
             cached_steps: 5,
+            context_transfer: ContextTransfer::Session,
+            context_sent: ContextSent::default(),
         },
         layers: ImageLayers {
             image_id: "sha256:0123456789ab".into(),

@@ -18,6 +18,7 @@ use crate::engine::events::{BuildEvent, StepState};
 use crate::engine::layers::Layer;
 use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
 use crate::engine::run::RunResult;
+use crate::engine::session::ContextTransfer;
 use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError};
 use crate::ondisk::{self, Seen};
@@ -55,6 +56,9 @@ pub struct BuildReport {
     pub size_bytes: u64,
     pub builder: BuilderKind,
     pub build_seconds: f64,
+    /// `session` (only the files the daemon asked for), `tar` (all of
+    /// them), or `none` (an identical earlier build was reused).
+    pub context_transfer: ContextTransfer,
     pub steps: usize,
     pub cached_steps: usize,
     pub layers: Vec<Layer>,
@@ -75,6 +79,9 @@ pub struct ContextReport {
     pub bytes: u64,
     pub ignored: usize,
     pub secrets: Vec<String>,
+    /// Files and bytes the build actually sent.
+    pub sent_files: usize,
+    pub sent_bytes: u64,
 }
 
 pub fn run(args: BuildArgs) -> Result<u8, Failure> {
@@ -261,6 +268,7 @@ async fn build_steps(
         size_bytes: result.layers.size_bytes,
         builder: result.outcome.builder,
         build_seconds: result.outcome.seconds,
+        context_transfer: result.outcome.context_transfer,
         steps: result.outcome.steps,
         cached_steps: result.outcome.cached_steps,
         layers: result.layers.layers,
@@ -272,6 +280,8 @@ async fn build_steps(
             bytes: result.context_bytes,
             ignored: result.context_ignored,
             secrets: result.secrets,
+            sent_files: result.outcome.context_sent.files,
+            sent_bytes: result.outcome.context_sent.bytes,
         },
         dockerfile: text.to_string(),
         changes: changes.iter().map(ToString::to_string).collect(),

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::context::BuildContext;
 use super::events::{BuildEvent, FailedStep, StepMapper};
 use super::progress::{Progress, failure, finish_legacy_step, handle};
+use super::session::{ContextSent, ContextTransfer};
 use super::{Engine, EngineError, new_session_id};
 
 /// Which builder to use; `Auto` is BuildKit with the legacy builder as the
@@ -61,6 +62,9 @@ pub struct BuildOutcome {
     pub seconds: f64,
     pub steps: usize,
     pub cached_steps: usize,
+    /// Whether the context went through a session or as a tar.
+    pub context_transfer: ContextTransfer,
+    pub context_sent: ContextSent,
 }
 
 impl Engine {
@@ -156,8 +160,7 @@ impl Engine {
             session: (kind == BuilderKind::Buildkit).then(new_session_id),
             ..Default::default()
         };
-        let body = bollard::body_full(req.context.tar.clone().into());
-        let mut stream = self.docker().build_image(options, None, Some(body));
+        let (mut stream, transfer) = self.start_build(req.context, kind, options).await?;
         let mut progress = Progress::default();
         loop {
             let next = tokio::select! {
@@ -186,6 +189,7 @@ impl Engine {
         if kind == BuilderKind::Legacy {
             finish_legacy_step(&mut progress, on_event);
         }
+        on_event(transfer.note());
         let image_id = progress.image_id.ok_or_else(|| {
             EngineError::Other("the builder finished without reporting an image id".into())
         })?;
@@ -195,6 +199,8 @@ impl Engine {
             seconds: started.elapsed().as_secs_f64(),
             steps: progress.steps,
             cached_steps: progress.cached,
+            context_transfer: transfer.kind,
+            context_sent: transfer.sent(),
         })
     }
 }

@@ -38,7 +38,11 @@ static IN_USE: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
 /// a lease on an image the prune has already chosen to remove.
 static PRUNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A key for everything that decides a build's result.
+/// A key for everything that decides a build's result: what the build
+/// reads (the Dockerfile text, and the context files after `.dockerignore`
+/// by path, type, mode, size, mtime and link, as buildx's local cache
+/// compares them; no content is read), the target, the builder and the
+/// base images.
 pub fn input_key(
     context: &BuildContext,
     target: Option<&str>,
@@ -46,8 +50,7 @@ pub fn input_key(
     base_ids: &[String],
 ) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    context.tar.hash(&mut h);
-    context.dockerfile_name.hash(&mut h);
+    context.hash_inputs(&mut h);
     target.hash(&mut h);
     format!("{builder:?}").hash(&mut h);
     base_ids.hash(&mut h);

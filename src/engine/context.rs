@@ -1,25 +1,36 @@
-//! The build context: the tar `docker build` would upload for a directory.
+//! The build context: what `docker build` would send for a directory.
 //!
-//! dockstage builds the Dockerfile being edited, not the one on disk, so the
-//! edited text travels inside the context at [`DOCKERFILE_IN_CONTEXT`] and the
-//! build is pointed at that path. Everything else follows the docker CLI: the
-//! directory is walked in sorted order, `.dockerignore` decides what stays
-//! out, symlinks travel as symlinks, and owners are reset to root.
+//! dockstage builds the Dockerfile being edited, not the one on disk. Sent
+//! through a BuildKit session (see `session`), the edited text travels on
+//! its own and the directory is read as the daemon asks. For the tar
+//! upload (older daemons, the legacy builder) the edited text travels
+//! inside the context at [`DOCKERFILE_IN_CONTEXT`] and the build is pointed
+//! at that path. Either way the directory is walked as fsutil walks it,
+//! `.dockerignore` decides what stays out, symlinks travel as symlinks, and
+//! owners are reset to root.
+//!
+//! Packing only walks: file contents are read when a tar is actually
+//! wanted, so a build through a session never reads an unchanged file.
 
-use std::ffi::OsString;
-use std::fs::{self, FileType, Metadata};
+use std::fs::{self, Metadata};
+use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::UNIX_EPOCH;
 
 use tar::{EntryType, Header};
 
 use super::error::EngineError;
 use super::ignore::DockerIgnore;
+use super::session::walk::{self, Entry, Filter, Kind};
 
-/// Where the edited Dockerfile sits in every context dockstage sends; the
+/// Where the edited Dockerfile sits in every tar dockstage uploads; the
 /// build's `dockerfile` option names this path.
 pub const DOCKERFILE_IN_CONTEXT: &str = ".dockstage/Dockerfile";
+
+/// The name the Dockerfile goes by in a session when it has none on disk.
+pub const DEFAULT_DOCKERFILE: &str = "Dockerfile";
 
 const IGNORE_FILE: &str = ".dockerignore";
 
@@ -28,11 +39,11 @@ const IGNORE_FILE: &str = ".dockerignore";
 /// after reading it, so `COPY . .` neither copies it nor changes with it.
 const IGNORE_INJECTED: &str = "\n# added by dockstage: the Dockerfile it builds from\n.dockstage\n";
 
-/// A packed context, with what the user should know about it before it is sent.
+/// A walked context, with what the user should know about it before it is sent.
 #[derive(Clone)]
 pub struct BuildContext {
-    /// The uncompressed tar to upload.
-    pub tar: Vec<u8>,
+    /// The directory the context is read from.
+    pub dir: PathBuf,
     /// Regular files sent from the directory (the injected Dockerfile not counted).
     pub files: usize,
     /// Their content bytes, as on disk.
@@ -41,15 +52,30 @@ pub struct BuildContext {
     pub ignored: usize,
     /// Context-relative paths of files sent that look like credentials.
     pub secrets: Vec<String>,
-    /// The Dockerfile path to give the build.
+    /// The Dockerfile path to give a build that uploads the tar.
     pub dockerfile_name: String,
+    /// The Dockerfile's name in a session: its own file name on disk, or
+    /// [`DEFAULT_DOCKERFILE`]. BuildKit names it in its messages.
+    pub session_dockerfile: String,
+    /// The directory's entries after `.dockerignore`, in walk order, without
+    /// `.dockerignore` itself and the injected paths.
+    entries: Arc<Vec<Entry>>,
+    ignore_file: Option<Arc<IgnoreFile>>,
+    /// Whether the tar carries the Dockerfiles as injected copies.
+    inject: bool,
+    /// The Dockerfile texts given to `pack*`; `selected` is the one built.
+    dockerfiles: Arc<Vec<String>>,
+    selected: usize,
+    /// The tar, made on first use and shared by clones.
+    tar: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for BuildContext {
-    /// The tar shows as its length, so logging a context stays readable.
+    /// Entries show as their count, so logging a context stays readable.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BuildContext")
-            .field("tar", &format_args!("{} bytes", self.tar.len()))
+            .field("dir", &self.dir)
+            .field("entries", &self.entries.len())
             .field("files", &self.files)
             .field("bytes", &self.bytes)
             .field("ignored", &self.ignored)
@@ -64,8 +90,43 @@ impl BuildContext {
     pub fn for_dockerfile(&self, i: usize) -> BuildContext {
         BuildContext {
             dockerfile_name: injected_name(i),
+            selected: i,
             ..self.clone()
         }
+    }
+
+    /// The text of the Dockerfile this context builds.
+    pub fn dockerfile_text(&self) -> &str {
+        self.dockerfiles
+            .get(self.selected)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Feeds everything a build reads from this context to `h`: per entry
+    /// its path, type, mode, size, mtime and link (what buildx's local
+    /// cache compares), the `.dockerignore` text and the Dockerfiles. Two
+    /// contexts that hash alike build alike, without a byte of content read.
+    pub fn hash_inputs<H: Hasher>(&self, h: &mut H) {
+        self.entries.hash(h);
+        self.ignore_file.as_ref().map(|f| &f.content).hash(h);
+        self.inject.hash(h);
+        self.dockerfiles.hash(h);
+        self.selected.hash(h);
+        self.dockerfile_name.hash(h);
+    }
+
+    /// The uncompressed tar `docker build` would upload, read from disk on
+    /// first use.
+    pub fn tar(&self) -> Result<&[u8], EngineError> {
+        if let Some(tar) = self.tar.get() {
+            return Ok(tar);
+        }
+        let tar = self.write_tar().map_err(|reason| EngineError::Context {
+            dir: self.dir.clone(),
+            reason,
+        })?;
+        Ok(self.tar.get_or_init(|| tar))
     }
 
     /// One line for the status bar and the CLI, e.g.
@@ -99,6 +160,69 @@ impl BuildContext {
             self.secrets.join(", ")
         ))
     }
+
+    fn write_tar(&self) -> Result<Vec<u8>, String> {
+        let mut tar = tar::Builder::new(Vec::new());
+        self.add_ignore_file(&mut tar)?;
+        for entry in self.entries.iter() {
+            let added = |e: io::Error| format!("cannot add {} ({e})", entry.rel);
+            let mut header = header(kind_of(entry.kind), Some(entry));
+            match entry.kind {
+                Kind::Dir => {
+                    // Directory names end in `/`, as Go's archive/tar writes them.
+                    let mut name = entry.path.as_os_str().to_owned();
+                    name.push("/");
+                    tar.append_data(&mut header, name, io::empty())
+                        .map_err(added)?;
+                }
+                Kind::Symlink => {
+                    let target = entry.link.clone().unwrap_or_default();
+                    tar.append_link(&mut header, &entry.path, target)
+                        .map_err(added)?;
+                }
+                Kind::File => {
+                    let content = fs::read(self.dir.join(&entry.path)).map_err(|e| {
+                        format!(
+                            "cannot read {} ({e}); fix its permissions or add it to .dockerignore",
+                            entry.rel
+                        )
+                    })?;
+                    header.set_size(content.len() as u64);
+                    tar.append_data(&mut header, &entry.path, content.as_slice())
+                        .map_err(added)?;
+                }
+            }
+        }
+        if self.inject {
+            for (i, text) in self.dockerfiles.iter().enumerate() {
+                let mut header = header(EntryType::Regular, None);
+                header.set_size(text.len() as u64);
+                tar.append_data(&mut header, injected_name(i), text.as_bytes())
+                    .map_err(|e| format!("cannot add the Dockerfile ({e})"))?;
+            }
+        }
+        tar.into_inner()
+            .map_err(|e| format!("cannot finish the tar ({e})"))
+    }
+
+    /// `.dockerignore` is always sent, as the docker CLI sends it, with a
+    /// line that keeps the injected Dockerfile out of `COPY`.
+    fn add_ignore_file(&self, tar: &mut tar::Builder<Vec<u8>>) -> Result<(), String> {
+        let file = self.ignore_file.as_deref();
+        let mut content = match file {
+            Some(file) => file.content.clone(),
+            None if !self.inject => return Ok(()),
+            // A made-up file must drop itself too.
+            None => IGNORE_FILE.as_bytes().to_vec(),
+        };
+        if self.inject {
+            content.extend_from_slice(IGNORE_INJECTED.as_bytes());
+        }
+        let mut header = header(EntryType::Regular, file.map(|f| &f.entry));
+        header.set_size(content.len() as u64);
+        tar.append_data(&mut header, IGNORE_FILE, content.as_slice())
+            .map_err(|e| format!("cannot add .dockerignore ({e})"))
+    }
 }
 
 /// Sizes as `docker` prints them: decimal units, one decimal place.
@@ -124,9 +248,10 @@ pub fn pack(dir: &Path, dockerfile_text: &str) -> Result<BuildContext, EngineErr
 
 /// Packs `dir` for a build of `dockerfile_text`, which the user keeps at
 /// `on_disk`. When that file is in the context and holds exactly this text,
-/// nothing is injected and the context is byte for byte what `docker build`
+/// nothing is injected and the tar is byte for byte what `docker build`
 /// sends, so `COPY . .` caches the same. BuildKit applies no `.dockerignore`
-/// to an uploaded context, so an injected copy is seen by `COPY . .`.
+/// to an uploaded tar, so an injected copy is seen by `COPY . .`; a session
+/// never injects anything.
 pub fn pack_for(
     dir: &Path,
     dockerfile_text: &str,
@@ -175,6 +300,9 @@ fn pack_inner(
         }
         Err(e) => return Err(fail(format!("cannot be read ({e}); check its permissions"))),
     }
+    if let Err(e) = fs::read_dir(dir) {
+        return Err(fail(format!("cannot be listed ({e})")));
+    }
 
     let ignore_file = read_ignore_file(dir).map_err(&fail)?;
     let ignore = match &ignore_file {
@@ -195,40 +323,50 @@ fn pack_inner(
         let same = fs::read(file).ok()? == dockerfile_text.as_bytes();
         (same && !rel_text.is_empty() && !ignore.is_excluded(&rel_text)).then_some(rel_text)
     });
-    let mut packer = Packer {
-        inject: unchanged_on_disk.is_none(),
-        ignore,
-        tar: tar::Builder::new(Vec::new()),
-        pending: Vec::new(),
-        files: 0,
-        bytes: 0,
-        ignored: 0,
-        secrets: Vec::new(),
-    };
-    packer
-        .add_ignore_file(ignore_file.as_ref())
-        .map_err(&fail)?;
-    let root = fs::read_dir(dir).map_err(|e| fail(format!("cannot be listed ({e})")))?;
-    packer.walk(root, dir, Path::new(""), "").map_err(&fail)?;
-    if packer.inject {
-        for (i, text) in dockerfiles.iter().enumerate() {
-            packer
-                .add_dockerfile(&injected_name(i), text)
-                .map_err(|e| fail(format!("cannot add the Dockerfile ({e})")))?;
+    let inject = unchanged_on_disk.is_none();
+    // `.dockerignore` is sent whatever it says, so it is not counted as ignored.
+    let ignores_itself = ignore_file.is_some() && ignore.is_excluded(IGNORE_FILE);
+    let walked = walk::walk(dir, &Filter::excluding(ignore)).map_err(|e| fail(e.to_string()))?;
+    // Written by the tar itself.
+    let entries: Vec<Entry> = walked
+        .entries
+        .into_iter()
+        .filter(|e| e.rel != IGNORE_FILE && !(inject && is_injected(&e.rel)))
+        .collect();
+
+    let mut files = 0;
+    let mut bytes = 0;
+    if let Some(file) = &ignore_file {
+        files += 1;
+        bytes += file.content.len() as u64;
+    }
+    let mut secrets = Vec::new();
+    for entry in entries.iter().filter(|e| e.kind == Kind::File) {
+        files += 1;
+        bytes += entry.size;
+        if looks_like_secret(&entry.rel) {
+            secrets.push(entry.rel.clone());
         }
     }
-
-    let tar = packer
-        .tar
-        .into_inner()
-        .map_err(|e| fail(format!("cannot finish the tar ({e})")))?;
+    let session_dockerfile = on_disk
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or(DEFAULT_DOCKERFILE)
+        .to_string();
     Ok(BuildContext {
-        tar,
-        files: packer.files,
-        bytes: packer.bytes,
-        ignored: packer.ignored,
-        secrets: packer.secrets,
+        dir: dir.to_path_buf(),
+        files,
+        bytes,
+        ignored: walked.ignored - usize::from(ignores_itself),
+        secrets,
         dockerfile_name: unchanged_on_disk.unwrap_or_else(|| DOCKERFILE_IN_CONTEXT.to_string()),
+        session_dockerfile,
+        entries: Arc::new(entries),
+        ignore_file: ignore_file.map(Arc::new),
+        inject,
+        dockerfiles: Arc::new(dockerfiles.iter().map(|t| t.to_string()).collect()),
+        selected: 0,
+        tar: Arc::new(OnceLock::new()),
     })
 }
 
@@ -243,206 +381,63 @@ fn is_injected(rel: &str) -> bool {
 /// The `.dockerignore` on disk, read through a symlink as docker does.
 struct IgnoreFile {
     content: Vec<u8>,
-    meta: Metadata,
+    /// Its mode and mtime, for the tar header.
+    entry: Entry,
 }
 
 fn read_ignore_file(dir: &Path) -> Result<Option<IgnoreFile>, String> {
     let path = dir.join(IGNORE_FILE);
     let read = fs::read(&path).and_then(|content| Ok((content, fs::metadata(&path)?)));
     match read {
-        Ok((content, meta)) => Ok(Some(IgnoreFile { content, meta })),
+        Ok((content, meta)) => Ok(Some(IgnoreFile {
+            entry: Entry {
+                rel: IGNORE_FILE.into(),
+                path: PathBuf::from(IGNORE_FILE),
+                kind: Kind::File,
+                perm: mode(&meta, 0o644),
+                size: content.len() as u64,
+                mtime_ns: mtime_secs(&meta) * 1_000_000_000,
+                link: None,
+            },
+            content,
+        })),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("cannot read .dockerignore ({e})")),
     }
 }
 
-struct Packer {
-    /// Whether the Dockerfile travels as an injected copy.
-    inject: bool,
-    ignore: DockerIgnore,
-    tar: tar::Builder<Vec<u8>>,
-    /// Excluded directories being walked for exceptions, outermost first.
-    /// They are written only once something inside them is.
-    pending: Vec<(PathBuf, Metadata)>,
-    files: usize,
-    bytes: u64,
-    ignored: usize,
-    secrets: Vec<String>,
-}
-
-impl Packer {
-    /// `.dockerignore` is always sent, as the docker CLI sends it, with a
-    /// line that keeps the injected Dockerfile out of `COPY`.
-    fn add_ignore_file(&mut self, file: Option<&IgnoreFile>) -> Result<(), String> {
-        let mut content = match file {
-            Some(file) => {
-                self.files += 1;
-                self.bytes += file.content.len() as u64;
-                file.content.clone()
-            }
-            None if !self.inject => return Ok(()),
-            // A made-up file must drop itself too.
-            None => IGNORE_FILE.as_bytes().to_vec(),
-        };
-        if self.inject {
-            content.extend_from_slice(IGNORE_INJECTED.as_bytes());
-        }
-        let mut header = header(EntryType::Regular, file.map(|f| &f.meta));
-        header.set_size(content.len() as u64);
-        self.tar
-            .append_data(&mut header, IGNORE_FILE, content.as_slice())
-            .map_err(|e| format!("cannot add .dockerignore ({e})"))
-    }
-
-    fn add_dockerfile(&mut self, name: &str, text: &str) -> io::Result<()> {
-        let mut header = header(EntryType::Regular, None);
-        header.set_size(text.len() as u64);
-        self.tar.append_data(&mut header, name, text.as_bytes())
-    }
-
-    /// Walks one directory in name order. `rel` is its context-relative path
-    /// ("" for the root), `rel_text` the same as text for matching.
-    fn walk(
-        &mut self,
-        entries: fs::ReadDir,
-        abs: &Path,
-        rel: &Path,
-        rel_text: &str,
-    ) -> Result<(), String> {
-        let mut names: Vec<OsString> = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot list {} ({e})", shown(rel_text)))?;
-            names.push(entry.file_name());
-        }
-        names.sort();
-        for name in names {
-            let child_abs = abs.join(&name);
-            let child_rel = rel.join(&name);
-            let name_text = name.to_string_lossy();
-            let child_text = if rel_text.is_empty() {
-                name_text.into_owned()
-            } else {
-                format!("{rel_text}/{name_text}")
-            };
-            if child_text == IGNORE_FILE || (self.inject && is_injected(&child_text)) {
-                continue; // written by pack itself
-            }
-            let meta = fs::symlink_metadata(&child_abs)
-                .map_err(|e| format!("cannot read {child_text} ({e})"))?;
-            self.visit(&child_abs, child_rel, &child_text, meta)?;
-        }
-        Ok(())
-    }
-
-    fn visit(
-        &mut self,
-        abs: &Path,
-        rel: PathBuf,
-        text: &str,
-        meta: Metadata,
-    ) -> Result<(), String> {
-        let kind = meta.file_type();
-        if is_special(kind) {
-            return Ok(()); // sockets, fifos and devices cannot be built from
-        }
-        if self.ignore.is_excluded(text) {
-            if kind.is_dir() && self.ignore.may_have_exceptions_under(text) {
-                // An unreadable excluded directory is left out, not an error:
-                // nothing in it could be sent anyway.
-                let Ok(entries) = fs::read_dir(abs) else {
-                    self.ignored += 1;
-                    return Ok(());
-                };
-                self.pending.push((rel.clone(), meta));
-                self.walk(entries, abs, &rel, text)?;
-                if self.pending.last().is_some_and(|(p, _)| *p == rel) {
-                    self.pending.pop();
-                }
-            } else {
-                self.ignored += 1;
-            }
-            return Ok(());
-        }
-        self.write_pending()
-            .map_err(|e| format!("cannot add the parents of {text} ({e})"))?;
-        let added = |e: io::Error| format!("cannot add {text} ({e})");
-        if kind.is_dir() {
-            let entries = fs::read_dir(abs).map_err(|e| {
-                format!("cannot list {text} ({e}); fix its permissions or add it to .dockerignore")
-            })?;
-            self.append_dir(&rel, &meta).map_err(added)?;
-            self.walk(entries, abs, &rel, text)
-        } else if kind.is_symlink() {
-            let target = fs::read_link(abs).map_err(added)?;
-            let mut header = header(EntryType::Symlink, Some(&meta));
-            header.set_size(0);
-            self.tar
-                .append_link(&mut header, &rel, target)
-                .map_err(added)
-        } else {
-            let content = fs::read(abs).map_err(|e| {
-                format!("cannot read {text} ({e}); fix its permissions or add it to .dockerignore")
-            })?;
-            let mut header = header(EntryType::Regular, Some(&meta));
-            header.set_size(content.len() as u64);
-            self.tar
-                .append_data(&mut header, &rel, content.as_slice())
-                .map_err(added)?;
-            self.files += 1;
-            self.bytes += content.len() as u64;
-            if looks_like_secret(text) {
-                self.secrets.push(text.to_string());
-            }
-            Ok(())
-        }
-    }
-
-    /// Writes the excluded directories that turn out to hold a kept entry,
-    /// so the entry's parents arrive with their own modes.
-    fn write_pending(&mut self) -> io::Result<()> {
-        for (rel, meta) in std::mem::take(&mut self.pending) {
-            self.append_dir(&rel, &meta)?;
-        }
-        Ok(())
-    }
-
-    fn append_dir(&mut self, rel: &Path, meta: &Metadata) -> io::Result<()> {
-        let mut header = header(EntryType::Directory, Some(meta));
-        header.set_size(0);
-        // Directory names end in `/`, as Go's archive/tar writes them.
-        let mut name = rel.as_os_str().to_owned();
-        name.push("/");
-        self.tar.append_data(&mut header, name, io::empty())
-    }
-}
-
-fn shown(rel_text: &str) -> &str {
-    if rel_text.is_empty() {
-        "the directory"
-    } else {
-        rel_text
+fn kind_of(kind: Kind) -> EntryType {
+    match kind {
+        Kind::Dir => EntryType::Directory,
+        Kind::File => EntryType::Regular,
+        Kind::Symlink => EntryType::Symlink,
     }
 }
 
 /// A header with the entry's mode and mtime and root as owner. Entries
 /// dockstage makes up get mode 0644 and mtime 0, so they never vary.
-fn header(kind: EntryType, meta: Option<&Metadata>) -> Header {
+fn header(kind: EntryType, entry: Option<&Entry>) -> Header {
     let mut header = Header::new_gnu();
     header.set_entry_type(kind);
     header.set_uid(0);
     header.set_gid(0);
+    header.set_size(0);
     let default_mode = if kind == EntryType::Directory {
         0o755
     } else {
         0o644
     };
-    header.set_mode(meta.map_or(default_mode, |m| mode(m, default_mode)));
-    let mtime = meta
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_secs());
-    header.set_mtime(mtime);
+    header.set_mode(entry.map_or(default_mode, |e| e.perm));
+    let mtime = entry.map_or(0, |e| e.mtime_ns.div_euclid(1_000_000_000).max(0));
+    header.set_mtime(u64::try_from(mtime).unwrap_or(0));
     header
+}
+
+fn mtime_secs(meta: &Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
 #[cfg(unix)]
@@ -458,10 +453,6 @@ fn mode(meta: &Metadata, default: u32) -> u32 {
     } else {
         default
     }
-}
-
-fn is_special(kind: FileType) -> bool {
-    !(kind.is_file() || kind.is_dir() || kind.is_symlink())
 }
 
 /// Names that usually hold credentials. A template such as `.env.example`
@@ -549,12 +540,19 @@ mod tests {
     #[test]
     fn summary_reads_like_a_sentence() {
         let context = BuildContext {
-            tar: Vec::new(),
+            dir: PathBuf::from("."),
             files: 12,
             bytes: 3400,
             ignored: 5,
             secrets: Vec::new(),
             dockerfile_name: DOCKERFILE_IN_CONTEXT.to_string(),
+            session_dockerfile: DEFAULT_DOCKERFILE.to_string(),
+            entries: Arc::default(),
+            ignore_file: None,
+            inject: true,
+            dockerfiles: Arc::default(),
+            selected: 0,
+            tar: Arc::default(),
         };
         assert_eq!(context.summary(), "context: 12 files, 3.4 kB (5 ignored)");
         assert_eq!(context.secret_warning(), None);

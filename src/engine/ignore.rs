@@ -44,44 +44,61 @@ impl DockerIgnore {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut ignore = DockerIgnore::default();
         for (index, raw) in text.lines().enumerate() {
-            let line = index + 1;
-            let Some(pattern) = read_line(raw) else {
-                continue;
-            };
-            // patternmatcher trims and cleans once more, after the CLI has.
-            let pattern = clean(pattern.trim());
-            let (exception, body) = match pattern.strip_prefix('!') {
-                Some("") => {
-                    ignore.invalid.push(InvalidPattern {
-                        line,
-                        text: raw.trim().to_string(),
-                        reason: "a lone `!` re-includes nothing; write the path to keep after it"
-                            .to_string(),
-                    });
-                    continue;
-                }
-                Some(body) => (true, body.to_string()),
-                None => (false, pattern),
-            };
-            match glob::Glob::compile(&body) {
-                Ok(glob) => {
-                    if exception && has_wildcard(&body) {
-                        ignore.walk_every_excluded_dir = true;
-                    }
-                    ignore.rules.push(Rule {
-                        exception,
-                        text: body,
-                        glob,
-                    });
-                }
-                Err(reason) => ignore.invalid.push(InvalidPattern {
-                    line,
-                    text: raw.trim().to_string(),
-                    reason: reason.to_string(),
-                }),
+            if let Some(pattern) = read_line(raw) {
+                ignore.push(index + 1, raw.trim(), &pattern);
             }
         }
         ignore
+    }
+
+    /// Patterns as BuildKit hands them to a client session: already read
+    /// out of a `.dockerignore` (or a Dockerfile's include list), one per
+    /// entry, so no line is a comment. The `line` of an invalid one is its
+    /// 1-based position in the list.
+    pub fn from_patterns<S: AsRef<str>>(patterns: &[S]) -> DockerIgnore {
+        let mut ignore = DockerIgnore::default();
+        for (index, pattern) in patterns.iter().enumerate() {
+            let pattern = pattern.as_ref();
+            if !pattern.trim().is_empty() {
+                ignore.push(index + 1, pattern.trim(), pattern);
+            }
+        }
+        ignore
+    }
+
+    fn push(&mut self, line: usize, raw: &str, pattern: &str) {
+        // patternmatcher trims and cleans once more, after the CLI has.
+        let pattern = clean(pattern.trim());
+        let (exception, body) = match pattern.strip_prefix('!') {
+            Some("") => {
+                self.invalid.push(InvalidPattern {
+                    line,
+                    text: raw.to_string(),
+                    reason: "a lone `!` re-includes nothing; write the path to keep after it"
+                        .to_string(),
+                });
+                return;
+            }
+            Some(body) => (true, body.to_string()),
+            None => (false, pattern),
+        };
+        match glob::Glob::compile(&body) {
+            Ok(glob) => {
+                if exception && has_wildcard(&body) {
+                    self.walk_every_excluded_dir = true;
+                }
+                self.rules.push(Rule {
+                    exception,
+                    text: body,
+                    glob,
+                });
+            }
+            Err(reason) => self.invalid.push(InvalidPattern {
+                line,
+                text: raw.to_string(),
+                reason: reason.to_string(),
+            }),
+        }
     }
 
     /// Whether `docker build` leaves this path out of the context.
@@ -118,6 +135,27 @@ impl DockerIgnore {
         self.rules
             .iter()
             .any(|rule| rule.exception && format!("{}/", rule.text).starts_with(&dir_slash))
+    }
+
+    /// Whether a pattern could select something strictly below `dir`, which
+    /// itself is not selected: some pattern has more components than `dir`
+    /// and its leading ones match `dir`'s. A walk that only keeps what the
+    /// patterns select (BuildKit's include patterns and follow paths) can
+    /// skip a directory for which this is false, unread.
+    pub fn may_match_under(&self, dir: &str) -> bool {
+        let dir = clean(dir);
+        let depth = dir.split('/').count();
+        self.rules
+            .iter()
+            .filter(|rule| !rule.exception)
+            .any(|rule| {
+                let parts: Vec<&str> = rule.text.split('/').collect();
+                if parts.iter().take(depth + 1).any(|part| part.contains("**")) {
+                    return true;
+                }
+                parts.len() > depth
+                    && glob::Glob::compile(&parts[..depth].join("/")).is_ok_and(|g| g.matches(&dir))
+            })
     }
 
     /// Lines `docker build` would reject with "syntax error in pattern".

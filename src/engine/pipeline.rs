@@ -15,6 +15,7 @@ use super::events::{BuildEvent, StepMapper};
 use super::images::{LocalImage, PullProgress, RequiredImage, required_images};
 use super::layers::ImageLayers;
 use super::run::{RunOptions, RunResult};
+use super::session::{ContextSent, ContextTransfer};
 use super::stages::StageSize;
 use super::{Engine, EngineError, cache};
 use crate::dockerfile::{Keyword, StageGraph, parse};
@@ -125,6 +126,8 @@ impl Engine {
                 seconds: started.elapsed().as_secs_f64(),
                 steps: 0,
                 cached_steps: 0,
+                context_transfer: ContextTransfer::None,
+                context_sent: ContextSent::default(),
             }
         } else {
             let (tag, labels) = match &options.tag {
