@@ -14,6 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dockstage::catalog::Catalog;
 use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::layers::ImageLayers;
+use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::ondisk::Seen;
 use dockstage::tui::model::{FileState, Model, Overlay, analyze};
 use dockstage::tui::msg::{Cmd, DiskFile, Finished, Msg};
@@ -313,6 +314,8 @@ fn built() -> Box<Finished> {
             seconds: 1.0,
             steps: 3,
             cached_steps: 0,
+            context_transfer: ContextTransfer::Session,
+            context_sent: ContextSent::default(),
         },
         layers: ImageLayers {
             image_id: "sha256:0123".into(),
