@@ -11,6 +11,7 @@ use dockstage::dockerfile::edit::{Change, Toggle, apply_changes};
 use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
+use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::engine::tune::{TuneEvent, TuneResult};
 use dockstage::tui::model::{DockerStatus, FileState, Model, Overlay, Pane, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
@@ -95,6 +96,8 @@ fn done(id: u64, size: u64) -> Msg {
                 seconds: 0.1,
                 steps: 0,
                 cached_steps: 0,
+                context_transfer: ContextTransfer::Session,
+                context_sent: ContextSent::default(),
             },
             layers: ImageLayers {
                 image_id: "sha256:0123456789ab".into(),
