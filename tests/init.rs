@@ -218,7 +218,7 @@ async fn a_root_main_with_helpers_and_an_old_go_line_builds_offline_unedited() {
     let said = init(&m.dir(), &[]);
     assert!(said.contains("main package ."), "{said}");
     assert!(
-        said.contains("other main packages: ./scripts/gen, ./scripts/release"),
+        said.contains("other main packages: ./scripts/gen, ./scripts/release (choose"),
         "{said}"
     );
     assert!(

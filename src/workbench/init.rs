@@ -296,8 +296,7 @@ fn collect_mains(root: &Path, dir: &Path, out: &mut Vec<String>) {
             }
         } else if name.ends_with(".go")
             && !name.ends_with("_test.go")
-            && std::fs::read_to_string(&path)
-                .is_ok_and(|t| t.lines().any(|l| l.trim() == "package main"))
+            && std::fs::read_to_string(&path).is_ok_and(|t| is_main_source(&t))
         {
             is_main = true;
         }
@@ -316,6 +315,28 @@ fn collect_mains(root: &Path, dir: &Path, out: &mut Vec<String>) {
     for sub in subdirs {
         collect_mains(root, &sub, out);
     }
+}
+
+/// Whether a Go file is part of a main package that `go build` builds: its
+/// package clause says main, and no `//go:build ignore` (the generators
+/// projects keep beside their packages, run with `go run x.go`) leaves it out.
+fn is_main_source(text: &str) -> bool {
+    for line in text.lines().map(str::trim) {
+        let constraint = line
+            .strip_prefix("//go:build ")
+            .or_else(|| line.strip_prefix("// +build "));
+        if let Some(expr) = constraint
+            && expr
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '!'))
+                .any(|term| term == "ignore")
+        {
+            return false;
+        }
+        if let Some(name) = line.strip_prefix("package ") {
+            return name.split_whitespace().next() == Some("main");
+        }
+    }
+    false
 }
 
 /// Picks the main package: the only one, or the one `--main` names.
@@ -666,6 +687,24 @@ mod tests {
         );
         assert!(go_version_key("go1.24.4") > go_version_key("1.24"));
         assert!(go_version_key("1.9") < go_version_key("1.10"));
+    }
+
+    #[test]
+    fn generators_kept_out_by_go_build_ignore_are_not_main_packages() {
+        assert!(is_main_source(
+            "// Copyright\n\npackage main\n\nfunc main() {}\n"
+        ));
+        assert!(!is_main_source(
+            "// Copyright\n\n//go:build ignore\n\npackage main\n"
+        ));
+        assert!(!is_main_source("// +build ignore\n\npackage main\n"));
+        assert!(is_main_source(
+            "//go:build !ignore && linux\n\npackage main\n"
+        ));
+        assert!(!is_main_source("package lib\n"));
+        assert!(!is_main_source(
+            "// package main is documented here\npackage lib\n"
+        ));
     }
 
     #[test]
