@@ -24,7 +24,7 @@ use crate::dockerfile::diagnostic::{TextEdit, apply_edits};
 use crate::dockerfile::graph::StageGraph;
 use crate::dockerfile::parse::parse;
 use crate::dockerfile::similar;
-use crate::dockerfile::syntax::Dockerfile;
+use crate::dockerfile::syntax::{Dockerfile, ItemKind};
 
 use site::GoCommands;
 
@@ -281,13 +281,58 @@ pub fn apply_changes(
 
 /// The reason go-build toggles cannot apply, when there is no build to edit.
 pub(crate) fn no_build_reason(ctx: &Context<'_>) -> NotApplicable {
-    if ctx.go.exec_form.is_empty() {
-        NotApplicable("no `go build` in the builder stage".to_string())
-    } else {
-        NotApplicable(
+    if !ctx.go.exec_form.is_empty() {
+        return NotApplicable(
             "`go build` is in exec (JSON) form; toggles edit shell-form RUN lines only".to_string(),
-        )
+        );
     }
+    let Some((item, stage, tool)) = ctx.go.wrapped.first() else {
+        return NotApplicable("no `go build` in the builder stage".to_string());
+    };
+    let line = match ctx.df.items.get(*item).map(|i| &i.kind) {
+        Some(ItemKind::Instruction(ins)) => ins.line,
+        _ => 0,
+    };
+    // Where the runtime stage expects the binary, so the line drops in.
+    let out = ctx
+        .graph
+        .target_stage()
+        .and_then(|runtime| copied_from(ctx, runtime, *stage))
+        .unwrap_or_else(|| "/out/app".to_string());
+    NotApplicable(format!(
+        "the builder runs `{tool}` (line {line}), so its `go build` is inside a file the \
+         toggles cannot see; replace that RUN with the line `dockstage init` writes, e.g. \
+         RUN CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o {out} ."
+    ))
+}
+
+/// The first path the runtime stage copies from stage `from`.
+fn copied_from(
+    ctx: &Context<'_>,
+    runtime: &crate::dockerfile::graph::Stage,
+    from: crate::dockerfile::graph::StageIndex,
+) -> Option<String> {
+    let source = ctx.graph.stage(from)?;
+    let names: Vec<String> = std::iter::once(from.0.to_string())
+        .chain(source.name.clone())
+        .collect();
+    ctx.df
+        .items
+        .get(runtime.from_item..runtime.end_item)?
+        .iter()
+        .find_map(|item| {
+            let ItemKind::Instruction(ins) = &item.kind else {
+                return None;
+            };
+            let copy_from = ins.flag("from")?.value.as_deref()?;
+            if ins.keyword != crate::dockerfile::syntax::Keyword::Copy
+                || !names.iter().any(|n| n.eq_ignore_ascii_case(copy_from))
+            {
+                return None;
+            }
+            let words = ins.words();
+            (words.len() >= 2).then(|| words[0].text.clone())
+        })
 }
 
 #[cfg(test)]

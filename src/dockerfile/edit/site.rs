@@ -50,7 +50,13 @@ pub struct GoCommands {
     pub commands: Vec<GoCommand>,
     /// RUNs that run `go build` in exec (JSON) form, which toggles leave alone.
     pub exec_form: Vec<usize>,
+    /// Build tools that run `go build` where toggles cannot see it (`make
+    /// build`, `task build`, `./build.sh`), with the RUN's item and stage.
+    pub wrapped: Vec<(usize, StageIndex, String)>,
 }
+
+/// Commands that usually run `go build` for the project, out of sight.
+const BUILD_TOOLS: [&str; 6] = ["make", "gmake", "task", "mage", "just", "goreleaser"];
 
 impl GoCommands {
     /// Finds go commands in the stages the target needs.
@@ -79,6 +85,9 @@ impl GoCommands {
                     found
                         .commands
                         .extend(go_commands_in(&words, item_index, stage.index));
+                    for tool in build_tools_in(&words) {
+                        found.wrapped.push((item_index, stage.index, tool));
+                    }
                 }
             }
         }
@@ -166,6 +175,28 @@ fn go_commands_in(words: &[Word], item: usize, stage: StageIndex) -> Vec<GoComma
             continue;
         }
         i += 1;
+    }
+    out
+}
+
+/// Each command of `words` that runs a build tool, as written (`make build`).
+fn build_tools_in(words: &[Word]) -> Vec<String> {
+    let mut out = Vec::new();
+    for command in words.split(|w| ends_command(&w.text)) {
+        let mut rest = command.iter().skip_while(|w| is_assignment(&w.text));
+        let Some(first) = rest.next() else {
+            continue;
+        };
+        let name = first.text.rsplit('/').next().unwrap_or(&first.text);
+        let script = first.text.starts_with("./") && first.text.ends_with(".sh");
+        if BUILD_TOOLS.contains(&name) || script {
+            let mut text = first.text.clone();
+            for w in rest.take(3) {
+                text.push(' ');
+                text.push_str(w.text.trim_end_matches(';'));
+            }
+            out.push(text);
+        }
     }
     out
 }

@@ -260,3 +260,22 @@ fn leaving_a_nonroot_distroless_base_keeps_the_user() {
     let root = src.replace(":nonroot", "");
     assert!(!ok(&root, &["base=scratch"]).contains("USER"));
 }
+
+#[test]
+fn a_build_through_make_says_why_toggles_cannot_apply_and_offers_a_go_build_line() {
+    let src = "FROM golang:1.24 AS build\nWORKDIR /src\nCOPY . .\nRUN make build\n\nFROM scratch\nCOPY --from=build /src/bin/server /server\nENTRYPOINT [\"/server\"]\n";
+    let df = parse(src);
+    let ctx = Context::new(&df, Catalog::bundled());
+    let Err(NotApplicable(why)) = ctx.state(Toggle::Strip) else {
+        panic!("strip should not apply to a make build");
+    };
+    assert!(why.contains("runs `make build` (line 4)"), "{why}");
+    assert!(why.contains("-o /src/bin/server ."), "{why}");
+    // A plain file with no build at all keeps the short reason.
+    let df = parse("FROM alpine:3.20\nRUN echo hi\n");
+    let ctx = Context::new(&df, Catalog::bundled());
+    assert_eq!(
+        ctx.state(Toggle::Strip),
+        Err(NotApplicable("no `go build` in the builder stage".into()))
+    );
+}
