@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const MAIN_GO: &str = r#"package main
@@ -35,32 +35,23 @@ COPY --from=builder /app /app
 ENTRYPOINT [\"/app\"]
 ";
 
-struct Project(PathBuf);
+struct Project(support::TempTree);
 
 impl Project {
     fn new(tag: &str, dockerfile: &str) -> Project {
-        let dir =
-            std::env::temp_dir().join(format!("dockstage-alpine-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        for (name, text) in [
-            ("go.mod", "module alpinelesson\n\ngo 1.24\n"),
-            ("main.go", MAIN_GO),
-            ("Dockerfile", dockerfile),
-        ] {
-            std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
-        }
-        Project(dir)
+        Project(support::TempTree::new(
+            "alpine",
+            tag,
+            &[
+                ("go.mod", "module alpinelesson\n\ngo 1.24\n"),
+                ("main.go", MAIN_GO),
+                ("Dockerfile", dockerfile),
+            ],
+        ))
     }
 
     fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path()
     }
 }
 

@@ -33,40 +33,30 @@ const HELLO_GO: &str = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Prin
 /// A build context in the temporary directory, and the tag its image gets;
 /// both are removed when dropped.
 struct Fixture {
-    dir: PathBuf,
+    dir: support::TempTree,
     tag: String,
 }
 
 impl Fixture {
     fn new(name: &str, files: &[(&str, &str)]) -> Fixture {
-        let dir =
-            std::env::temp_dir().join(format!("dockstage-failure-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (path, text) in files {
-            let p = dir.join(path);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-            }
-            std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
-        }
         Fixture {
-            dir,
+            dir: support::TempTree::new("failure", name, files),
             tag: format!("dockstage-test/failure-{name}:{}", std::process::id()),
         }
     }
 
     fn path(&self) -> &Path {
-        &self.dir
+        self.dir.path()
     }
 
     fn text(&self) -> String {
-        std::fs::read_to_string(self.dir.join("Dockerfile")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("Dockerfile")).unwrap_or_default()
     }
 
     /// `dockstage build DIR --format json`: the exit status, the progress
     /// and explanation on stderr, and the JSON on stdout.
     fn build(&self, extra: &[&str]) -> Outcome {
-        let dir = self.dir.to_string_lossy();
+        let dir = self.dir.path().to_string_lossy();
         let mut args = vec!["build", &dir, "--format", "json", "--tag", &self.tag];
         args.extend_from_slice(extra);
         let out = Command::new(env!("CARGO_BIN_EXE_dockstage"))
@@ -85,7 +75,6 @@ impl Fixture {
 
 impl Drop for Fixture {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
         let _ = Command::new("docker")
             .args(["rmi", "-f", &self.tag])
             .output();

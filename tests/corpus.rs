@@ -2,38 +2,15 @@
 //! parse is lossless, and every toggle edit is minimal, reversible,
 //! idempotent and leaves a file that parses as cleanly as before.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
+use support::corpus;
 
 use dockstage::catalog::Catalog;
 use dockstage::dockerfile::edit::{Change, Context, Toggle, apply_changes};
 use dockstage::dockerfile::{Dockerfile, StageGraph, apply_edits, lint::lint, parse};
-
-fn corpus() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 40, "the corpus holds {} files", files.len());
-    files
-        .into_iter()
-        .map(|p| {
-            let text =
-                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (
-                p.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-                text,
-            )
-        })
-        .collect()
-}
 
 /// Parse and graph diagnostics by rule, to compare before and after an edit.
 fn problems(df: &Dockerfile) -> BTreeMap<&'static str, usize> {

@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn dockstage(args: &[&str]) -> Output {
@@ -14,35 +14,19 @@ fn dockstage(args: &[&str]) -> Output {
 }
 
 /// A module in a temporary directory, removed at the end.
-struct Module(PathBuf);
+struct Module(support::TempTree);
 
 impl Module {
     fn new(name: &str, files: &[(&str, &str)]) -> Module {
-        let dir =
-            std::env::temp_dir().join(format!("dockstage-init-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (path, text) in files {
-            let p = dir.join(path);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-            }
-            std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
-        }
-        Module(dir)
+        Module(support::TempTree::new("init", name, files))
     }
 
     fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     fn dir(&self) -> String {
-        self.0.display().to_string()
-    }
-}
-
-impl Drop for Module {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path().display().to_string()
     }
 }
 

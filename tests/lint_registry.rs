@@ -2,9 +2,13 @@
 //! corpus and inputs aimed at the parser's and the graph's own findings are
 //! run through the real binary, and every id they report must be listed.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+use support::{TempTree, corpus_files};
 
 fn dockstage(args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dockstage"))
@@ -52,43 +56,6 @@ fn emitted(file: &Path, target: Option<&str>) -> Vec<String> {
     out
 }
 
-/// A directory for one test's files, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "dockstage-lint-registry-{tag}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn corpus() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
-        .collect();
-    files.sort();
-    files
-}
-
 /// Inputs for findings the corpus may not have, each with the id it must raise.
 const AIMED: &[(&str, &str, Option<&str>)] = &[
     (
@@ -123,7 +90,7 @@ fn every_id_lint_and_graph_report_is_listed() {
     let listed = listed();
     assert!(listed.len() >= 40, "{listed:?}");
     let mut seen = BTreeSet::new();
-    for file in corpus() {
+    for file in corpus_files() {
         for rule in emitted(&file, None) {
             assert!(
                 listed.contains(&rule),
@@ -133,7 +100,7 @@ fn every_id_lint_and_graph_report_is_listed() {
             seen.insert(rule);
         }
     }
-    let dir = TempDir::new("aimed");
+    let dir = TempTree::new("lint-registry", "aimed", &[]);
     for (want, text, target) in AIMED {
         let file = dir.path().join(format!("{want}.Dockerfile"));
         std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
@@ -155,7 +122,7 @@ fn every_id_lint_and_graph_report_is_listed() {
 
 #[test]
 fn an_old_but_real_base_is_a_warning_and_lint_passes() {
-    let dir = TempDir::new("outdated");
+    let dir = TempTree::new("lint-registry", "outdated", &[]);
     let file = dir.path().join("Dockerfile");
     std::fs::write(
         &file,

@@ -4,8 +4,9 @@
 //! press gives the file back, and no change brings a finding of a kind the
 //! file did not have before.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dockstage::catalog::Catalog;
@@ -15,26 +16,7 @@ use dockstage::tui::model::{DockerStatus, FileState, Model, Pane};
 use dockstage::tui::msg::Msg;
 use dockstage::tui::theme::Theme;
 use dockstage::tui::update::update;
-
-fn corpus() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let text =
-                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into();
-            (name, text)
-        })
-        .collect()
-}
+use support::corpus;
 
 /// A workbench on `text`, with the Toggles pane focused and no daemon, so a
 /// toggle only edits.

@@ -76,12 +76,7 @@ pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
         "module {} (Go {}), main package {main}",
         module.path, module.go_version
     );
-    let others: Vec<&str> = module
-        .mains
-        .iter()
-        .map(String::as_str)
-        .filter(|m| *m != main)
-        .collect();
+    let others = module.other_mains(&main);
     if !others.is_empty() {
         println!(
             "  other main packages: {} (choose one with --main)",

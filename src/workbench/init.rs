@@ -28,6 +28,17 @@ pub struct Module {
     pub nested: Vec<String>,
 }
 
+impl Module {
+    /// The main packages besides `main`, which the Dockerfile does not build.
+    pub fn other_mains(&self, main: &str) -> Vec<&str> {
+        self.mains
+            .iter()
+            .map(String::as_str)
+            .filter(|m| *m != main)
+            .collect()
+    }
+}
+
 /// The image the builder stage starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Builder {
@@ -395,12 +406,7 @@ pub fn dockerfile(module: &Module, main: &str) -> String {
     // and a frontend image would have to be pulled, which fails offline.
     let _ = writeln!(w, "# Written by `dockstage init` for {}.", module.path);
     let _ = writeln!(w);
-    let others: Vec<&str> = module
-        .mains
-        .iter()
-        .map(String::as_str)
-        .filter(|m| *m != main)
-        .collect();
+    let others = module.other_mains(main);
     if !others.is_empty() {
         let built = if main == "." {
             "the main package at the module root".to_string()

@@ -49,3 +49,60 @@ pub async fn docker_with(test: &str, images: &[&str]) -> Option<Engine> {
     }
     Some(engine)
 }
+
+/// The Dockerfiles of tests/corpus, in name order.
+pub fn corpus_files() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Each corpus file's name and text.
+pub fn corpus() -> Vec<(String, String)> {
+    corpus_files()
+        .into_iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into();
+            (name, text)
+        })
+        .collect()
+}
+
+/// A directory of files under the temporary directory, removed when dropped.
+pub struct TempTree(std::path::PathBuf);
+
+impl TempTree {
+    /// `dockstage-KIND-NAME-PID` holding `files` (paths may have folders).
+    pub fn new(kind: &str, name: &str, files: &[(&str, &str)]) -> TempTree {
+        let dir =
+            std::env::temp_dir().join(format!("dockstage-{kind}-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for (path, text) in files {
+            let p = dir.join(path);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+            }
+            std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        TempTree(dir)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
