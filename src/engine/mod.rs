@@ -15,12 +15,10 @@ pub mod events;
 pub mod ignore;
 pub mod images;
 pub mod layers;
-pub mod pipeline;
 mod progress;
 pub mod run;
 pub mod session;
 pub mod stages;
-pub mod tune;
 
 use bollard::Docker;
 
