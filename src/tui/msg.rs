@@ -36,8 +36,10 @@ pub enum Msg {
     Docker(DockerStatus),
     /// Which catalog images are present, and which are stand-ins.
     Images(Vec<(String, Option<LocalImage>)>),
+    /// Progress of build `BuildId`, as the pipeline sent it; `update` words it.
     Build(BuildId, Event),
     BuildDone(BuildId, Result<Box<Finished>, BuildFailure>),
+    /// Progress of tune run `BuildId`, as the pipeline sent it.
     Tune(BuildId, Event),
     TuneDone(BuildId, Result<Box<TuneResult>, BuildFailure>),
     Saved(Result<PathBuf, String>),

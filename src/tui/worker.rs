@@ -1,5 +1,7 @@
 //! The workers behind channels: re-parsing (latest job wins) and the Docker
-//! worker, which owns the engine and runs one task per operation.
+//! worker, which owns the engine and runs one pipeline job per command. It
+//! forwards the job's events as messages and words nothing itself: `update`
+//! does (docs/architecture.md, "From a key to a frame").
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,8 +1,8 @@
 //! Auto-tune: the search for the smallest image that still behaves like the
 //! Dockerfile as written. The search is pure: it proposes the next
 //! Dockerfile, is told what building and running it did, and keeps an
-//! account of every step in the user's words. The engine drives it
-//! (src/engine/tune.rs), for the CLI and the workbench alike.
+//! account of every step in the user's words. The pipeline's tune job
+//! drives it (src/pipeline/tune.rs), for the CLI and the workbench alike.
 //!
 //! The order is what a person would do by hand, so the account reads like a
 //! lesson: first the flags that shrink the binary (`strip`, `trimpath`), kept
