@@ -35,6 +35,7 @@ use dockstage::engine::events::BuildEvent;
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
 use dockstage::engine::session::{ContextSent, ContextTransfer};
+use dockstage::pipeline::Event;
 use dockstage::tui::model::{DockerStatus, FileState, Model, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
@@ -322,7 +323,7 @@ fn log_flood() {
         let text = format!("#12 {k:>6} go: downloading github.com/acme/module{k} v1.2.{k}");
         let _ = update(
             &mut model,
-            Msg::Build(id, BuildEvent::Log { step: None, text }),
+            Msg::Build(id, Event::Build(BuildEvent::Log { step: None, text })),
         );
         black_box(model.text());
         if let Err(e) = terminal.draw(|f| render(&model, f)) {
@@ -379,7 +380,7 @@ fn memory() {
             );
             let _ = update(
                 &mut model,
-                Msg::Build(id, BuildEvent::Log { step: None, text }),
+                Msg::Build(id, Event::Build(BuildEvent::Log { step: None, text })),
             );
         }
         sent += lines;

@@ -13,6 +13,7 @@ use dockstage::engine::events::{BuildEvent, FailedStep, Step, StepState};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
 use dockstage::engine::session::{ContextSent, ContextTransfer};
+use dockstage::pipeline::Event;
 use dockstage::tui::model::{DockerStatus, FileState, Model, Pane, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
@@ -101,7 +102,7 @@ fn step(model: &Model, stage: usize, n: usize, needle: &str) -> Step {
 }
 
 fn step_event(id: u64, step: Step, state: StepState) -> Msg {
-    Msg::Build(id, BuildEvent::Step { step, state })
+    Msg::Build(id, Event::Build(BuildEvent::Step { step, state }))
 }
 
 fn finished(size: u64, layers: Vec<Layer>, run: RunResult) -> Msg {
@@ -288,10 +289,10 @@ fn model_in(state: State, theme: Theme, size: (u16, u16)) -> Model {
                 &mut model,
                 Msg::Build(
                     id,
-                    BuildEvent::Log {
+                    Event::Build(BuildEvent::Log {
                         step: Some(s),
                         text: "go: downloading nothing, compiling main".into(),
-                    },
+                    }),
                 ),
             );
         }
@@ -357,10 +358,10 @@ fn model_in(state: State, theme: Theme, size: (u16, u16)) -> Model {
                 &mut model,
                 Msg::Build(
                     id,
-                    BuildEvent::Log {
+                    Event::Build(BuildEvent::Log {
                         step: Some(s.clone()),
                         text: "./main.go:9:2: undefined: fmt.Printn".into(),
-                    },
+                    }),
                 ),
             );
             drive(

@@ -12,7 +12,8 @@ use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
 use dockstage::engine::session::{ContextSent, ContextTransfer};
-use dockstage::engine::tune::{TuneEvent, TuneResult};
+use dockstage::pipeline::Event;
+use dockstage::pipeline::tune::TuneResult;
 use dockstage::tui::model::{DockerStatus, FileState, Model, Overlay, Pane, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
@@ -201,7 +202,7 @@ fn tune_saving(saved: u64) -> Model {
     let mut best = attempt(2, &stripped, 76_900_000 - saved);
     best.chosen = true;
     for a in [&reference, &best] {
-        let event = TuneEvent::Tried {
+        let event = Event::Tried {
             attempt: Box::new(a.clone()),
             steps: Vec::new(),
         };

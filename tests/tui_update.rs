@@ -13,6 +13,7 @@ use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
 use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::ondisk::Seen;
+use dockstage::pipeline::Event;
 use dockstage::tui::model::{
     BuildState, DockerStatus, FileState, LOG_LIMIT, Model, Overlay, Pane, analyze,
 };
@@ -232,9 +233,9 @@ fn a_toggle_during_a_build_cancels_it_and_rebuilds() {
         &mut model,
         Msg::Build(
             1,
-            BuildEvent::Note {
+            Event::Build(BuildEvent::Note {
                 text: "from build one".into(),
-            },
+            }),
         ),
     );
     assert!(model.log.iter().any(|l| l == "from build one"));
@@ -276,20 +277,20 @@ fn a_toggle_during_a_build_cancels_it_and_rebuilds() {
         &mut model,
         Msg::Build(
             1,
-            BuildEvent::Step {
+            Event::Build(BuildEvent::Step {
                 step: step.clone(),
                 state: StepState::Failed("context canceled".into()),
-            },
+            }),
         ),
     );
     update(
         &mut model,
         Msg::Build(
             1,
-            BuildEvent::Log {
+            Event::Build(BuildEvent::Log {
                 step: Some(step),
                 text: "late output".into(),
-            },
+            }),
         ),
     );
     assert!(model.steps.is_empty(), "{:?}", model.steps);
@@ -320,9 +321,9 @@ fn a_toggle_during_a_build_cancels_it_and_rebuilds() {
         &mut model,
         Msg::Build(
             2,
-            BuildEvent::Note {
+            Event::Build(BuildEvent::Note {
                 text: "from build two".into(),
-            },
+            }),
         ),
     );
     assert!(model.log.iter().any(|l| l == "from build two"));
@@ -556,14 +557,14 @@ fn a_failed_build_marks_its_line_and_moves_the_cursor_there() {
         &mut model,
         Msg::Build(
             id,
-            BuildEvent::Step {
+            Event::Build(BuildEvent::Step {
                 step: Step {
                     name: "[builder 5/5] RUN go build -o /hello .".into(),
                     line: Some(line),
                     stage: Some(StageIndex(0)),
                 },
                 state: StepState::Failed("exit code: 1".into()),
-            },
+            }),
         ),
     );
     update(
@@ -631,10 +632,10 @@ fn the_log_is_bounded_and_scrolls() {
             &mut model,
             Msg::Build(
                 id,
-                BuildEvent::Log {
+                Event::Build(BuildEvent::Log {
                     step: None,
                     text: format!("line {i}"),
-                },
+                }),
             ),
         );
     }
@@ -801,7 +802,7 @@ fn tried(number: usize, dockerfile: &str, size: u64, ok: bool) -> Msg {
     use dockstage::workbench::tune::Attempt;
     Msg::Tune(
         TUNE_ID,
-        dockstage::engine::tune::TuneEvent::Tried {
+        dockstage::pipeline::Event::Tried {
             attempt: Box::new(Attempt {
                 number,
                 base: "scratch".into(),
@@ -834,7 +835,7 @@ fn tuned_hello() -> (Model, String) {
 /// As `tuned_hello`, with `meanwhile` done to the model while the search runs.
 fn tuned_hello_after(meanwhile: impl FnOnce(&mut Model)) -> (Model, String) {
     use dockstage::dockerfile::edit::{Change, Toggle, apply_changes};
-    use dockstage::engine::tune::TuneResult;
+    use dockstage::pipeline::tune::TuneResult;
     use dockstage::workbench::tune::TuneReport;
     let mut model = hello();
     let cmds = send(&mut model, [key(KeyCode::F(8))]);
@@ -868,14 +869,14 @@ fn tuned_hello_after(meanwhile: impl FnOnce(&mut Model)) -> (Model, String) {
         ],
     );
     assert_eq!(model.variants.len(), 2, "each attempt is a variant");
-    let Msg::Tune(_, dockstage::engine::tune::TuneEvent::Tried { attempt: first, .. }) =
+    let Msg::Tune(_, dockstage::pipeline::Event::Tried { attempt: first, .. }) =
         tried(1, &text, 75_900_000, true)
     else {
         unreachable!()
     };
     let Msg::Tune(
         _,
-        dockstage::engine::tune::TuneEvent::Tried {
+        dockstage::pipeline::Event::Tried {
             attempt: second, ..
         },
     ) = tried(2, &better, 1_208_504, true)

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Failure, Format, status};
 use crate::catalog::Catalog;
 use crate::engine::Engine;
-use crate::engine::context::human_bytes;
+use crate::human::human_bytes;
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum BasesCommand {

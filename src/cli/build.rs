@@ -5,25 +5,19 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
-use tokio_util::sync::CancellationToken;
-
-use super::{Failure, input, status};
+use super::{Failure, status};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Change, apply_changes};
 use crate::dockerfile::{StageGraph, parse};
-use crate::engine::build::{BuilderChoice, BuilderKind};
-use crate::engine::context::human_bytes;
+use crate::engine::build::BuilderChoice;
 use crate::engine::events::{BuildEvent, StepState};
-use crate::engine::layers::Layer;
-use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
-use crate::engine::run::RunResult;
-use crate::engine::session::ContextTransfer;
-use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError};
+use crate::human::human_bytes;
 use crate::ondisk::{self, Seen};
-use crate::workbench::build_failure::{StepReport, explain_steps};
-use crate::workbench::explain::{Explanation, explain_run};
+use crate::outcome::RunResult;
+use crate::pipeline::Event;
+use crate::pipeline::build::{BuildError, BuildJob, BuildOptions, BuildReport, build};
+use crate::workbench::build_failure::StepReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BuildFormat {
@@ -49,48 +43,13 @@ pub struct BuildArgs {
     pub stage_sizes: bool,
 }
 
-/// The build's result as scripts read it (the CLI contract's `build` object).
-#[derive(Debug, Serialize)]
-pub struct BuildReport {
-    pub image_id: String,
-    pub size_bytes: u64,
-    pub builder: BuilderKind,
-    pub build_seconds: f64,
-    /// `session` (only the files the daemon asked for), `tar` (all of
-    /// them), or `none` (an identical earlier build was reused).
-    pub context_transfer: ContextTransfer,
-    pub steps: usize,
-    pub cached_steps: usize,
-    pub layers: Vec<Layer>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stages: Option<Vec<StageSize>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub run: Option<RunResult>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub explanation: Option<Explanation>,
-    pub context: ContextReport,
-    pub dockerfile: String,
-    pub changes: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ContextReport {
-    pub files: usize,
-    pub bytes: u64,
-    pub ignored: usize,
-    pub secrets: Vec<String>,
-    /// Files and bytes the build actually sent.
-    pub sent_files: usize,
-    pub sent_bytes: u64,
-}
-
 pub fn run(args: BuildArgs) -> Result<u8, Failure> {
     super::runtime()?.block_on(build_and_run(args))
 }
 
 async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
     let path = super::dockerfile_in(&args.dir, args.file.as_deref())?;
-    let original = input::read_dockerfile(&path)?;
+    let original = crate::input::read_dockerfile(&path)?;
     let mut changes = Vec::new();
     if let Some(key) = &args.base {
         changes.push(Change::Base(key.clone()));
@@ -120,7 +79,21 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
         engine.server.version, engine.server.api_version, engine.endpoint
     );
     let cancel = super::cancel_on_ctrl_c();
-    let result = build_steps(&engine, &args, &path, &text, &changes, &cancel).await;
+    let job = BuildJob {
+        dir: args.dir.clone(),
+        dockerfile: Some(path.clone()),
+        text,
+        options: BuildOptions {
+            target: args.target.clone(),
+            builder: args.builder,
+            run: !args.no_run,
+            timeout: Duration::from_secs(args.timeout),
+            tag: args.tag.clone(),
+            stage_sizes: args.stage_sizes,
+        },
+    };
+    let mut printer = Printer::default();
+    let result = build(&engine, &job, &mut |e| printer.print(e), &cancel).await;
     // Whatever happened, this session's containers and images go.
     let keep_tag = args.tag.is_some();
     match engine.cleanup_session().await {
@@ -134,31 +107,17 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
         Err(e) => eprintln!("warning: cleanup failed: {e}; run `dockstage clean`"),
     }
     let report = match result {
-        Ok(report) => report,
-        Err(EngineError::Cancelled) => {
+        Ok(result) => result.report(&job.text, changes.iter().map(ToString::to_string).collect()),
+        Err(BuildError::Engine(EngineError::Cancelled)) => {
             return Err(Failure {
                 status: 130,
                 message: "cancelled; nothing was left behind".into(),
             });
         }
-        Err(
-            ref e @ EngineError::BuildFailed {
-                line,
-                ref message,
-                ref steps,
-            },
-        ) => {
-            eprintln!("{}: {e}", path.display());
-            let failures = explain_steps(steps, &df);
-            eprint!("{}", failure_lines(&failures));
+        Err(BuildError::Failed(failed)) => {
+            eprintln!("{}: {}", path.display(), failed.summary);
+            eprint!("{}", failure_lines(&failed.failures));
             if args.format == BuildFormat::Json {
-                let failed = FailedReport {
-                    failed: true,
-                    line,
-                    message: message.clone(),
-                    explanation: failures.first().and_then(|f| f.explanation.clone()),
-                    failures,
-                };
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&failed).map_err(Failure::usage)?
@@ -166,7 +125,7 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
             }
             return Ok(status::FINDINGS);
         }
-        Err(e) => return Err(Failure::usage(e)),
+        Err(BuildError::Engine(e)) => return Err(Failure::usage(e)),
     };
     let name = path.display().to_string();
     match args.format {
@@ -183,123 +142,61 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
     Ok(if ok { status::OK } else { status::FINDINGS })
 }
 
-async fn build_steps(
-    engine: &Engine,
-    args: &BuildArgs,
-    on_disk: &std::path::Path,
-    text: &str,
-    changes: &[Change],
-    cancel: &CancellationToken,
-) -> Result<BuildReport, EngineError> {
-    let options = PipelineOptions {
-        target: args.target.clone(),
-        builder: args.builder,
-        run: !args.no_run,
-        timeout: Duration::from_secs(args.timeout),
-        tag: args.tag.clone(),
-        stage_sizes: args.stage_sizes,
-    };
-    let mut last_pull = String::new();
-    let mut on_event = |event: PipelineEvent| match event {
-        PipelineEvent::Context { summary, secrets } => {
-            eprintln!("{summary}");
-            for secret in secrets {
-                eprintln!(
-                    "warning: {secret} looks like a secret and is sent to the daemon; add it to .dockerignore"
-                );
-            }
-        }
-        PipelineEvent::Pull(p) => {
-            let line = format!(
-                "pull {} {} {}",
-                p.image,
-                p.layer.unwrap_or_default(),
-                p.status
-            );
-            if line != last_pull {
-                eprintln!("{line}");
-                last_pull = line;
-            }
-        }
-        PipelineEvent::Base { image, local } => {
-            let standin = if local.standin {
-                " (offline stand-in)"
-            } else {
-                ""
-            };
-            eprintln!(
-                "base {} line {}: {}{standin}",
-                image.image,
-                image.line,
-                human_bytes(local.size_bytes)
-            );
-        }
-        PipelineEvent::Build(e) => print_event(e),
-        PipelineEvent::Built(outcome) => eprintln!(
-            "built {} with {} in {:.2} s ({} of {} steps cached)",
-            short_id(&outcome.image_id),
-            outcome.builder.name(),
-            outcome.seconds,
-            outcome.cached_steps,
-            outcome.steps
-        ),
-    };
-    let result = engine
-        .build_and_run(
-            &args.dir,
-            Some(on_disk),
-            text,
-            &options,
-            &mut on_event,
-            cancel,
-        )
-        .await?;
-    let df = parse(text);
-    let explanation = result.run.as_ref().filter(|r| !r.ok()).and_then(|r| {
-        explain_run(
-            &[&r.stderr, r.error.as_deref().unwrap_or("")],
-            r.health_log.as_deref(),
-            r.exit_code,
-            &df,
-        )
-    });
-    Ok(BuildReport {
-        image_id: result.outcome.image_id,
-        size_bytes: result.layers.size_bytes,
-        builder: result.outcome.builder,
-        build_seconds: result.outcome.seconds,
-        context_transfer: result.outcome.context_transfer,
-        steps: result.outcome.steps,
-        cached_steps: result.outcome.cached_steps,
-        layers: result.layers.layers,
-        stages: result.stages,
-        run: result.run,
-        explanation,
-        context: ContextReport {
-            files: result.context_files,
-            bytes: result.context_bytes,
-            ignored: result.context_ignored,
-            secrets: result.secrets,
-            sent_files: result.outcome.context_sent.files,
-            sent_bytes: result.outcome.context_sent.bytes,
-        },
-        dockerfile: text.to_string(),
-        changes: changes.iter().map(ToString::to_string).collect(),
-    })
+/// Prints a build's events on stderr, each pull line once.
+#[derive(Default)]
+struct Printer {
+    last_pull: String,
 }
 
-/// The JSON printed on stdout when the build fails, so a script learns the
-/// cause without parsing the progress on stderr.
-#[derive(Debug, Serialize)]
-struct FailedReport {
-    failed: bool,
-    line: Option<usize>,
-    message: String,
-    /// Why the step in `message` failed, when the cause is known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<Explanation>,
-    /// Every failed step, that one first.
-    failures: Vec<StepReport>,
+impl Printer {
+    fn print(&mut self, event: Event) {
+        match event {
+            Event::Context { summary, secrets } => {
+                eprintln!("{summary}");
+                for secret in secrets {
+                    eprintln!(
+                        "warning: {secret} looks like a secret and is sent to the daemon; add it to .dockerignore"
+                    );
+                }
+            }
+            Event::Pull(p) => {
+                let line = format!(
+                    "pull {} {} {}",
+                    p.image,
+                    p.layer.unwrap_or_default(),
+                    p.status
+                );
+                if line != self.last_pull {
+                    eprintln!("{line}");
+                    self.last_pull = line;
+                }
+            }
+            Event::Base { image, local } => {
+                let standin = if local.standin {
+                    " (offline stand-in)"
+                } else {
+                    ""
+                };
+                eprintln!(
+                    "base {} line {}: {}{standin}",
+                    image.image,
+                    image.line,
+                    human_bytes(local.size_bytes)
+                );
+            }
+            Event::Build(e) => print_event(e),
+            Event::Built(outcome) => eprintln!(
+                "built {} with {} in {:.2} s ({} of {} steps cached)",
+                short_id(&outcome.image_id),
+                outcome.builder.name(),
+                outcome.seconds,
+                outcome.cached_steps,
+                outcome.steps
+            ),
+            Event::Note(text) => eprintln!("{text}"),
+            Event::Trying { .. } | Event::Tried { .. } => {}
+        }
+    }
 }
 
 /// Why each step failed and what to do, under the builder's own error:

@@ -2,7 +2,7 @@
 
 use super::{Failure, status};
 use crate::engine::Engine;
-use crate::engine::context::human_bytes;
+use crate::human::human_bytes;
 
 pub fn run() -> Result<u8, Failure> {
     super::runtime()?.block_on(async {

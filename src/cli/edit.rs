@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Failure, Format, input, status};
+use super::{Failure, Format, status};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Change, Context, Toggle, apply_changes};
 use crate::dockerfile::parse;
@@ -34,7 +34,7 @@ pub fn run(
     write: bool,
     format: Format,
 ) -> Result<u8, Failure> {
-    let text = input::read_dockerfile(file)?;
+    let text = crate::input::read_dockerfile(file)?;
     let catalog = Catalog::bundled();
     let mut changes = Vec::new();
     if let Some(key) = base {

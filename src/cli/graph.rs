@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Failure, Format, input, report, status};
+use super::{Failure, Format, report, status};
 use crate::dockerfile::{Dockerfile, EdgeKind, Source, StageGraph, parse};
 
 #[derive(Serialize)]
@@ -30,7 +30,7 @@ struct StageJson<'a> {
 }
 
 pub fn run(file: &Path, format: Format, target: Option<&str>) -> Result<u8, Failure> {
-    let text = input::read_dockerfile(file)?;
+    let text = crate::input::read_dockerfile(file)?;
     let df = parse(&text);
     let graph = StageGraph::with_target(&df, target);
     let name = file.display().to_string();

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::context::human_bytes;
 use crate::engine::layers::{Layer, short_created_by};
+use crate::human::human_bytes;
 
 /// Aligned columns: size, line, what made the layer.
 pub fn text(layers: &[Layer], total: u64) -> String {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Failure, Format, input, report, status};
+use super::{Failure, Format, report, status};
 use crate::catalog::Catalog;
 use crate::dockerfile::lint::lint;
 use crate::dockerfile::rules::{Origin, RuleId};
@@ -23,7 +23,7 @@ struct LintJson<'a> {
 }
 
 pub fn run(file: &Path, format: Format, context: Option<&Path>, scan: bool) -> Result<u8, Failure> {
-    let text = input::read_dockerfile(file)?;
+    let text = crate::input::read_dockerfile(file)?;
     let df = parse(&text);
     let dir = context.map(Path::to_path_buf).unwrap_or_else(|| {
         file.parent()

@@ -4,24 +4,19 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-use futures_util::future::join_all;
-use tokio_util::sync::CancellationToken;
+use std::time::Duration;
 
 use super::build::BuildFormat;
-use super::{Failure, input, layers_table, status};
+use super::{Failure, layers_table, status};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Change, apply_changes};
-use crate::dockerfile::{StageGraph, parse};
-use crate::engine::build::{BuildOutcome, BuildRequest, BuilderChoice};
-use crate::engine::context::{self, human_bytes};
-use crate::engine::events::StepMapper;
-use crate::engine::layers::ImageLayers;
-use crate::engine::run::{RunOptions, RunResult};
-use crate::engine::{Engine, EngineError};
+use crate::engine::Engine;
+use crate::human::human_bytes;
+use crate::outcome::RunResult;
+use crate::pipeline::Event;
+use crate::pipeline::matrix::{MatrixJob, MatrixReport, matrix as measure};
 use crate::workbench::expect::Expectation;
-use crate::workbench::matrix::{MatrixRow, Plan, choose, own_base, plan, variant_stage};
+use crate::workbench::matrix::MatrixRow;
 
 #[derive(Debug, Clone)]
 pub struct MatrixArgs {
@@ -42,13 +37,6 @@ struct MatrixJson<'a> {
     chosen_layers: Option<&'a [crate::engine::layers::Layer]>,
 }
 
-/// What building and running every variant gave.
-struct Measured {
-    rows: Vec<MatrixRow>,
-    chosen_layers: Option<ImageLayers>,
-    seconds: f64,
-}
-
 pub fn run(args: MatrixArgs) -> Result<u8, Failure> {
     super::runtime()?.block_on(matrix(args))
 }
@@ -56,7 +44,7 @@ pub fn run(args: MatrixArgs) -> Result<u8, Failure> {
 async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
     let catalog = Catalog::bundled();
     let path = super::dockerfile_in(&args.dir, args.file.as_deref())?;
-    let original = input::read_dockerfile(&path)?;
+    let original = crate::input::read_dockerfile(&path)?;
     let changes: Vec<Change> = args
         .set
         .iter()
@@ -67,25 +55,20 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
     let expect = Expectation::new(args.expect.clone(), args.expect_exit);
     let engine = Engine::connect().await.map_err(Failure::usage)?;
     let cancel = super::cancel_on_ctrl_c();
-    let (on_hand, missing) = engine
-        .bases_on_hand(&super::comma_list(args.bases.as_deref()), catalog)
-        .await
-        .map_err(Failure::usage)?;
-    // The file as written is always built, as the reference: "works" means
-    // "as before", also when the catalog does not have its base.
-    let own = own_base(&text, catalog);
-    for key in missing
-        .iter()
-        .filter(|k| own.as_deref() != Some(k.as_str()))
-    {
-        eprintln!(
-            "skipping {key}: its image is not on this machine (dockstage bases pull, or scripts/offline-bases.sh)"
-        );
-    }
-    let keys: Vec<String> = on_hand.into_iter().map(|b| b.key).collect();
-    let the_plan = plan(&text, &keys, catalog).map_err(Failure::usage)?;
-    let toggles: Vec<String> = changes.iter().map(ToString::to_string).collect();
-    let measured = measure(&engine, &args, &the_plan, &toggles, &expect, &cancel).await;
+    let job = MatrixJob {
+        dir: args.dir.clone(),
+        text,
+        toggles: changes.iter().map(ToString::to_string).collect(),
+        bases: super::comma_list(args.bases.as_deref()),
+        expect: expect.clone(),
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let mut on_event = |event: Event| {
+        if let Event::Note(text) = event {
+            eprintln!("{text}");
+        }
+    };
+    let measured = measure(&engine, &job, &mut on_event, &cancel).await;
     // Whatever happened, this session's containers and images go.
     let cleaned = engine.cleanup_session().await;
     if cancel.is_cancelled() {
@@ -100,19 +83,20 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
     if let Err(e) = cleaned {
         eprintln!("warning: cleanup failed: {e}; run `dockstage clean`");
     }
-    let Measured {
-        rows,
-        chosen_layers,
-        seconds,
-    } = measured?;
-    let reference_failed = !expect.is_given() && rows.first().is_some_and(|r| !r.ok);
-    if reference_failed {
+    let report = measured.map_err(Failure::usage)?;
+    if report.reference_failed(&expect) {
         eprintln!(
             "as written, the image does not work ({}), so no variant can match it; say what a \
              good run is with --expect TEXT (and --expect-exit N when the exit code matters)",
-            outcome(rows.first().and_then(|r| r.run.as_ref()))
+            outcome(report.rows.first().and_then(|r| r.run.as_ref()))
         );
     }
+    let toggles = &job.toggles;
+    let MatrixReport {
+        rows,
+        chosen_layers,
+        seconds,
+    } = report;
     match args.format {
         BuildFormat::Json => println!(
             "{}",
@@ -153,130 +137,6 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
         status::OK
     } else {
         status::FINDINGS
-    })
-}
-
-/// Builds and runs every variant of `the_plan` and reads the chosen one's
-/// layers, all before the session's images are removed.
-async fn measure(
-    engine: &Engine,
-    args: &MatrixArgs,
-    the_plan: &Plan,
-    toggles: &[String],
-    expect: &Expectation,
-    cancel: &CancellationToken,
-) -> Result<Measured, Failure> {
-    let cancelled = || Failure {
-        status: 130,
-        message: "cancelled".into(),
-    };
-    let df = parse(&the_plan.combined);
-    let graph = StageGraph::new(&df);
-    let ctx = context::pack_for(&args.dir, &the_plan.combined, None).map_err(Failure::usage)?;
-    let required = crate::engine::images::required_images(&df, &graph, true);
-    engine
-        .preflight(&required, &mut |_| {})
-        .await
-        .map_err(Failure::usage)?;
-    if cancel.is_cancelled() {
-        return Err(cancelled());
-    }
-    let mapper = StepMapper::new(&df, &graph);
-    let count = the_plan.variants.len();
-    let build_one = |i: usize| {
-        let request = BuildRequest {
-            context: &ctx,
-            mapper: &mapper,
-            target: Some(variant_stage(i)),
-            builder: BuilderChoice::Buildkit,
-            tag: format!(
-                "dockstage/matrix:{}-{i}",
-                &engine.session[..12.min(engine.session.len())]
-            ),
-            labels: engine.labels(),
-        };
-        async move {
-            let started = Instant::now();
-            let outcome = engine.build(&request, &mut |_| {}, cancel).await;
-            (outcome, started.elapsed().as_secs_f64())
-        }
-    };
-    let started = Instant::now();
-    let options = RunOptions {
-        timeout: Duration::from_secs(args.timeout),
-        service: df
-            .instructions()
-            .any(|i| i.keyword == crate::dockerfile::Keyword::Healthcheck),
-        ..RunOptions::default()
-    };
-    let run_one = |outcome: &Result<BuildOutcome, EngineError>| {
-        let image = outcome.as_ref().ok().map(|o| o.image_id.clone());
-        let options = &options;
-        async move {
-            match image {
-                Some(id) => engine.run_image(&id, options, cancel).await.ok(),
-                None => None,
-            }
-        }
-    };
-    // The first variant builds the shared stages. Then its run and the other
-    // variants go at once, each variant running as soon as it is built.
-    let first = build_one(0).await;
-    let others = join_all((1..count).map(|i| async move {
-        let built = build_one(i).await;
-        let run = run_one(&built.0).await;
-        (built, run)
-    }));
-    let (first_run, others) = tokio::join!(run_one(&first.0), others);
-    let mut results = vec![(first, first_run)];
-    results.extend(others);
-    if cancel.is_cancelled() {
-        return Err(cancelled());
-    }
-    let mut rows = Vec::new();
-    for (i, ((outcome, seconds), run)) in results.iter().enumerate() {
-        let label = the_plan.variants[i].0.clone();
-        let size = match outcome {
-            Ok(o) => engine
-                .local_image(&o.image_id)
-                .await
-                .ok()
-                .flatten()
-                .map_or(0, |l| l.size_bytes),
-            Err(e) => {
-                eprintln!("{label}: {e}");
-                0
-            }
-        };
-        rows.push(MatrixRow {
-            base: label,
-            toggles: toggles.to_vec(),
-            size_bytes: size,
-            build_seconds: *seconds,
-            run: run.clone(),
-            ok: false,
-            chosen: false,
-            reference: i == 0,
-        });
-    }
-    choose(&mut rows, expect);
-    let seconds = started.elapsed().as_secs_f64();
-    // Lines as in the variant's own Dockerfile, the one a user keeps.
-    let chosen_layers = match rows.iter().position(|r| r.chosen) {
-        Some(i) => match &results[i].0.0 {
-            Ok(o) => {
-                let own = parse(&the_plan.variants[i].1);
-                let graph = StageGraph::new(&own);
-                engine.image_layers(&o.image_id, &own, &graph).await.ok()
-            }
-            Err(_) => None,
-        },
-        None => None,
-    };
-    Ok(Measured {
-        rows,
-        chosen_layers,
-        seconds,
     })
 }
 

@@ -6,7 +6,6 @@ pub mod clean;
 pub mod edit;
 pub mod graph;
 pub mod init;
-pub mod input;
 pub mod layers_table;
 pub mod lint;
 pub mod matrix;
@@ -461,23 +460,16 @@ pub(crate) fn refused_write(e: crate::ondisk::WriteError, what_to_do: &str) -> F
     }
 }
 
-impl From<input::InputError> for Failure {
-    fn from(e: input::InputError) -> Self {
+impl From<crate::input::InputError> for Failure {
+    fn from(e: crate::input::InputError) -> Self {
         Failure::usage(e)
     }
 }
 
-/// Runs a parsed command line and returns the process status.
-pub fn run(cli: Cli) -> ExitCode {
-    let Some(command) = cli.command else {
-        return match crate::tui::run(cli.path, cli.theme) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("dockstage: {e:#}");
-                ExitCode::from(status::USAGE)
-            }
-        };
-    };
+/// Runs a parsed subcommand and returns the process status. With no
+/// subcommand the binary opens the workbench instead (src/main.rs), since
+/// one front end never calls the other.
+pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Graph {
             file,

@@ -9,13 +9,14 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::build::BuildFormat;
-use super::{Failure, input, layers_table, status};
-use crate::engine::context::human_bytes;
+use super::{Failure, layers_table, status};
 use crate::engine::events::{BuildEvent, StepState};
 use crate::engine::layers::Layer;
-use crate::engine::tune::{TuneEvent, TuneOptions, TuneResult};
 use crate::engine::{Engine, EngineError};
+use crate::human::human_bytes;
 use crate::ondisk::{self, Planned, Seen};
+use crate::pipeline::Event;
+use crate::pipeline::tune::{TuneJob, TuneOptions, TuneResult, tune as search};
 use crate::workbench::expect::Expectation;
 use crate::workbench::init;
 use crate::workbench::tune::{Attempt, run_summary};
@@ -86,7 +87,7 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
         module.builder = super::init::builder_here(&module).await;
         init::dockerfile(&module, &main)
     } else {
-        input::read_dockerfile(&path)?
+        crate::input::read_dockerfile(&path)?
     };
     let engine = Engine::connect().await.map_err(Failure::usage)?;
     let expect = Expectation::new(args.expect.clone(), args.expect_exit);
@@ -96,9 +97,12 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
         timeout: Duration::from_secs(args.timeout),
     };
     let cancel = super::cancel_on_ctrl_c();
-    let result = engine
-        .tune(&args.dir, &original, &options, &mut print_event, &cancel)
-        .await;
+    let job = TuneJob {
+        dir: args.dir.clone(),
+        text: original.clone(),
+        options,
+    };
+    let result = search(&engine, &job, &mut print_event, &cancel).await;
     if let Err(e) = engine.cleanup_session().await {
         eprintln!("warning: cleanup failed: {e}; run `dockstage clean`");
     }
@@ -192,19 +196,21 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
     })
 }
 
-fn print_event(event: TuneEvent) {
+fn print_event(event: Event) {
     match event {
-        TuneEvent::Note(text) => eprintln!("{text}"),
-        TuneEvent::Trying { number, summary } => eprintln!("[{number}] {summary} …"),
-        TuneEvent::Build(BuildEvent::Step {
+        Event::Note(text) => eprintln!("{text}"),
+        Event::Trying { number, summary } => eprintln!("[{number}] {summary} …"),
+        Event::Build(BuildEvent::Step {
             step,
             state: StepState::Failed(e),
         }) => {
             let line = step.line.map_or(String::new(), |l| format!("l.{l} "));
             eprintln!("    {line}failed: {}", e.lines().next().unwrap_or(""));
         }
-        TuneEvent::Build(_) => {}
-        TuneEvent::Tried { attempt, .. } => eprintln!("    {}", attempt_outcome(&attempt)),
+        Event::Build(_) => {}
+        // Build-only progress: a tune prints its own account instead.
+        Event::Context { .. } | Event::Pull(_) | Event::Base { .. } | Event::Built(_) => {}
+        Event::Tried { attempt, .. } => eprintln!("    {}", attempt_outcome(&attempt)),
     }
 }
 

@@ -24,6 +24,7 @@ use tar::{EntryType, Header};
 use super::error::EngineError;
 use super::ignore::DockerIgnore;
 use super::session::walk::{self, Entry, Filter, Kind};
+use crate::human::human_bytes;
 
 /// Where the edited Dockerfile sits in every tar dockstage uploads; the
 /// build's `dockerfile` option names this path.
@@ -223,22 +224,6 @@ impl BuildContext {
         tar.append_data(&mut header, IGNORE_FILE, content.as_slice())
             .map_err(|e| format!("cannot add .dockerignore ({e})"))
     }
-}
-
-/// Sizes as `docker` prints them: decimal units, one decimal place.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    // Step up when rounding would print "1000.0 kB".
-    while value >= 999.95 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Packs `dir` as the context for a build of `dockerfile_text`.
@@ -487,22 +472,6 @@ fn looks_like_secret(rel: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn human_bytes_uses_decimal_units() {
-        for (bytes, want) in [
-            (0, "0 B"),
-            (512, "512 B"),
-            (999, "999 B"),
-            (1000, "1.0 kB"),
-            (1234, "1.2 kB"),
-            (3_400_000, "3.4 MB"),
-            (999_960, "1.0 MB"),
-            (1_200_000_000, "1.2 GB"),
-        ] {
-            assert_eq!(human_bytes(bytes), want, "human_bytes({bytes})");
-        }
-    }
 
     #[test]
     fn secrets_are_recognised_by_name() {

@@ -11,39 +11,7 @@ use serde::Serialize;
 use crate::dockerfile::syntax::{Dockerfile, Instruction, ItemKind, Keyword};
 use crate::dockerfile::{StageGraph, StageIndex};
 
-/// What happened to a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "state", content = "error")]
-pub enum StepState {
-    Running,
-    Cached,
-    Done,
-    Failed(String),
-    /// Stopped because another step failed: BuildKit runs stages in
-    /// parallel and cancels the rest at the first failure. Not a failure of
-    /// its own, so it is never blamed.
-    Cancelled,
-}
-
-impl StepState {
-    /// The state a BuildKit vertex with `error` is in.
-    pub fn from_error(error: &str) -> StepState {
-        if error.contains("context canceled") {
-            StepState::Cancelled
-        } else {
-            StepState::Failed(error.to_string())
-        }
-    }
-}
-
-/// A step of the build, as the user sees it: a Dockerfile line in a stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Step {
-    /// The builder's own name for it, e.g. `[builder 4/4] RUN go build …`.
-    pub name: String,
-    pub line: Option<usize>,
-    pub stage: Option<StageIndex>,
-}
+pub use crate::outcome::{FailedStep, Step, StepState};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
@@ -56,23 +24,6 @@ pub enum BuildEvent {
     Note { text: String },
     /// The image the build produced.
     Image { id: String },
-}
-
-/// A step the builder reported failed, with the evidence for why: its own
-/// error and output, and the image its stage rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FailedStep {
-    pub step: Step,
-    /// The builder's error for this step, e.g. `executor failed running […]: exit code: 127`.
-    pub error: String,
-    /// What the step printed, newest last (the start is dropped for long output).
-    pub log: Vec<String>,
-    /// The image the step's stage rests on (following `FROM stage`), so a
-    /// missing command can be blamed on the right base.
-    pub base: Option<String>,
-    /// The base is an offline stand-in (`io.dockstage.standin=true`), which
-    /// may lack what the real image has.
-    pub base_standin: bool,
 }
 
 /// Finds the Dockerfile line a builder's step name refers to.

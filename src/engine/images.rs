@@ -18,7 +18,7 @@ use crate::catalog::{Catalog, split_tag};
 use crate::dockerfile::graph::{EdgeKind, Source};
 use crate::dockerfile::lint::{MISSPELT_BASE, lint};
 use crate::dockerfile::{Dockerfile, StageGraph};
-use crate::workbench::tune::BaseOnHand;
+use crate::outcome::BaseOnHand;
 
 /// An external image the build needs, and the line that needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

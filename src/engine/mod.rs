@@ -1,8 +1,9 @@
 //! The Docker engine: the only part of dockstage that talks to a daemon.
 //!
 //! One `Engine` owns the bollard client. Builds, layer analysis, runs and
-//! cleanup are methods that return typed results and errors; the CLI calls
-//! them directly and the TUI calls them from its worker task.
+//! cleanup are plain Docker calls that return typed results and errors. The
+//! jobs in `pipeline` put them together; the engine imports nothing above the
+//! Dockerfile core and the shared leaves (docs/architecture.md).
 
 pub mod build;
 pub mod bundle;
@@ -15,12 +16,10 @@ pub mod events;
 pub mod ignore;
 pub mod images;
 pub mod layers;
-pub mod pipeline;
 mod progress;
 pub mod run;
 pub mod session;
 pub mod stages;
-pub mod tune;
 
 use bollard::Docker;
 

@@ -20,7 +20,7 @@ use bollard::query_parameters::{
     KillContainerOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
 use futures_util::StreamExt;
-use serde::Serialize;
+
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -75,61 +75,7 @@ impl Default for RunOptions {
     }
 }
 
-/// What a run did, as the Run pane, the variants table and `build --format
-/// json` (`run:{…}`) show it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct RunResult {
-    /// The daemon's exit code: 137 after a kill (timeout, OOM), 127 or 126
-    /// when the entrypoint could not be executed at all.
-    pub exit_code: Option<i64>,
-    pub stdout: String,
-    pub stderr: String,
-    pub stdout_truncated: bool,
-    pub stderr_truncated: bool,
-    /// From the process starting to it exiting, as the daemon measured it.
-    pub duration_ms: u64,
-    pub timed_out: bool,
-    pub oom_killed: bool,
-    /// The last health status seen in service mode (`healthy`, `unhealthy`,
-    /// `starting`); `None` when not in service mode or the image has no
-    /// HEALTHCHECK.
-    pub health: Option<String>,
-    /// What the last HEALTHCHECK probe printed, e.g. `/bin/sh: curl: not
-    /// found`: the reason a service never became healthy.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub health_log: Option<String>,
-    /// The daemon's own account of a failure, e.g. why the entrypoint could
-    /// not be started.
-    pub error: Option<String>,
-}
-
-impl RunResult {
-    /// Whether the image did what a working image does: a program exits 0, a
-    /// service becomes healthy; neither times out nor runs out of memory.
-    pub fn ok(&self) -> bool {
-        if self.timed_out || self.oom_killed {
-            return false;
-        }
-        match &self.health {
-            Some(health) => health == "healthy",
-            None => self.exit_code == Some(0),
-        }
-    }
-
-    /// The line the variants table shows: the program's first words, or its
-    /// first complaint when it printed nothing.
-    pub fn first_line(&self) -> &str {
-        first_non_empty_line(&self.stdout)
-            .or_else(|| first_non_empty_line(&self.stderr))
-            .unwrap_or("")
-    }
-}
-
-fn first_non_empty_line(text: &str) -> Option<&str> {
-    text.lines()
-        .map(str::trim_end)
-        .find(|line| !line.trim().is_empty())
-}
+pub use crate::outcome::RunResult;
 
 /// How the waiting part of a run ended.
 struct Ending {

@@ -9,6 +9,7 @@ use super::model::{BuildState, DockerStatus, Model};
 use super::msg::{BuildFailure, Cmd, Finished};
 use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
+use crate::pipeline::Event;
 use crate::workbench::explain::explain_run;
 use crate::workbench::variant::{Variant, size_text};
 
@@ -73,7 +74,35 @@ pub(super) fn cancel_build(model: &mut Model, why: &str) -> Vec<Cmd> {
     vec![Cmd::CancelBuild(id)]
 }
 
-pub(super) fn on_build_event(model: &mut Model, event: BuildEvent) {
+/// A build job's progress, worded for the log pane.
+pub(super) fn on_job_event(model: &mut Model, event: Event) {
+    let line = match event {
+        Event::Build(e) => return on_build_event(model, e),
+        Event::Context { summary, secrets } => {
+            let mut text = summary;
+            if !secrets.is_empty() {
+                text.push_str(&format!(" · likely secrets sent: {}", secrets.join(", ")));
+            }
+            text
+        }
+        Event::Pull(p) => format!("pull {} {}", p.image, p.status),
+        Event::Base { image, local } => format!(
+            "base {} (l.{}){}",
+            image.image,
+            image.line,
+            if local.standin {
+                " · offline stand-in"
+            } else {
+                ""
+            }
+        ),
+        Event::Note(text) => text,
+        Event::Built(_) | Event::Trying { .. } | Event::Tried { .. } => return,
+    };
+    model.push_log(line);
+}
+
+fn on_build_event(model: &mut Model, event: BuildEvent) {
     match event {
         BuildEvent::Step { step, state } => {
             if let Some(line) = step.line {

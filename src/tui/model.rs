@@ -18,8 +18,8 @@ use crate::dockerfile::{Diagnostic, StageGraph, StageIndex, parse};
 use crate::engine::events::StepState;
 use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
-use crate::engine::run::RunResult;
 use crate::goproject::GoFacts;
+use crate::outcome::RunResult;
 use crate::workbench::explain::Explanation;
 use crate::workbench::variant::Variant;
 

@@ -6,12 +6,12 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::model::{Analysis, DockerStatus};
 use crate::engine::build::BuildOutcome;
-use crate::engine::events::BuildEvent;
 use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
-use crate::engine::run::RunResult;
-use crate::engine::tune::{TuneEvent, TuneResult};
 use crate::ondisk::Seen;
+use crate::outcome::RunResult;
+use crate::pipeline::Event;
+use crate::pipeline::tune::TuneResult;
 use crate::workbench::explain::Explanation;
 
 /// A build's identity, so late events of a cancelled build are ignored.
@@ -36,9 +36,11 @@ pub enum Msg {
     Docker(DockerStatus),
     /// Which catalog images are present, and which are stand-ins.
     Images(Vec<(String, Option<LocalImage>)>),
-    Build(BuildId, BuildEvent),
+    /// Progress of build `BuildId`, as the pipeline sent it; `update` words it.
+    Build(BuildId, Event),
     BuildDone(BuildId, Result<Box<Finished>, BuildFailure>),
-    Tune(BuildId, TuneEvent),
+    /// Progress of tune run `BuildId`, as the pipeline sent it.
+    Tune(BuildId, Event),
     TuneDone(BuildId, Result<Box<TuneResult>, BuildFailure>),
     Saved(Result<PathBuf, String>),
     /// SIGTERM or SIGHUP: leave now, keeping unsaved work for the next start.

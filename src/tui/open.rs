@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use color_eyre::eyre::{Result, WrapErr, bail};
 
 use super::model::FileState;
-use crate::cli::input::read_dockerfile;
+use crate::input::read_dockerfile;
 use crate::ondisk::{Seen, WriteError, write_if_unchanged};
 
 const EXAMPLE: [(&str, &str); 5] = [

@@ -9,9 +9,10 @@ use super::building::{cancel_build, docker_ready};
 use super::editing::{edited, replace_text};
 use super::model::{BuildState, Model, Overlay, TunedOffer};
 use super::msg::{BuildFailure, Cmd};
-use crate::engine::context::human_bytes;
 use crate::engine::events::{BuildEvent, StepState};
-use crate::engine::tune::{TuneEvent, TuneResult};
+use crate::human::human_bytes;
+use crate::pipeline::Event;
+use crate::pipeline::tune::TuneResult;
 use crate::workbench::tune::{Attempt, run_summary};
 use crate::workbench::variant::Variant;
 
@@ -48,16 +49,16 @@ pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
     cmds
 }
 
-pub(super) fn on_tune_event(model: &mut Model, event: TuneEvent) {
+pub(super) fn on_tune_event(model: &mut Model, event: Event) {
     match event {
-        TuneEvent::Note(text) => model.push_log(text),
-        TuneEvent::Trying { number, summary } => {
+        Event::Note(text) => model.push_log(text),
+        Event::Trying { number, summary } => {
             model.push_log(format!("[{number}] {summary} …"));
             model.status = Some(format!("tuning: trying {summary}…"));
         }
         // Step marks would point at lines of a Dockerfile the editor does
         // not hold; only failures are worth a line.
-        TuneEvent::Build(BuildEvent::Step {
+        Event::Build(BuildEvent::Step {
             step,
             state: StepState::Failed(e),
         }) => {
@@ -67,8 +68,10 @@ pub(super) fn on_tune_event(model: &mut Model, event: TuneEvent) {
                 e.lines().next().unwrap_or("")
             ));
         }
-        TuneEvent::Build(_) => {}
-        TuneEvent::Tried { attempt, .. } => on_attempt(model, &attempt),
+        Event::Build(_) => {}
+        // Build-only progress: each attempt's account says enough.
+        Event::Context { .. } | Event::Pull(_) | Event::Base { .. } | Event::Built(_) => {}
+        Event::Tried { attempt, .. } => on_attempt(model, &attempt),
     }
 }
 

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use ratatui_textarea::{CursorMove, Input};
 
 use super::building::{
-    cancel_build, on_build_event, on_built, on_failed, request_build, start_build,
+    cancel_build, on_built, on_failed, on_job_event, request_build, start_build,
 };
 use super::editing::{
     apply_change, edited, editor_text, jump_to_line, record_undo_group, redo, replace_text, undo,
@@ -90,7 +90,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Build(id, event) => {
             if matches!(model.build, BuildState::Building { id: current, .. } if current == id) {
-                on_build_event(model, event);
+                on_job_event(model, event);
             }
             Vec::new()
         }

@@ -1,5 +1,7 @@
 //! The workers behind channels: re-parsing (latest job wins) and the Docker
-//! worker, which owns the engine and runs one task per operation.
+//! worker, which owns the engine and runs one pipeline job per command. It
+//! forwards the job's events as messages and words nothing itself: `update`
+//! does (docs/architecture.md, "From a key to a frame").
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,11 +14,11 @@ use super::model::{DockerStatus, analyze};
 use super::msg::{BuildFailure, Cmd, Finished, Msg};
 use crate::catalog::Catalog;
 use crate::dockerfile::parse;
-use crate::engine::pipeline::{PipelineEvent, PipelineOptions};
-use crate::engine::tune::{TuneEvent, TuneOptions};
 use crate::engine::{Engine, EngineError};
 use crate::goproject::GoFacts;
-use crate::workbench::build_failure::explain_steps;
+use crate::pipeline::Event;
+use crate::pipeline::build::{BuildError, BuildJob, BuildOptions, build};
+use crate::pipeline::tune::{TuneJob, TuneOptions, tune};
 
 /// How often the daemon is checked, so one that stops or starts shows soon.
 const PING_EVERY: Duration = Duration::from_secs(3);
@@ -209,12 +211,15 @@ async fn tune_task(
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     let send = tx.clone();
-    let mut on_event = move |event: TuneEvent| {
+    let mut on_event = move |event: Event| {
         let _ = send.send(Msg::Tune(id, event));
     };
-    let result = engine
-        .tune(&dir, &text, &TuneOptions::default(), &mut on_event, &cancel)
-        .await;
+    let job = TuneJob {
+        dir,
+        text,
+        options: TuneOptions::default(),
+    };
+    let result = tune(&engine, &job, &mut on_event, &cancel).await;
     let msg = match result {
         Ok(r) => Ok(Box::new(r)),
         Err(e) => Err(BuildFailure {
@@ -236,88 +241,62 @@ async fn build_task(
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     let send = tx.clone();
-    let mut on_event = move |event: PipelineEvent| {
-        let line = match event {
-            PipelineEvent::Build(e) => {
-                let _ = send.send(Msg::Build(id, e));
-                return;
-            }
-            PipelineEvent::Context { summary, secrets } => {
-                let mut text = summary;
-                if !secrets.is_empty() {
-                    text.push_str(&format!(" · likely secrets sent: {}", secrets.join(", ")));
-                }
-                text
-            }
-            PipelineEvent::Pull(p) => format!("pull {} {}", p.image, p.status),
-            PipelineEvent::Base { image, local } => format!(
-                "base {} (l.{}){}",
-                image.image,
-                image.line,
-                if local.standin {
-                    " · offline stand-in"
-                } else {
-                    ""
-                }
-            ),
-            PipelineEvent::Built(_) => return,
-        };
-        let _ = send.send(Msg::Build(
-            id,
-            crate::engine::events::BuildEvent::Note { text: line },
-        ));
+    let mut on_event = move |event: Event| {
+        let _ = send.send(Msg::Build(id, event));
     };
-    let result = engine
-        .build_and_run(
-            &dir,
-            Some(&dockerfile),
-            &text,
-            &PipelineOptions::default(),
-            &mut on_event,
-            &cancel,
-        )
-        .await;
+    let job = BuildJob {
+        dir,
+        dockerfile: Some(dockerfile),
+        text,
+        options: BuildOptions::default(),
+    };
+    let result = build(&engine, &job, &mut on_event, &cancel).await;
     let msg = match result {
         Ok(r) => Ok(Box::new(Finished {
             outcome: r.outcome,
             layers: r.layers,
             run: r.run,
         })),
-        Err(e) => Err(build_failure(e, &text)),
+        Err(e) => Err(failure(e)),
     };
     let _ = tx.send(Msg::BuildDone(id, msg));
 }
 
 /// A build error as the workbench shows it: the lines to mark and the known
-/// causes, worked out as `dockstage build` works them out, so both name the
-/// same lines for the same failure.
+/// causes, worked out by the pipeline as for `dockstage build`, so both name
+/// the same lines for the same failure.
 pub fn build_failure(error: EngineError, text: &str) -> BuildFailure {
+    failure(BuildError::explained(error, &parse(text)))
+}
+
+fn failure(error: BuildError) -> BuildFailure {
     match error {
-        EngineError::Cancelled => BuildFailure {
+        BuildError::Engine(EngineError::Cancelled) => BuildFailure {
             message: "cancelled".into(),
             cancelled: true,
             ..BuildFailure::default()
         },
-        EngineError::BuildFailed {
-            line,
-            message,
-            steps,
-        } => {
-            let reports = explain_steps(&steps, &parse(text));
+        BuildError::Failed(failed) => {
+            let line = failed.line;
             BuildFailure {
-                message,
+                message: failed.message,
                 line,
-                other_lines: reports
+                other_lines: failed
+                    .failures
                     .iter()
                     .skip(1)
                     .filter_map(|r| r.line)
                     .filter(|l| Some(*l) != line)
                     .collect(),
-                explanations: reports.into_iter().filter_map(|r| r.explanation).collect(),
+                explanations: failed
+                    .failures
+                    .into_iter()
+                    .filter_map(|r| r.explanation)
+                    .collect(),
                 cancelled: false,
             }
         }
-        EngineError::MissingImages(missing) => {
+        BuildError::Engine(EngineError::MissingImages(missing)) => {
             let lines: Vec<usize> = missing.iter().map(|m| m.line).collect();
             BuildFailure {
                 message: EngineError::MissingImages(missing).to_string(),
@@ -326,7 +305,7 @@ pub fn build_failure(error: EngineError, text: &str) -> BuildFailure {
                 ..BuildFailure::default()
             }
         }
-        other => BuildFailure {
+        BuildError::Engine(other) => BuildFailure {
             message: other.to_string(),
             ..BuildFailure::default()
         },

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::explain::{Evidence, Explanation, explain};
 use crate::dockerfile::Dockerfile;
-use crate::engine::events::FailedStep;
+use crate::outcome::FailedStep;
 
 /// One failed step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,7 +92,7 @@ pub fn short_instruction(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::Step;
+    use crate::outcome::Step;
 
     const GO_BUILD: &str = "FROM golang:1.24 AS b\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod \\\n    --mount=type=cache,target=/root/.cache/go-build \\\n    CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/bad .\n";
     const EXECUTOR: &str = "executor failed running [/bin/sh -c CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/bad .]: exit code: 1";

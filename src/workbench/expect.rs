@@ -4,7 +4,7 @@
 //! both must hold. Given neither, a run is judged against the Dockerfile as
 //! written instead.
 
-use crate::engine::run::RunResult;
+use crate::outcome::RunResult;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expectation {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::{Change, Context, apply_changes};
 use crate::dockerfile::{StageGraph, parse};
-use crate::engine::run::RunResult;
+use crate::outcome::RunResult;
 use crate::workbench::expect::Expectation;
 
 /// The stage name of variant `i` in the generated Dockerfile.

@@ -1,5 +1,7 @@
 //! Pure domain logic of the workbench: what a build and run result mean to
-//! the user, independent of the terminal and of Docker.
+//! the user, independent of the terminal and of Docker. It reads the plain
+//! results in `crate::outcome` and imports neither the engine nor anything
+//! above it (docs/architecture.md).
 
 pub mod build_failure;
 pub mod causes;

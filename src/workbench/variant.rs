@@ -123,7 +123,7 @@ pub fn describe(text: &str, catalog: &Catalog) -> (String, String) {
 
 /// Sizes as the table shows them: "612 MB", "1.2 MB".
 pub fn size_text(bytes: u64) -> String {
-    crate::engine::context::human_bytes(bytes)
+    crate::human::human_bytes(bytes)
 }
 
 /// The table as Markdown, for a README or slides.

@@ -9,9 +9,10 @@ use serde::Serialize;
 
 use super::{MemoryFile, Session, SessionError, Sources, Totals, request::BuildStream};
 use crate::engine::build::BuilderKind;
-use crate::engine::context::{BuildContext, human_bytes};
+use crate::engine::context::BuildContext;
 use crate::engine::events::BuildEvent;
 use crate::engine::{Engine, EngineError};
+use crate::human::human_bytes;
 
 /// How a build's context reached the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,8 +1,8 @@
 //! Auto-tune: the search for the smallest image that still behaves like the
 //! Dockerfile as written. The search is pure: it proposes the next
 //! Dockerfile, is told what building and running it did, and keeps an
-//! account of every step in the user's words. The engine drives it
-//! (src/engine/tune.rs), for the CLI and the workbench alike.
+//! account of every step in the user's words. The pipeline's tune job
+//! drives it (src/pipeline/tune.rs), for the CLI and the workbench alike.
 //!
 //! The order is what a person would do by hand, so the account reads like a
 //! lesson: first the flags that shrink the binary (`strip`, `trimpath`), kept
@@ -19,15 +19,16 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Libc};
 use crate::dockerfile::edit::{Change, Context, Toggle, apply_changes};
 use crate::dockerfile::parse;
-use crate::engine::context::human_bytes;
-use crate::engine::run::RunResult;
 use crate::goproject::GoFacts;
+use crate::human::human_bytes;
+use crate::outcome::RunResult;
 use crate::workbench::expect::Expectation;
 
 mod fixes;
 mod record;
 mod words;
 
+pub use crate::outcome::BaseOnHand;
 pub use words::run_summary;
 use words::{describe_base, shrink_names};
 
@@ -41,13 +42,6 @@ const FIXES: [(Toggle, bool); 4] = [
     (Toggle::Tzdata, true),
     (Toggle::Nonroot, true),
 ];
-
-/// A runtime base that is on this machine, with its size here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseOnHand {
-    pub key: String,
-    pub size_bytes: u64,
-}
 
 /// What building and running one proposal did.
 #[derive(Debug, Clone)]

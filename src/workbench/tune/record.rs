@@ -6,7 +6,7 @@ use super::fixes::Fix;
 use super::words::{describe_base, first_line, mismatch, run_summary, shrink_names};
 use super::{Attempt, Outcome, Position, Proposal, Tuner};
 use crate::dockerfile::edit::{Change, Toggle};
-use crate::engine::context::human_bytes;
+use crate::human::human_bytes;
 use crate::workbench::matrix::matches;
 
 impl Tuner<'_> {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::{Attempt, Proposal};
 use crate::catalog::Catalog;
 use crate::dockerfile::edit::Change;
-use crate::engine::run::RunResult;
+use crate::outcome::RunResult;
 use crate::workbench::expect::Expectation;
 
 /// "strip and trimpath".

@@ -1,5 +1,5 @@
 //! Reading the Dockerfile the user named, with one clear line for each way
-//! that can go wrong.
+//! that can go wrong; every front end reads its input through here.
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,339 @@
+//! One build as the user thinks of it: pack the context, make sure the bases
+//! are here, build, read the layers, optionally size each stage, run, and
+//! explain what failed. `dockstage build` and the workbench both drive it
+//! and only differ in how they show its events.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::{Event, EventSink};
+use crate::dockerfile::{Dockerfile, Keyword, StageGraph, parse};
+use crate::engine::build::{BuildOutcome, BuildRequest, BuilderChoice, BuilderKind};
+use crate::engine::context;
+use crate::engine::events::{BuildEvent, StepMapper};
+use crate::engine::images::required_images;
+use crate::engine::layers::{ImageLayers, Layer};
+use crate::engine::run::{RunOptions, RunResult};
+use crate::engine::session::{ContextSent, ContextTransfer};
+use crate::engine::stages::StageSize;
+use crate::engine::{Engine, EngineError, cache};
+use crate::workbench::build_failure::{StepReport, explain_steps};
+use crate::workbench::explain::{Explanation, explain_run};
+
+/// A build to do: the Dockerfile text (as edited), the context directory,
+/// and where the Dockerfile lives on disk when it does.
+#[derive(Debug, Clone)]
+pub struct BuildJob {
+    pub dir: PathBuf,
+    pub dockerfile: Option<PathBuf>,
+    pub text: String,
+    pub options: BuildOptions,
+}
+
+/// How to build and what to do after: run, size each stage, keep a tag.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub target: Option<String>,
+    pub builder: BuilderChoice,
+    pub run: bool,
+    pub timeout: Duration,
+    /// Keep the image under this tag instead of removing it with the session.
+    pub tag: Option<String>,
+    pub stage_sizes: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            target: None,
+            builder: BuilderChoice::Auto,
+            run: true,
+            timeout: Duration::from_secs(10),
+            tag: None,
+            stage_sizes: false,
+        }
+    }
+}
+
+/// What a build that got through gave: the image, its layers, the run and,
+/// when the run failed for a known reason, why.
+#[derive(Debug, Clone)]
+pub struct BuildResult {
+    pub outcome: BuildOutcome,
+    pub layers: ImageLayers,
+    pub stages: Option<Vec<StageSize>>,
+    pub run: Option<RunResult>,
+    /// Why the run failed, when the cause is known.
+    pub explanation: Option<Explanation>,
+    pub context_files: usize,
+    pub context_bytes: u64,
+    pub context_ignored: usize,
+    pub secrets: Vec<String>,
+}
+
+/// The build's result as scripts read it (the CLI contract's `build` object).
+#[derive(Debug, Serialize)]
+pub struct BuildReport {
+    pub image_id: String,
+    pub size_bytes: u64,
+    pub builder: BuilderKind,
+    pub build_seconds: f64,
+    /// `session` (only the files the daemon asked for), `tar` (all of
+    /// them), or `none` (an identical earlier build was reused).
+    pub context_transfer: ContextTransfer,
+    pub steps: usize,
+    pub cached_steps: usize,
+    pub layers: Vec<Layer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<StageSize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+    pub context: ContextReport,
+    pub dockerfile: String,
+    pub changes: Vec<String>,
+}
+
+/// The context as the build saw it and sent it.
+#[derive(Debug, Serialize)]
+pub struct ContextReport {
+    pub files: usize,
+    pub bytes: u64,
+    pub ignored: usize,
+    pub secrets: Vec<String>,
+    /// Files and bytes the build actually sent.
+    pub sent_files: usize,
+    pub sent_bytes: u64,
+}
+
+impl BuildResult {
+    /// The report `dockstage build` prints, for the Dockerfile `text` made
+    /// with `changes`.
+    pub fn report(self, text: &str, changes: Vec<String>) -> BuildReport {
+        BuildReport {
+            image_id: self.outcome.image_id,
+            size_bytes: self.layers.size_bytes,
+            builder: self.outcome.builder,
+            build_seconds: self.outcome.seconds,
+            context_transfer: self.outcome.context_transfer,
+            steps: self.outcome.steps,
+            cached_steps: self.outcome.cached_steps,
+            layers: self.layers.layers,
+            stages: self.stages,
+            run: self.run,
+            explanation: self.explanation,
+            context: ContextReport {
+                files: self.context_files,
+                bytes: self.context_bytes,
+                ignored: self.context_ignored,
+                secrets: self.secrets,
+                sent_files: self.outcome.context_sent.files,
+                sent_bytes: self.outcome.context_sent.bytes,
+            },
+            dockerfile: text.to_string(),
+            changes,
+        }
+    }
+}
+
+/// A build the builder failed, every failed step explained (the JSON printed
+/// on stdout when `dockstage build` fails, so a script learns the cause
+/// without parsing the progress on stderr).
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedBuild {
+    pub failed: bool,
+    pub line: Option<usize>,
+    pub message: String,
+    /// Why the step in `message` failed, when the cause is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+    /// Every failed step, that one first.
+    pub failures: Vec<StepReport>,
+    /// The builder's error as one line, for the log.
+    #[serde(skip)]
+    pub summary: String,
+}
+
+/// Why a build job stopped without a result.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The builder failed a step; the report says why.
+    #[error("{}", .0.summary)]
+    Failed(Box<FailedBuild>),
+    /// Anything else: no daemon, missing bases, cancelled, …
+    #[error(transparent)]
+    Engine(EngineError),
+}
+
+impl BuildError {
+    /// Explains an engine error about a build of `df`.
+    pub fn explained(error: EngineError, df: &Dockerfile) -> Self {
+        match error {
+            EngineError::BuildFailed {
+                line,
+                ref message,
+                ref steps,
+            } => {
+                let failures = explain_steps(steps, df);
+                BuildError::Failed(Box::new(FailedBuild {
+                    failed: true,
+                    line,
+                    message: message.clone(),
+                    explanation: failures.first().and_then(|f| f.explanation.clone()),
+                    failures,
+                    summary: error.to_string(),
+                }))
+            }
+            other => BuildError::Engine(other),
+        }
+    }
+}
+
+/// Builds the job's text with its directory as the context, then reads the
+/// layers, runs the image and explains a failed run, as its options say.
+pub async fn build(
+    engine: &Engine,
+    job: &BuildJob,
+    on_event: &mut EventSink<'_>,
+    cancel: &CancellationToken,
+) -> Result<BuildResult, BuildError> {
+    let df = parse(&job.text);
+    match build_and_run(engine, job, &df, on_event, cancel).await {
+        Ok(result) => Ok(result),
+        Err(e) => Err(BuildError::explained(e, &df)),
+    }
+}
+
+async fn build_and_run(
+    engine: &Engine,
+    job: &BuildJob,
+    df: &Dockerfile,
+    on_event: &mut EventSink<'_>,
+    cancel: &CancellationToken,
+) -> Result<BuildResult, EngineError> {
+    let (dir, on_disk, text, options) = (
+        job.dir.as_path(),
+        job.dockerfile.as_deref(),
+        job.text.as_str(),
+        &job.options,
+    );
+    let graph = StageGraph::with_target(df, options.target.as_deref());
+    let ctx = context::pack_for(dir, text, on_disk)?;
+    on_event(Event::Context {
+        summary: ctx.summary(),
+        secrets: ctx.secrets.clone(),
+    });
+    let buildkit = options.builder != BuilderChoice::Legacy;
+    let required = required_images(df, &graph, buildkit);
+    let present = engine
+        .preflight(&required, &mut |p| on_event(Event::Pull(p)))
+        .await?;
+    let base_ids: Vec<String> = present.iter().map(|(_, l)| l.id.clone()).collect();
+    for (image, local) in present {
+        on_event(Event::Base { image, local });
+    }
+    let mapper = StepMapper::new(df, &graph);
+    let key = cache::input_key(&ctx, options.target.as_deref(), options.builder, &base_ids);
+    let started = std::time::Instant::now();
+    // Held until the image is read and run, so no prune removes it meanwhile.
+    let (lease, kept) = match &options.tag {
+        Some(_) => (None, None),
+        None => {
+            let (lease, kept) = engine.claim_cached(&key).await?;
+            (Some(lease), kept)
+        }
+    };
+    let outcome = if let Some((image_id, builder)) = kept {
+        on_event(Event::Build(BuildEvent::Note {
+            text: "nothing changed since the last build of this input: reusing its image".into(),
+        }));
+        BuildOutcome {
+            image_id,
+            builder: if builder == "legacy" {
+                BuilderKind::Legacy
+            } else {
+                BuilderKind::Buildkit
+            },
+            seconds: started.elapsed().as_secs_f64(),
+            steps: 0,
+            cached_steps: 0,
+            context_transfer: ContextTransfer::None,
+            context_sent: ContextSent::default(),
+        }
+    } else {
+        let (tag, labels) = match &options.tag {
+            Some(t) => (t.clone(), HashMap::new()),
+            None => (cache::cache_tag(&key), cache::cache_labels(options.builder)),
+        };
+        let request = BuildRequest {
+            context: &ctx,
+            mapper: &mapper,
+            target: options.target.clone(),
+            builder: options.builder,
+            tag,
+            labels,
+        };
+        let outcome = engine
+            .build(&request, &mut |e| on_event(Event::Build(e)), cancel)
+            .await?;
+        if lease.is_some() {
+            engine.mark_used(&key, &outcome.image_id).await?;
+        }
+        let _ = engine.prune_cache().await;
+        outcome
+    };
+    on_event(Event::Built(outcome.clone()));
+    let layers = engine.image_layers(&outcome.image_id, df, &graph).await?;
+    let stages = if options.stage_sizes {
+        let builder = match outcome.builder {
+            BuilderKind::Buildkit => BuilderChoice::Buildkit,
+            BuilderKind::Legacy => BuilderChoice::Legacy,
+        };
+        Some(
+            engine
+                .stage_sizes(layers.size_bytes, &ctx, &mapper, &graph, builder, cancel)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let run = if options.run {
+        let run_options = RunOptions {
+            timeout: options.timeout,
+            service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+            ..RunOptions::default()
+        };
+        Some(
+            engine
+                .run_image(&outcome.image_id, &run_options, cancel)
+                .await?,
+        )
+    } else {
+        None
+    };
+    // The cause in the user's words, when the run failed for a known one.
+    let explanation = run.as_ref().filter(|r| !r.ok()).and_then(|r| {
+        explain_run(
+            &[&r.stderr, r.error.as_deref().unwrap_or("")],
+            r.health_log.as_deref(),
+            r.exit_code,
+            df,
+        )
+    });
+    Ok(BuildResult {
+        outcome,
+        layers,
+        stages,
+        run,
+        explanation,
+        context_files: ctx.files,
+        context_bytes: ctx.bytes,
+        context_ignored: ctx.ignored,
+        secrets: ctx.secrets,
+    })
+}

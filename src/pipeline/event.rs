@@ -1,0 +1,44 @@
+//! The one typed stream of progress every pipeline job sends.
+
+use crate::engine::build::BuildOutcome;
+use crate::engine::events::BuildEvent;
+use crate::engine::images::{LocalImage, PullProgress, RequiredImage};
+use crate::workbench::tune::Attempt;
+
+/// Progress of a build, matrix or tune job, for a terminal or a log pane.
+/// Text is made where it is shown, except for `Note`, which is already
+/// worded for the user.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The context was packed: its size, and the files that look like secrets.
+    Context {
+        summary: String,
+        secrets: Vec<String>,
+    },
+    Pull(PullProgress),
+    /// A base image the build needs is on this machine.
+    Base {
+        image: RequiredImage,
+        local: LocalImage,
+    },
+    Build(BuildEvent),
+    Built(BuildOutcome),
+    /// Said once, worded for the user: bases left out, how the context went.
+    Note(String),
+    /// Tune attempt `number` starts: "scratch, strip, trimpath".
+    Trying {
+        number: usize,
+        summary: String,
+    },
+    /// Tune attempt done, with what it did and the account so far.
+    Tried {
+        attempt: Box<Attempt>,
+        steps: Vec<String>,
+    },
+}
+
+impl From<BuildEvent> for Event {
+    fn from(event: BuildEvent) -> Self {
+        Event::Build(event)
+    }
+}
