@@ -238,7 +238,8 @@ async fn a_slow_program_is_killed_at_the_timeout() {
 
     assert!(result.timed_out, "{result:?}");
     assert!(!result.ok());
-    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // Stopped by the 1 s timeout, not by the program's 30 s sleep.
+    assert!(took < Duration::from_secs(15), "took {took:?}");
     assert!(result.duration_ms >= 1000, "{result:?}");
     assert_no_leftovers(&engine).await;
 }
@@ -320,7 +321,9 @@ async fn cancelling_a_run_stops_it_and_removes_the_container() {
         matches!(outcome, Err(EngineError::Cancelled)),
         "{outcome:?}"
     );
-    assert!(took < Duration::from_secs(1), "took {took:?}");
+    // The program sleeps 30 s: ending well before that is the cancel, not
+    // the program. How long a loaded machine takes is not this test's business.
+    assert!(took < Duration::from_secs(15), "took {took:?}");
     assert_no_leftovers(&engine).await;
 }
 
