@@ -850,7 +850,10 @@ fn tuned_hello_after(meanwhile: impl FnOnce(&mut Model)) -> (Model, String) {
     );
     assert!(matches!(
         model.build,
-        BuildState::Building { tuning: true, .. }
+        BuildState::Building {
+            job: dockstage::tui::model::Job::Tune,
+            ..
+        }
     ));
     let better = apply_changes(
         &text,

@@ -194,7 +194,7 @@ impl Printer {
                 outcome.steps
             ),
             Event::Note(text) => eprintln!("{text}"),
-            Event::Trying { .. } | Event::Tried { .. } => {}
+            Event::Trying { .. } | Event::Tried { .. } | Event::Measured(_) => {}
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::pipeline::Event;
 use crate::pipeline::matrix::{MatrixJob, MatrixReport, matrix as measure};
 use crate::workbench::expect::Expectation;
 use crate::workbench::matrix::MatrixRow;
+use crate::workbench::tune::run_summary;
 
 #[derive(Debug, Clone)]
 pub struct MatrixArgs {
@@ -63,10 +64,19 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
         expect: expect.clone(),
         timeout: Duration::from_secs(args.timeout),
     };
-    let mut on_event = |event: Event| {
-        if let Event::Note(text) = event {
-            eprintln!("{text}");
-        }
+    // Each variant as soon as it is measured: a matrix takes a while.
+    let mut on_event = |event: Event| match event {
+        Event::Note(text) => eprintln!("{text}"),
+        Event::Measured(row) => eprintln!(
+            "  {} {} · {:.1} s · {}",
+            row.base,
+            human_bytes(row.size_bytes),
+            row.build_seconds,
+            row.run
+                .as_ref()
+                .map_or("did not run".to_string(), run_summary)
+        ),
+        _ => {}
     };
     let measured = measure(&engine, &job, &mut on_event, &cancel).await;
     // Whatever happened, this session's containers and images go.

@@ -3,6 +3,7 @@
 use crate::engine::build::BuildOutcome;
 use crate::engine::events::BuildEvent;
 use crate::engine::images::{LocalImage, PullProgress, RequiredImage};
+use crate::workbench::matrix::MatrixRow;
 use crate::workbench::tune::Attempt;
 
 /// Progress of a build, matrix or tune job, for a terminal or a log pane.
@@ -35,6 +36,9 @@ pub enum Event {
         attempt: Box<Attempt>,
         steps: Vec<String>,
     },
+    /// A matrix variant was built and run, as soon as it was: its row
+    /// (`ok` and `chosen` are decided once every variant is in).
+    Measured(Box<MatrixRow>),
 }
 
 impl From<BuildEvent> for Event {

@@ -137,51 +137,77 @@ async fn measure(
             }
         }
     };
+    // Each variant's row, sent the moment it is measured, so a front end can
+    // show it while the others still build.
+    let (measured, mut arrivals) = tokio::sync::mpsc::unbounded_channel::<MatrixRow>();
+    let measure_one = |i: usize, built: (Result<BuildOutcome, EngineError>, f64)| {
+        let measured = measured.clone();
+        let label = the_plan.variants[i].0.clone();
+        let run_it = run_one(&built.0);
+        async move {
+            let run = run_it.await;
+            let size = match &built.0 {
+                Ok(o) => engine
+                    .local_image(&o.image_id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map_or(0, |l| l.size_bytes),
+                Err(_) => 0,
+            };
+            let row = MatrixRow {
+                base: label,
+                toggles: job.toggles.clone(),
+                size_bytes: size,
+                build_seconds: built.1,
+                run,
+                ok: false,
+                chosen: false,
+                reference: i == 0,
+                dockerfile: the_plan.variants[i].1.clone(),
+            };
+            let _ = measured.send(row.clone());
+            (built.0, row)
+        }
+    };
     // The first variant builds the shared stages. Then its run and the other
     // variants go at once, each variant running as soon as it is built.
-    let first = build_one(0).await;
-    let others = join_all((1..count).map(|i| async move {
-        let built = build_one(i).await;
-        let run = run_one(&built.0).await;
-        (built, run)
-    }));
-    let (first_run, others) = tokio::join!(run_one(&first.0), others);
-    let mut results = vec![(first, first_run)];
-    results.extend(others);
+    let all = async {
+        let first = build_one(0).await;
+        let others = join_all((1..count).map(|i| async move {
+            let built = build_one(i).await;
+            measure_one(i, built).await
+        }));
+        let (first, others) = tokio::join!(measure_one(0, first), others);
+        let mut results = vec![first];
+        results.extend(others);
+        results
+    };
+    tokio::pin!(all);
+    let results = loop {
+        tokio::select! {
+            results = &mut all => break results,
+            Some(row) = arrivals.recv() => on_event(Event::Measured(Box::new(row))),
+        }
+    };
+    while let Ok(row) = arrivals.try_recv() {
+        on_event(Event::Measured(Box::new(row)));
+    }
     if cancel.is_cancelled() {
         return Err(EngineError::Cancelled);
     }
     let mut rows = Vec::new();
-    for (i, ((outcome, seconds), run)) in results.iter().enumerate() {
-        let label = the_plan.variants[i].0.clone();
-        let size = match outcome {
-            Ok(o) => engine
-                .local_image(&o.image_id)
-                .await
-                .ok()
-                .flatten()
-                .map_or(0, |l| l.size_bytes),
-            Err(e) => {
-                on_event(Event::Note(format!("{label}: {e}")));
-                0
-            }
-        };
-        rows.push(MatrixRow {
-            base: label,
-            toggles: job.toggles.clone(),
-            size_bytes: size,
-            build_seconds: *seconds,
-            run: run.clone(),
-            ok: false,
-            chosen: false,
-            reference: i == 0,
-        });
+    for (outcome, row) in &results {
+        if let Err(e) = outcome {
+            on_event(Event::Note(format!("{}: {e}", row.base)));
+        }
+        rows.push(row.clone());
     }
     choose(&mut rows, &job.expect);
     let seconds = started.elapsed().as_secs_f64();
     // Lines as in the variant's own Dockerfile, the one a user keeps.
     let chosen_layers = match rows.iter().position(|r| r.chosen) {
-        Some(i) => match &results[i].0.0 {
+        Some(i) => match &results[i].0 {
             Ok(o) => {
                 let own = parse(&the_plan.variants[i].1);
                 let graph = StageGraph::new(&own);

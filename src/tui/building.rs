@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use super::editing::jump_to_line;
-use super::model::{BuildState, DockerStatus, Model};
+use super::model::{BuildState, DockerStatus, Job, Model};
 use super::msg::{BuildFailure, Cmd, Finished};
 use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
@@ -48,7 +48,7 @@ pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
     model.build = BuildState::Building {
         id,
         started: Instant::now(),
-        tuning: false,
+        job: Job::Build,
         dockerfile: text.clone(),
     };
     model.status = None;
@@ -97,7 +97,9 @@ pub(super) fn on_job_event(model: &mut Model, event: Event) {
             }
         ),
         Event::Note(text) => text,
-        Event::Built(_) | Event::Trying { .. } | Event::Tried { .. } => return,
+        Event::Built(_) | Event::Trying { .. } | Event::Tried { .. } | Event::Measured(_) => {
+            return;
+        }
     };
     model.push_log(line);
 }

@@ -5,6 +5,7 @@ mod building;
 mod editing;
 mod file_worker;
 pub mod highlight;
+mod matrixing;
 pub mod model;
 pub mod msg;
 pub mod on_disk;

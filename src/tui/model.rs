@@ -133,6 +133,25 @@ pub enum DockerStatus {
     Absent { reason: String },
 }
 
+/// What a running job is, for the status line and for routing its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Build,
+    Tune,
+    Matrix,
+}
+
+impl Job {
+    /// The word the status line shows while it runs.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Job::Build => "building",
+            Job::Tune => "tuning",
+            Job::Matrix => "matrix",
+        }
+    }
+}
+
 /// Where the current build stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BuildState {
@@ -141,7 +160,7 @@ pub enum BuildState {
         id: BuildId,
         started: Instant,
         /// A tune search rather than one build.
-        tuning: bool,
+        job: Job,
         /// The text sent to be built: the variant records this, not the
         /// editor's text when the build ends, which the user may have changed.
         dockerfile: String,

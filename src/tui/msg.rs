@@ -11,6 +11,7 @@ use crate::engine::layers::ImageLayers;
 use crate::ondisk::Seen;
 use crate::outcome::RunResult;
 use crate::pipeline::Event;
+use crate::pipeline::matrix::MatrixReport;
 use crate::pipeline::tune::TuneResult;
 use crate::workbench::explain::Explanation;
 
@@ -42,6 +43,8 @@ pub enum Msg {
     /// Progress of tune run `BuildId`, as the pipeline sent it.
     Tune(BuildId, Event),
     TuneDone(BuildId, Result<Box<TuneResult>, BuildFailure>),
+    Matrix(BuildId, Event),
+    MatrixDone(BuildId, Result<Box<MatrixReport>, BuildFailure>),
     Saved(Result<PathBuf, String>),
     /// SIGTERM or SIGHUP: leave now, keeping unsaved work for the next start.
     Terminate,
@@ -94,6 +97,12 @@ pub enum Cmd {
     },
     /// Search bases and toggles for the smallest image that behaves like `text`.
     Tune {
+        id: BuildId,
+        text: String,
+        dir: PathBuf,
+    },
+    /// Build and run `text` on every catalog base at once.
+    Matrix {
         id: BuildId,
         text: String,
         dir: PathBuf,

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::building::{cancel_build, docker_ready};
 use super::editing::{edited, replace_text};
-use super::model::{BuildState, Model, Overlay, TunedOffer};
+use super::model::{BuildState, Job, Model, Overlay, TunedOffer};
 use super::msg::{BuildFailure, Cmd};
 use crate::engine::events::{BuildEvent, StepState};
 use crate::human::human_bytes;
@@ -30,7 +30,7 @@ pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
     model.build = BuildState::Building {
         id,
         started: Instant::now(),
-        tuning: true,
+        job: Job::Tune,
         dockerfile: text.clone(),
     };
     model.status =
@@ -72,6 +72,7 @@ pub(super) fn on_tune_event(model: &mut Model, event: Event) {
         // Build-only progress: each attempt's account says enough.
         Event::Context { .. } | Event::Pull(_) | Event::Base { .. } | Event::Built(_) => {}
         Event::Tried { attempt, .. } => on_attempt(model, &attempt),
+        Event::Measured(_) => {}
     }
 }
 

@@ -10,6 +10,7 @@ use super::building::{
 use super::editing::{
     apply_change, edited, editor_text, jump_to_line, record_undo_group, redo, replace_text, undo,
 };
+use super::matrixing::{on_matrix_done, on_matrix_event, on_matrix_failed, request_matrix};
 use super::model::{BuildState, DockerStatus, Model, Overlay, Pane};
 use super::msg::{Cmd, Msg};
 use super::on_disk::{export, on_conflict_key, on_disk, on_exported, on_focus, save};
@@ -117,6 +118,22 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             match result {
                 Ok(result) => on_tuned(model, *result),
                 Err(failure) => on_tune_failed(model, failure),
+            }
+            Vec::new()
+        }
+        Msg::Matrix(id, event) => {
+            if matches!(model.build, BuildState::Building { id: current, .. } if current == id) {
+                on_matrix_event(model, event);
+            }
+            Vec::new()
+        }
+        Msg::MatrixDone(id, result) => {
+            if !matches!(model.build, BuildState::Building { id: current, .. } if current == id) {
+                return Vec::new();
+            }
+            match result {
+                Ok(report) => on_matrix_done(model, *report),
+                Err(failure) => on_matrix_failed(model, failure),
             }
             Vec::new()
         }
@@ -235,6 +252,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     if key.code == KeyCode::F(5) || ctrl(&key, 'r') {
         return request_build(model);
+    }
+    if key.code == KeyCode::F(7) {
+        return request_matrix(model);
     }
     if key.code == KeyCode::F(8) {
         return request_tune(model);

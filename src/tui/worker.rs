@@ -18,7 +18,9 @@ use crate::engine::{Engine, EngineError};
 use crate::goproject::GoFacts;
 use crate::pipeline::Event;
 use crate::pipeline::build::{BuildError, BuildJob, BuildOptions, build};
+use crate::pipeline::matrix::{MatrixJob, matrix};
 use crate::pipeline::tune::{TuneJob, TuneOptions, tune};
+use crate::workbench::expect::Expectation;
 
 /// How often the daemon is checked, so one that stops or starts shows soon.
 const PING_EVERY: Duration = Duration::from_secs(3);
@@ -163,6 +165,17 @@ async fn docker_worker(
                         builds.insert(id, token.clone());
                         tokio::spawn(tune_task(engine, id, text, dir, token, tx.clone()));
                     }
+                    Cmd::Matrix { id, text, dir } => {
+                        let Some(engine) = engine.clone() else {
+                            let _ = tx.send(Msg::MatrixDone(id, Err(BuildFailure {
+                                message: "no Docker daemon".into(), ..BuildFailure::default()
+                            })));
+                            continue;
+                        };
+                        let token = CancellationToken::new();
+                        builds.insert(id, token.clone());
+                        tokio::spawn(matrix_task(engine, id, text, dir, token, tx.clone()));
+                    }
                     Cmd::CancelBuild(id) => {
                         if let Some(token) = builds.remove(&id) {
                             token.cancel();
@@ -229,6 +242,38 @@ async fn tune_task(
         }),
     };
     let _ = tx.send(Msg::TuneDone(id, msg));
+}
+
+async fn matrix_task(
+    engine: Engine,
+    id: u64,
+    text: String,
+    dir: PathBuf,
+    cancel: CancellationToken,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let send = tx.clone();
+    let mut on_event = move |event: Event| {
+        let _ = send.send(Msg::Matrix(id, event));
+    };
+    let job = MatrixJob {
+        dir,
+        text,
+        toggles: Vec::new(),
+        bases: Vec::new(),
+        expect: Expectation::default(),
+        timeout: BuildOptions::default().timeout,
+    };
+    let result = matrix(&engine, &job, &mut on_event, &cancel).await;
+    let msg = match result {
+        Ok(report) => Ok(Box::new(report)),
+        Err(e) => Err(BuildFailure {
+            cancelled: matches!(e, EngineError::Cancelled),
+            message: e.to_string(),
+            ..BuildFailure::default()
+        }),
+    };
+    let _ = tx.send(Msg::MatrixDone(id, msg));
 }
 
 async fn build_task(

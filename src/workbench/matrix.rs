@@ -143,6 +143,9 @@ pub struct MatrixRow {
     pub chosen: bool,
     /// The Dockerfile as written, the variant the others are compared with.
     pub reference: bool,
+    /// This variant's own Dockerfile, the one a user would keep.
+    #[serde(skip)]
+    pub dockerfile: String,
 }
 
 /// Whether `run` is a good run: one that works (exits 0, or becomes healthy)
@@ -275,6 +278,7 @@ mod tests {
 
     fn row(base: &str, size: u64, r: RunResult) -> MatrixRow {
         MatrixRow {
+            dockerfile: String::new(),
             base: base.into(),
             toggles: vec![],
             size_bytes: size,

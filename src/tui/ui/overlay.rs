@@ -15,6 +15,10 @@ use crate::tui::on_disk::{DiskConflict, change_words, name};
 pub const KEYS: &[(&str, &str)] = &[
     ("F5, Ctrl-R", "build and run the image"),
     ("Esc", "cancel the build or tune in flight"),
+    (
+        "F7",
+        "matrix: every base at once, the smallest that works marked",
+    ),
     ("F8", "tune: the smallest image that still works"),
     ("F2", "auto-rebuild after a toggle on/off"),
     ("Tab, Shift-Tab, click", "move focus between panes"),

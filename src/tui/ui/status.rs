@@ -19,13 +19,9 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
         DockerStatus::Absent { .. } => Span::styled(" no docker ", theme.error()),
     };
     let building = match &model.build {
-        BuildState::Building {
-            started, tuning, ..
-        } => format!(
-            " {} {:.0} s ",
-            if *tuning { "tuning" } else { "building" },
-            started.elapsed().as_secs_f64()
-        ),
+        BuildState::Building { started, job, .. } => {
+            format!(" {} {:.0} s ", job.doing(), started.elapsed().as_secs_f64())
+        }
         _ => String::new(),
     };
     let cursor_line = model.editor.cursor().0 + 1;
@@ -46,7 +42,7 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
     let keys = if rect.width < 120 {
         " F5 build · F1 help · ^Q quit "
     } else {
-        " F5 build · F8 tune · Tab focus · ? help · ^S save · ^Q quit "
+        " F5 build · F7 matrix · F8 tune · Tab focus · ? help · ^S save · ^Q quit "
     };
     let used = docker.width() + Span::raw(building.as_str()).width() + Span::raw(keys).width();
     let room = usize::from(rect.width).saturating_sub(used + 1);
