@@ -14,11 +14,8 @@ use crate::tui::on_disk::{DiskConflict, change_words, name};
 /// Every key, in the help overlay and the docs.
 pub const KEYS: &[(&str, &str)] = &[
     ("F5, Ctrl-R", "build and run the image"),
-    ("Esc", "cancel the build or tune in flight"),
-    (
-        "F7",
-        "matrix: every base at once, the smallest that works marked",
-    ),
+    ("Esc", "cancel the build, matrix or tune"),
+    ("F7", "matrix: every base at once, the best offered"),
     ("F8", "tune: the smallest image that still works"),
     ("F2", "auto-rebuild after a toggle on/off"),
     ("Tab, Shift-Tab, click", "move focus between panes"),
