@@ -47,6 +47,7 @@ pub struct BuildArgs {
     pub write: bool,
     pub tag: Option<String>,
     pub stage_sizes: bool,
+    pub service: super::service_flags::ServiceFlags,
 }
 
 /// The build's result as scripts read it (the CLI contract's `build` object).
@@ -198,6 +199,8 @@ async fn build_steps(
         timeout: Duration::from_secs(args.timeout),
         tag: args.tag.clone(),
         stage_sizes: args.stage_sizes,
+        args: args.service.args.clone(),
+        probe: args.service.probe(),
     };
     let mut last_pull = String::new();
     let mut on_event = |event: PipelineEvent| match event {
@@ -370,7 +373,21 @@ fn run_lines(run: &RunResult) -> String {
         .as_deref()
         .map(|h| format!(" · {h}"))
         .unwrap_or_default();
-    let _ = writeln!(out, "Run: {outcome} · {} ms{health}", run.duration_ms);
+    match (&run.service, &run.error) {
+        // A service: how it answered, or why it never did.
+        (Some(s), Some(e)) if s.ready_ms.is_none() && run.timed_out => {
+            let _ = writeln!(out, "Run: {e}");
+        }
+        (Some(s), Some(e)) if s.ready_ms.is_none() => {
+            let _ = writeln!(out, "Run: {e} · {} ms", run.duration_ms);
+        }
+        (Some(s), _) => {
+            let _ = writeln!(out, "Run: {}", crate::workbench::service::summary(s));
+        }
+        (None, _) => {
+            let _ = writeln!(out, "Run: {outcome} · {} ms{health}", run.duration_ms);
+        }
+    }
     if let Some(probe) = run.health_log.as_deref().and_then(|l| l.lines().next()) {
         let _ = writeln!(out, "  health check said: {probe}");
     }
@@ -383,7 +400,7 @@ fn run_lines(run: &RunResult) -> String {
     if let Some(e) = run
         .error
         .as_ref()
-        .filter(|e| !run.stderr.contains(e.as_str()))
+        .filter(|e| !run.stderr.contains(e.as_str()) && run.service.is_none())
     {
         let _ = writeln!(out, "  error: {e}");
     }

@@ -33,6 +33,7 @@ pub struct MatrixArgs {
     pub expect_exit: Option<i64>,
     pub format: BuildFormat,
     pub timeout: u64,
+    pub service: super::service_flags::ServiceFlags,
 }
 
 #[derive(serde::Serialize)]
@@ -207,6 +208,8 @@ async fn measure(
         service: df
             .instructions()
             .any(|i| i.keyword == crate::dockerfile::Keyword::Healthcheck),
+        cmd: (!args.service.args.is_empty()).then(|| args.service.args.clone()),
+        probe: args.service.probe().with_sources(&args.dir),
         ..RunOptions::default()
     };
     let run_one = |outcome: &Result<BuildOutcome, EngineError>| {

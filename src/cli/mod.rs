@@ -11,6 +11,7 @@ pub mod layers_table;
 pub mod lint;
 pub mod matrix;
 pub mod report;
+pub mod service_flags;
 pub mod tune;
 
 use std::path::PathBuf;
@@ -238,6 +239,8 @@ pub enum Command {
         /// Also build each named stage as a target (cached) and report its size
         #[arg(long)]
         stage_sizes: bool,
+        #[command(flatten)]
+        service: service_flags::ServiceFlags,
     },
     /// Build and run the image on several runtime bases and pick the smallest that works
     #[command(
@@ -276,6 +279,8 @@ pub enum Command {
         /// Seconds each run may take
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        #[command(flatten)]
+        service: service_flags::ServiceFlags,
     },
     /// Find the smallest image that still behaves like the Dockerfile as written
     #[command(
@@ -316,6 +321,8 @@ pub enum Command {
         /// Replace the Dockerfile with the winner (atomically)
         #[arg(long)]
         write: bool,
+        #[command(flatten)]
+        service: service_flags::ServiceFlags,
     },
     /// Write a multi-stage Dockerfile and .dockerignore for a Go module
     #[command(
@@ -518,6 +525,7 @@ pub fn run(cli: Cli) -> ExitCode {
             write,
             tag,
             stage_sizes,
+            service,
         } => build::run(build::BuildArgs {
             dir,
             file,
@@ -531,6 +539,7 @@ pub fn run(cli: Cli) -> ExitCode {
             write,
             tag,
             stage_sizes,
+            service,
         }),
         Command::Clean => clean::run(),
         Command::Init { dir, main, force } => init::run(&dir, main.as_deref(), force),
@@ -543,6 +552,7 @@ pub fn run(cli: Cli) -> ExitCode {
             expect_exit,
             format,
             timeout,
+            service,
         } => matrix::run(matrix::MatrixArgs {
             dir,
             file,
@@ -552,6 +562,7 @@ pub fn run(cli: Cli) -> ExitCode {
             expect_exit,
             format,
             timeout,
+            service,
         }),
         Command::Tune {
             dir,
@@ -562,6 +573,7 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             timeout,
             write,
+            service,
         } => tune::run(tune::TuneArgs {
             dir,
             file,
@@ -571,6 +583,7 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             timeout,
             write,
+            service,
         }),
         Command::Bases(command) => bases::run(command),
     };

@@ -30,6 +30,7 @@ pub struct TuneArgs {
     pub format: BuildFormat,
     pub timeout: u64,
     pub write: bool,
+    pub service: super::service_flags::ServiceFlags,
 }
 
 /// The tune report as scripts read it.
@@ -94,6 +95,8 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
         bases: super::comma_list(args.bases.as_deref()),
         expect: expect.clone(),
         timeout: Duration::from_secs(args.timeout),
+        args: args.service.args.clone(),
+        probe: args.service.probe(),
     };
     let cancel = super::cancel_on_ctrl_c();
     let result = engine

@@ -18,6 +18,7 @@ pub mod layers;
 pub mod pipeline;
 mod progress;
 pub mod run;
+pub mod service;
 pub mod session;
 pub mod stages;
 pub mod tune;

@@ -15,6 +15,7 @@ use super::events::{BuildEvent, StepMapper};
 use super::images::{LocalImage, PullProgress, RequiredImage, required_images};
 use super::layers::ImageLayers;
 use super::run::{RunOptions, RunResult};
+use super::service::ServiceProbe;
 use super::session::{ContextSent, ContextTransfer};
 use super::stages::StageSize;
 use super::{Engine, EngineError, cache};
@@ -29,6 +30,10 @@ pub struct PipelineOptions {
     /// Keep the image under this tag instead of removing it with the session.
     pub tag: Option<String>,
     pub stage_sizes: bool,
+    /// Run arguments, in place of the image's CMD (as `docker run IMAGE ARGS`).
+    pub args: Vec<String>,
+    /// --port, --probe and --ready for an image that listens.
+    pub probe: ServiceProbe,
 }
 
 impl Default for PipelineOptions {
@@ -40,6 +45,8 @@ impl Default for PipelineOptions {
             timeout: Duration::from_secs(10),
             tag: None,
             stage_sizes: false,
+            args: Vec::new(),
+            probe: ServiceProbe::default(),
         }
     }
 }
@@ -169,6 +176,8 @@ impl Engine {
             let run_options = RunOptions {
                 timeout: options.timeout,
                 service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+                cmd: (!options.args.is_empty()).then(|| options.args.clone()),
+                probe: options.probe.clone().with_sources(dir),
                 ..RunOptions::default()
             };
             Some(

@@ -24,6 +24,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::service::{ServiceAnswer, ServiceProbe};
 use super::{Engine, EngineError};
 
 const MIB: usize = 1024 * 1024;
@@ -60,6 +61,9 @@ pub struct RunOptions {
     pub service: bool,
     /// Replaces the image's CMD (the ENTRYPOINT stays).
     pub cmd: Option<Vec<String>>,
+    /// How to tell an image that listens is up (src/engine/service.rs);
+    /// used when `service` (the HEALTHCHECK path) is off.
+    pub probe: ServiceProbe,
 }
 
 impl Default for RunOptions {
@@ -71,6 +75,7 @@ impl Default for RunOptions {
             output_cap: MIB,
             service: false,
             cmd: None,
+            probe: ServiceProbe::default(),
         }
     }
 }
@@ -101,14 +106,21 @@ pub struct RunResult {
     /// The daemon's own account of a failure, e.g. why the entrypoint could
     /// not be started.
     pub error: Option<String>,
+    /// How an image that listens answered its probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<Box<ServiceAnswer>>,
 }
 
 impl RunResult {
     /// Whether the image did what a working image does: a program exits 0, a
-    /// service becomes healthy; neither times out nor runs out of memory.
+    /// service becomes healthy or answers without a server error (5xx);
+    /// neither times out nor runs out of memory.
     pub fn ok(&self) -> bool {
         if self.timed_out || self.oom_killed {
             return false;
+        }
+        if let Some(answer) = &self.service {
+            return answer.ready_ms.is_some() && answer.status.is_none_or(|s| s < 500);
         }
         match &self.health {
             Some(health) => health == "healthy",
@@ -175,6 +187,11 @@ impl Engine {
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
         }
+        if !opts.service
+            && let Some(plan) = self.service_plan(image, &opts.probe).await?
+        {
+            return self.run_service(image, &plan, opts, cancel).await;
+        }
         let created = self
             .docker()
             .create_container(None, sandbox_config(image, opts, self.labels()))
@@ -230,6 +247,7 @@ impl Engine {
             health: ending.health,
             health_log: ending.health_log,
             error: state.error.filter(|e| !e.is_empty()),
+            service: None,
         })
     }
 
@@ -238,7 +256,11 @@ impl Engine {
     /// container's state. That is the image's fault, so it is a run result.
     /// (A dynamically linked binary without its loader does start: runc then
     /// prints `exec /app: no such file or directory` to stderr and exits 1.)
-    async fn start_failure(&self, id: &str, err: DockerError) -> Result<RunResult, EngineError> {
+    pub(super) async fn start_failure(
+        &self,
+        id: &str,
+        err: DockerError,
+    ) -> Result<RunResult, EngineError> {
         let state = match self.docker().inspect_container(id, None).await {
             Ok(inspect) => inspect.state.unwrap_or_default(),
             Err(_) => return Err(err.into()),
@@ -348,7 +370,7 @@ impl Engine {
         }
     }
 
-    async fn kill(&self, id: &str) -> Result<(), EngineError> {
+    pub(super) async fn kill(&self, id: &str) -> Result<(), EngineError> {
         let killed = self
             .docker()
             .kill_container(id, Some(KillContainerOptions::default()))
@@ -357,7 +379,7 @@ impl Engine {
         self.settle(id).await
     }
 
-    async fn stop(&self, id: &str) -> Result<(), EngineError> {
+    pub(super) async fn stop(&self, id: &str) -> Result<(), EngineError> {
         let options = StopContainerOptions {
             t: Some(STOP_GRACE_SECS),
             signal: None,
@@ -385,7 +407,7 @@ impl Engine {
 }
 
 /// The container config: the image with the sandbox around it.
-fn sandbox_config(
+pub(super) fn sandbox_config(
     image: &str,
     opts: &RunOptions,
     labels: HashMap<String, String>,
@@ -423,7 +445,7 @@ fn sandbox_config(
 }
 
 #[derive(Clone, Copy)]
-enum LogStream {
+pub(super) enum LogStream {
     Stdout,
     Stderr,
 }
@@ -431,7 +453,7 @@ enum LogStream {
 /// Reads one of the container's output streams, keeping at most `cap` bytes.
 /// Reading stops at the cap, so a program that printed gigabytes costs no
 /// more than one that printed the cap.
-async fn read_log(
+pub(super) async fn read_log(
     docker: &Docker,
     id: &str,
     which: LogStream,
@@ -482,7 +504,7 @@ fn size_label(bytes: usize) -> String {
 /// The daemon's StartedAt→FinishedAt, which leaves out our own round trips;
 /// our wall-clock time from start to exit when the daemon's timestamps are
 /// unusable. Rounded up, so a run that happened never shows 0 ms.
-fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
+pub(super) fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
     let parse = |t: &Option<String>| t.as_deref()?.parse::<BollardDate>().ok();
     let micros = match (parse(&state.started_at), parse(&state.finished_at)) {
         (Some(started), Some(finished)) => (finished - started).num_microseconds().unwrap_or(0),
@@ -496,7 +518,7 @@ fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
 }
 
 /// A container already stopped or already removed is what we wanted anyway.
-fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
+pub(super) fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
     match result {
         Err(DockerError::DockerResponseServerError {
             status_code: 304 | 404 | 409,
@@ -507,7 +529,7 @@ fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
 }
 
 /// Force, so a container still running (timeout, cancel) goes too.
-async fn remove_container(docker: &Docker, id: &str) -> Result<(), DockerError> {
+pub(super) async fn remove_container(docker: &Docker, id: &str) -> Result<(), DockerError> {
     let options = RemoveContainerOptions {
         force: true,
         v: true,

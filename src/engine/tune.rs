@@ -21,6 +21,7 @@ use super::events::{BuildEvent, StepMapper};
 use super::images::required_images;
 use super::layers::ImageLayers;
 use super::run::RunOptions;
+use super::service::ServiceProbe;
 use super::{Engine, EngineError, context};
 use crate::catalog::Catalog;
 use crate::dockerfile::syntax::ItemKind;
@@ -37,6 +38,10 @@ pub struct TuneOptions {
     /// What a good run is, instead of "what the Dockerfile as written does".
     pub expect: Expectation,
     pub timeout: Duration,
+    /// Run arguments, in place of the image's CMD.
+    pub args: Vec<String>,
+    /// --port, --probe and --ready for an image that listens.
+    pub probe: ServiceProbe,
 }
 
 impl Default for TuneOptions {
@@ -45,6 +50,8 @@ impl Default for TuneOptions {
             bases: Vec::new(),
             expect: Expectation::default(),
             timeout: Duration::from_secs(10),
+            args: Vec::new(),
+            probe: ServiceProbe::default(),
         }
     }
 }
@@ -96,6 +103,10 @@ impl Engine {
             )));
         }
         let facts = GoFacts::scan_dir(dir, 5_000);
+        let options = &TuneOptions {
+            probe: options.probe.clone().with_facts(&facts),
+            ..options.clone()
+        };
         let mut tuner = Tuner::new(original, facts, bases, options.expect.clone(), catalog)
             .map_err(|e| EngineError::Other(e.to_string()))?;
         let candidates = tuner.candidates();
@@ -270,6 +281,8 @@ impl Engine {
         let run_options = RunOptions {
             timeout: options.timeout,
             service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+            cmd: (!options.args.is_empty()).then(|| options.args.clone()),
+            probe: options.probe.clone(),
             ..RunOptions::default()
         };
         let run = self
