@@ -296,6 +296,7 @@ fn star_means(expect: &Expectation) -> String {
 fn outcome(run: Option<&RunResult>) -> String {
     match run {
         None => "not run".into(),
+        Some(r) if r.service.is_some() => crate::workbench::tune::run_summary(r),
         Some(r) if r.timed_out => "timed out".into(),
         Some(r) if r.oom_killed => "out of memory".into(),
         Some(r) => format!(

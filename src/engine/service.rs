@@ -366,8 +366,11 @@ impl Engine {
     pub(super) async fn remove_labelled_networks(&self, label: &str) -> Result<usize, EngineError> {
         let mut removed = 0;
         for name in self.labelled_networks(label).await? {
-            ignore_gone(self.docker().remove_network(&name).await)?;
-            removed += 1;
+            // One still in use (a run of a live session) stays, as its
+            // containers' images do.
+            if self.docker().remove_network(&name).await.is_ok() {
+                removed += 1;
+            }
         }
         Ok(removed)
     }
