@@ -460,7 +460,10 @@ fn markdown(name: &str, r: &BuildReport) -> String {
         r.build_seconds
     );
     out.push_str(&super::layers_table::markdown(&r.layers, r.size_bytes));
-    if let Some(run) = &r.run {
+    if let Some(service) = r.run.as_ref().and_then(|run| run.service.as_deref()) {
+        let said = crate::workbench::service::summary(service).replace('|', "\\|");
+        let _ = writeln!(out, "\nRun: {said}");
+    } else if let Some(run) = &r.run {
         let first = run.first_line().replace('|', "\\|");
         let _ = writeln!(
             out,

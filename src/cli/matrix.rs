@@ -288,7 +288,7 @@ fn star_means(expect: &Expectation) -> String {
     if expect.is_given() {
         format!("is the smallest whose run has {}", expect.describe())
     } else {
-        "is the smallest that runs like the Dockerfile as written (same exit code and output)"
+        "is the smallest that runs like the Dockerfile as written (same exit code and output; a service: same status and answer)"
             .into()
     }
 }

@@ -193,7 +193,9 @@ pub enum Command {
         long_about = "Build DIR's Dockerfile on the local Docker daemon, map every step and \
             every layer of the final image back to its Dockerfile line, then run the image with \
             no network, a read-only root file system, no capabilities and a timeout, and report \
-            the exit code and output.\n\n\
+            the exit code and output. An image that listens (EXPOSE, --port, or ListenAndServe \
+            or net.Listen in its Go sources) runs on an internal network until its port \
+            answers, gets one HTTP GET of --probe PATH, and is reported by that answer.\n\n\
             --base and --set edit an in-memory copy of the Dockerfile (the file on disk changes \
             only with --write). Base images must be present or pullable: offline, the build stops \
             before it starts and says which image is missing and how to get it. Progress goes to \
@@ -285,8 +287,8 @@ pub enum Command {
     /// Find the smallest image that still behaves like the Dockerfile as written
     #[command(
         long_about = "Search runtime bases and Go build toggles for the smallest image whose run \
-            matches the Dockerfile as written (same exit code and output; same health for a \
-            service). --expect TEXT instead asks for TEXT on stdout or stderr, whatever the exit \
+            matches the Dockerfile as written (same exit code and output; same health or the same \
+            answer for a service). --expect TEXT instead asks for TEXT on stdout or stderr, whatever the exit \
             code; --expect-exit N asks for exit code N; given both, both must hold. First strip and \
             trimpath, kept only if the program still does the same; then each base on this \
             machine from the smallest up. A base that fails is explained (a \
