@@ -23,6 +23,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
+use bollard::errors::Error as DockerError;
 use bollard::models::NetworkCreateRequest;
 use bollard::query_parameters::{ListNetworksOptions, LogsOptions};
 use bytes::Bytes;
@@ -296,10 +297,19 @@ impl Engine {
             .await?
             .state
             .unwrap_or_default();
-        let ((stdout, stdout_truncated), (stderr, stderr_truncated)) = tokio::try_join!(
+        let logs = tokio::try_join!(
             read_log(docker, id, LogStream::Stdout, opts.output_cap),
             read_log(docker, id, LogStream::Stderr, opts.output_cap),
-        )?;
+        );
+        // A container killed under load can be left dead, with its logs
+        // gone: the run's result still stands, without them.
+        let ((stdout, stdout_truncated), (stderr, stderr_truncated)) = match logs {
+            Err(EngineError::Docker(DockerError::DockerResponseServerError {
+                status_code: 404 | 409,
+                ..
+            })) => Default::default(),
+            other => other?,
+        };
         Ok(RunResult {
             exit_code: state.exit_code,
             stdout,
