@@ -467,6 +467,7 @@ fn finished(n: usize) -> Finished {
             health: None,
             health_log: None,
             error: None,
+            service: None,
         }),
     }
 }

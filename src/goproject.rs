@@ -23,6 +23,12 @@ pub struct GoFacts {
     pub uses_timezones: bool,
     /// `//go:embed`: embedded files must be in the build context.
     pub embeds_files: bool,
+    /// A server: net/http `ListenAndServe` or `net.Listen`. Such a program
+    /// never exits on its own, so a run judges it by its answer.
+    pub listens: bool,
+    /// Ports named by listen-address literals (`":8080"`) in files that
+    /// listen, in the order found: the port to probe when no EXPOSE says.
+    pub listen_ports: Vec<u16>,
     pub go_files: usize,
     /// go.mod and go.work files found: with Go files but none of these, a
     /// module-mode `go build` fails.
@@ -48,6 +54,15 @@ impl GoFacts {
                     || has("\"https://")));
         self.uses_timezones |= has("time.LoadLocation(");
         self.embeds_files |= has("//go:embed");
+        let listens = has("ListenAndServe") || has("net.Listen(") || has("net.ListenTCP(");
+        self.listens |= listens;
+        if listens {
+            for port in address_literal_ports(text) {
+                if !self.listen_ports.contains(&port) {
+                    self.listen_ports.push(port);
+                }
+            }
+        }
     }
 
     /// Scans the `.go` files under `dir`, skipping vendor, testdata and hidden
@@ -85,6 +100,30 @@ impl GoFacts {
     }
 }
 
+/// Ports in string literals shaped like listen addresses: `":8080"`,
+/// `"0.0.0.0:8080"`, `"localhost:8080"` (not URLs, which have a scheme).
+fn address_literal_ports(text: &str) -> Vec<u16> {
+    let mut ports = Vec::new();
+    for literal in text.split('"').skip(1).step_by(2) {
+        let Some((host, port)) = literal.rsplit_once(':') else {
+            continue;
+        };
+        let host_ok = host.is_empty()
+            || host == "localhost"
+            || host == "[::]"
+            || host.split('.').count() == 4 && host.split('.').all(|p| p.parse::<u8>().is_ok());
+        if host_ok
+            && !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(port) = port.parse::<u16>()
+            && port > 0
+        {
+            ports.push(port);
+        }
+    }
+    ports
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +141,18 @@ mod tests {
         let mut f = GoFacts::default();
         f.add_source("package main\nimport \"net/http\"\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n");
         assert!(f.uses_net && !f.uses_tls_client);
+        assert!(f.listens);
+        assert_eq!(f.listen_ports, [8080]);
+    }
+
+    #[test]
+    fn a_listener_is_found_by_its_call_and_its_port_by_the_address_literal() {
+        let mut f = GoFacts::default();
+        f.add_source("package main\nimport \"net\"\nconst addr = \"0.0.0.0:9090\"\nfunc main() { l, _ := net.Listen(\"tcp\", addr); _ = l }\n");
+        assert!(f.listens);
+        assert_eq!(f.listen_ports, [9090]);
+        let mut cli = GoFacts::default();
+        cli.add_source("package main\nimport \"net/http\"\nfunc main() { http.Get(\"http://localhost:8080/x\") }\n");
+        assert!(!cli.listens && cli.listen_ports.is_empty());
     }
 }

@@ -83,14 +83,21 @@ pub struct RunResult {
     /// The daemon's own account of a failure, e.g. why the entrypoint could
     /// not be started.
     pub error: Option<String>,
+    /// How an image that listens answered its probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<Box<ServiceAnswer>>,
 }
 
 impl RunResult {
     /// Whether the image did what a working image does: a program exits 0, a
-    /// service becomes healthy; neither times out nor runs out of memory.
+    /// service becomes healthy or answers without a server error (5xx);
+    /// neither times out nor runs out of memory.
     pub fn ok(&self) -> bool {
         if self.timed_out || self.oom_killed {
             return false;
+        }
+        if let Some(answer) = &self.service {
+            return answer.ready_ms.is_some() && answer.status.is_none_or(|s| s < 500);
         }
         match &self.health {
             Some(health) => health == "healthy",
@@ -118,4 +125,21 @@ fn first_non_empty_line(text: &str) -> Option<&str> {
 pub struct BaseOnHand {
     pub key: String,
     pub size_bytes: u64,
+}
+
+/// How a service answered, as `run.service` in JSON and the run line shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ServiceAnswer {
+    /// The port waited on and probed; `None` when readiness was a log line
+    /// only.
+    pub port: Option<u16>,
+    /// From the process starting to the port answering (and the `--ready`
+    /// text appearing); `None` when it never got there.
+    pub ready_ms: Option<u64>,
+    /// The HTTP status; `None` when the port answers but not in HTTP.
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    /// The first bytes of the body (lossy UTF-8).
+    pub body: String,
+    pub body_truncated: bool,
 }

@@ -41,6 +41,7 @@ pub struct BuildArgs {
     pub write: bool,
     pub tag: Option<String>,
     pub stage_sizes: bool,
+    pub service: super::service_flags::ServiceFlags,
 }
 
 pub fn run(args: BuildArgs) -> Result<u8, Failure> {
@@ -90,6 +91,8 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
             timeout: Duration::from_secs(args.timeout),
             tag: args.tag.clone(),
             stage_sizes: args.stage_sizes,
+            args: args.service.args.clone(),
+            probe: args.service.probe(),
         },
     };
     let mut printer = Printer::default();
@@ -267,7 +270,21 @@ fn run_lines(run: &RunResult) -> String {
         .as_deref()
         .map(|h| format!(" · {h}"))
         .unwrap_or_default();
-    let _ = writeln!(out, "Run: {outcome} · {} ms{health}", run.duration_ms);
+    match (&run.service, &run.error) {
+        // A service: how it answered, or why it never did.
+        (Some(s), Some(e)) if s.ready_ms.is_none() && run.timed_out => {
+            let _ = writeln!(out, "Run: {e}");
+        }
+        (Some(s), Some(e)) if s.ready_ms.is_none() => {
+            let _ = writeln!(out, "Run: {e} · {} ms", run.duration_ms);
+        }
+        (Some(s), _) => {
+            let _ = writeln!(out, "Run: {}", crate::workbench::service::summary(s));
+        }
+        (None, _) => {
+            let _ = writeln!(out, "Run: {outcome} · {} ms{health}", run.duration_ms);
+        }
+    }
     if let Some(probe) = run.health_log.as_deref().and_then(|l| l.lines().next()) {
         let _ = writeln!(out, "  health check said: {probe}");
     }
@@ -280,7 +297,7 @@ fn run_lines(run: &RunResult) -> String {
     if let Some(e) = run
         .error
         .as_ref()
-        .filter(|e| !run.stderr.contains(e.as_str()))
+        .filter(|e| !run.stderr.contains(e.as_str()) && run.service.is_none())
     {
         let _ = writeln!(out, "  error: {e}");
     }
@@ -340,7 +357,10 @@ fn markdown(name: &str, r: &BuildReport) -> String {
         r.build_seconds
     );
     out.push_str(&super::layers_table::markdown(&r.layers, r.size_bytes));
-    if let Some(run) = &r.run {
+    if let Some(service) = r.run.as_ref().and_then(|run| run.service.as_deref()) {
+        let said = crate::workbench::service::summary(service).replace('|', "\\|");
+        let _ = writeln!(out, "\nRun: {said}");
+    } else if let Some(run) = &r.run {
         let first = run.first_line().replace('|', "\\|");
         let _ = writeln!(
             out,

@@ -29,6 +29,7 @@ pub struct MatrixArgs {
     pub expect_exit: Option<i64>,
     pub format: BuildFormat,
     pub timeout: u64,
+    pub service: super::service_flags::ServiceFlags,
 }
 
 #[derive(serde::Serialize)]
@@ -63,6 +64,8 @@ async fn matrix(args: MatrixArgs) -> Result<u8, Failure> {
         bases: super::comma_list(args.bases.as_deref()),
         expect: expect.clone(),
         timeout: Duration::from_secs(args.timeout),
+        args: args.service.args.clone(),
+        probe: args.service.probe(),
     };
     // Each variant as soon as it is measured: a matrix takes a while.
     let mut on_event = |event: Event| match event {
@@ -155,7 +158,7 @@ fn star_means(expect: &Expectation) -> String {
     if expect.is_given() {
         format!("is the smallest whose run has {}", expect.describe())
     } else {
-        "is the smallest that runs like the Dockerfile as written (same exit code and output)"
+        "is the smallest that runs like the Dockerfile as written (same exit code and output; a service: same status and answer)"
             .into()
     }
 }
@@ -163,6 +166,7 @@ fn star_means(expect: &Expectation) -> String {
 fn outcome(run: Option<&RunResult>) -> String {
     match run {
         None => "not run".into(),
+        Some(r) if r.service.is_some() => crate::workbench::tune::run_summary(r),
         Some(r) if r.timed_out => "timed out".into(),
         Some(r) if r.oom_killed => "out of memory".into(),
         Some(r) => format!(

@@ -10,6 +10,7 @@ pub mod layers_table;
 pub mod lint;
 pub mod matrix;
 pub mod report;
+pub mod service_flags;
 pub mod tune;
 
 use std::path::PathBuf;
@@ -191,7 +192,9 @@ pub enum Command {
         long_about = "Build DIR's Dockerfile on the local Docker daemon, map every step and \
             every layer of the final image back to its Dockerfile line, then run the image with \
             no network, a read-only root file system, no capabilities and a timeout, and report \
-            the exit code and output.\n\n\
+            the exit code and output. An image that listens (EXPOSE, --port, or ListenAndServe \
+            or net.Listen in its Go sources) runs on an internal network until its port \
+            answers, gets one HTTP GET of --probe PATH, and is reported by that answer.\n\n\
             --base and --set edit an in-memory copy of the Dockerfile (the file on disk changes \
             only with --write). Base images must be present or pullable: offline, the build stops \
             before it starts and says which image is missing and how to get it. Progress goes to \
@@ -237,6 +240,8 @@ pub enum Command {
         /// Also build each named stage as a target (cached) and report its size
         #[arg(long)]
         stage_sizes: bool,
+        #[command(flatten)]
+        service: service_flags::ServiceFlags,
     },
     /// Build and run the image on several runtime bases and pick the smallest that works
     #[command(
@@ -275,12 +280,14 @@ pub enum Command {
         /// Seconds each run may take
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        #[command(flatten)]
+        service: service_flags::ServiceFlags,
     },
     /// Find the smallest image that still behaves like the Dockerfile as written
     #[command(
         long_about = "Search runtime bases and Go build toggles for the smallest image whose run \
-            matches the Dockerfile as written (same exit code and output; same health for a \
-            service). --expect TEXT instead asks for TEXT on stdout or stderr, whatever the exit \
+            matches the Dockerfile as written (same exit code and output; same health or the same \
+            answer for a service). --expect TEXT instead asks for TEXT on stdout or stderr, whatever the exit \
             code; --expect-exit N asks for exit code N; given both, both must hold. First strip and \
             trimpath, kept only if the program still does the same; then each base on this \
             machine from the smallest up. A base that fails is explained (a \
@@ -315,6 +322,8 @@ pub enum Command {
         /// Replace the Dockerfile with the winner (atomically)
         #[arg(long)]
         write: bool,
+        #[command(flatten)]
+        service: service_flags::ServiceFlags,
     },
     /// Write a multi-stage Dockerfile and .dockerignore for a Go module
     #[command(
@@ -510,6 +519,7 @@ pub fn run(command: Command) -> ExitCode {
             write,
             tag,
             stage_sizes,
+            service,
         } => build::run(build::BuildArgs {
             dir,
             file,
@@ -523,6 +533,7 @@ pub fn run(command: Command) -> ExitCode {
             write,
             tag,
             stage_sizes,
+            service,
         }),
         Command::Clean => clean::run(),
         Command::Init { dir, main, force } => init::run(&dir, main.as_deref(), force),
@@ -535,6 +546,7 @@ pub fn run(command: Command) -> ExitCode {
             expect_exit,
             format,
             timeout,
+            service,
         } => matrix::run(matrix::MatrixArgs {
             dir,
             file,
@@ -544,6 +556,7 @@ pub fn run(command: Command) -> ExitCode {
             expect_exit,
             format,
             timeout,
+            service,
         }),
         Command::Tune {
             dir,
@@ -554,6 +567,7 @@ pub fn run(command: Command) -> ExitCode {
             format,
             timeout,
             write,
+            service,
         } => tune::run(tune::TuneArgs {
             dir,
             file,
@@ -563,6 +577,7 @@ pub fn run(command: Command) -> ExitCode {
             format,
             timeout,
             write,
+            service,
         }),
         Command::Bases(command) => bases::run(command),
     };

@@ -31,6 +31,7 @@ pub struct TuneArgs {
     pub format: BuildFormat,
     pub timeout: u64,
     pub write: bool,
+    pub service: super::service_flags::ServiceFlags,
 }
 
 /// The tune report as scripts read it.
@@ -95,6 +96,8 @@ async fn tune(args: TuneArgs) -> Result<u8, Failure> {
         bases: super::comma_list(args.bases.as_deref()),
         expect: expect.clone(),
         timeout: Duration::from_secs(args.timeout),
+        args: args.service.args.clone(),
+        probe: args.service.probe(),
     };
     let cancel = super::cancel_on_ctrl_c();
     let job = TuneJob {
@@ -229,7 +232,7 @@ fn star_means(expect: &Expectation) -> String {
     if expect.is_given() {
         format!("is the smallest whose run has {}", expect.describe())
     } else {
-        "is the smallest that behaves like the Dockerfile as written (same exit code and output)"
+        "is the smallest that behaves like the Dockerfile as written (same exit code and output; a service: same status and answer)"
             .into()
     }
 }

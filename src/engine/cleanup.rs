@@ -18,6 +18,8 @@ pub struct Removed {
     pub bytes: u64,
     /// Images still used by a container of a session that is running now.
     pub in_use: usize,
+    /// Internal networks made to probe services.
+    pub networks: usize,
 }
 
 impl Engine {
@@ -36,6 +38,7 @@ impl Engine {
         removed.images += kept.images;
         removed.bytes += kept.bytes;
         removed.in_use += kept.in_use;
+        removed.networks += kept.networks;
         Ok(removed)
     }
 
@@ -88,6 +91,7 @@ impl Engine {
                 removed.containers += 1;
             }
         }
+        removed.networks = self.remove_labelled_networks(label).await?;
         for (id, size) in images {
             let options = RemoveImageOptions {
                 force: true,

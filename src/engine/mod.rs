@@ -18,6 +18,7 @@ pub mod images;
 pub mod layers;
 mod progress;
 pub mod run;
+pub mod service;
 pub mod session;
 pub mod stages;
 

@@ -24,6 +24,7 @@ use futures_util::StreamExt;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::service::ServiceProbe;
 use super::{Engine, EngineError};
 
 const MIB: usize = 1024 * 1024;
@@ -60,6 +61,9 @@ pub struct RunOptions {
     pub service: bool,
     /// Replaces the image's CMD (the ENTRYPOINT stays).
     pub cmd: Option<Vec<String>>,
+    /// How to tell an image that listens is up (src/engine/service.rs);
+    /// used when `service` (the HEALTHCHECK path) is off.
+    pub probe: ServiceProbe,
 }
 
 impl Default for RunOptions {
@@ -71,6 +75,7 @@ impl Default for RunOptions {
             output_cap: MIB,
             service: false,
             cmd: None,
+            probe: ServiceProbe::default(),
         }
     }
 }
@@ -120,6 +125,11 @@ impl Engine {
     ) -> Result<RunResult, EngineError> {
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
+        }
+        if !opts.service
+            && let Some(plan) = self.service_plan(image, &opts.probe).await?
+        {
+            return self.run_service(image, &plan, opts, cancel).await;
         }
         let created = self
             .docker()
@@ -176,6 +186,7 @@ impl Engine {
             health: ending.health,
             health_log: ending.health_log,
             error: state.error.filter(|e| !e.is_empty()),
+            service: None,
         })
     }
 
@@ -184,7 +195,11 @@ impl Engine {
     /// container's state. That is the image's fault, so it is a run result.
     /// (A dynamically linked binary without its loader does start: runc then
     /// prints `exec /app: no such file or directory` to stderr and exits 1.)
-    async fn start_failure(&self, id: &str, err: DockerError) -> Result<RunResult, EngineError> {
+    pub(super) async fn start_failure(
+        &self,
+        id: &str,
+        err: DockerError,
+    ) -> Result<RunResult, EngineError> {
         let state = match self.docker().inspect_container(id, None).await {
             Ok(inspect) => inspect.state.unwrap_or_default(),
             Err(_) => return Err(err.into()),
@@ -294,7 +309,7 @@ impl Engine {
         }
     }
 
-    async fn kill(&self, id: &str) -> Result<(), EngineError> {
+    pub(super) async fn kill(&self, id: &str) -> Result<(), EngineError> {
         let killed = self
             .docker()
             .kill_container(id, Some(KillContainerOptions::default()))
@@ -303,7 +318,7 @@ impl Engine {
         self.settle(id).await
     }
 
-    async fn stop(&self, id: &str) -> Result<(), EngineError> {
+    pub(super) async fn stop(&self, id: &str) -> Result<(), EngineError> {
         let options = StopContainerOptions {
             t: Some(STOP_GRACE_SECS),
             signal: None,
@@ -331,7 +346,7 @@ impl Engine {
 }
 
 /// The container config: the image with the sandbox around it.
-fn sandbox_config(
+pub(super) fn sandbox_config(
     image: &str,
     opts: &RunOptions,
     labels: HashMap<String, String>,
@@ -369,7 +384,7 @@ fn sandbox_config(
 }
 
 #[derive(Clone, Copy)]
-enum LogStream {
+pub(super) enum LogStream {
     Stdout,
     Stderr,
 }
@@ -377,7 +392,7 @@ enum LogStream {
 /// Reads one of the container's output streams, keeping at most `cap` bytes.
 /// Reading stops at the cap, so a program that printed gigabytes costs no
 /// more than one that printed the cap.
-async fn read_log(
+pub(super) async fn read_log(
     docker: &Docker,
     id: &str,
     which: LogStream,
@@ -428,7 +443,7 @@ fn size_label(bytes: usize) -> String {
 /// The daemon's StartedAt→FinishedAt, which leaves out our own round trips;
 /// our wall-clock time from start to exit when the daemon's timestamps are
 /// unusable. Rounded up, so a run that happened never shows 0 ms.
-fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
+pub(super) fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
     let parse = |t: &Option<String>| t.as_deref()?.parse::<BollardDate>().ok();
     let micros = match (parse(&state.started_at), parse(&state.finished_at)) {
         (Some(started), Some(finished)) => (finished - started).num_microseconds().unwrap_or(0),
@@ -442,7 +457,7 @@ fn run_duration_ms(state: &ContainerState, wall: Duration) -> u64 {
 }
 
 /// A container already stopped or already removed is what we wanted anyway.
-fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
+pub(super) fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
     match result {
         Err(DockerError::DockerResponseServerError {
             status_code: 304 | 404 | 409,
@@ -453,7 +468,7 @@ fn ignore_gone(result: Result<(), DockerError>) -> Result<(), EngineError> {
 }
 
 /// Force, so a container still running (timeout, cancel) goes too.
-async fn remove_container(docker: &Docker, id: &str) -> Result<(), DockerError> {
+pub(super) async fn remove_container(docker: &Docker, id: &str) -> Result<(), DockerError> {
     let options = RemoveContainerOptions {
         force: true,
         v: true,

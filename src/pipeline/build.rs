@@ -18,6 +18,7 @@ use crate::engine::events::{BuildEvent, StepMapper};
 use crate::engine::images::required_images;
 use crate::engine::layers::{ImageLayers, Layer};
 use crate::engine::run::{RunOptions, RunResult};
+use crate::engine::service::ServiceProbe;
 use crate::engine::session::{ContextSent, ContextTransfer};
 use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError, cache};
@@ -44,6 +45,10 @@ pub struct BuildOptions {
     /// Keep the image under this tag instead of removing it with the session.
     pub tag: Option<String>,
     pub stage_sizes: bool,
+    /// Run arguments, in place of the image's CMD (as `docker run IMAGE ARGS`).
+    pub args: Vec<String>,
+    /// --port, --probe and --ready for an image that listens.
+    pub probe: ServiceProbe,
 }
 
 impl Default for BuildOptions {
@@ -55,6 +60,8 @@ impl Default for BuildOptions {
             timeout: Duration::from_secs(10),
             tag: None,
             stage_sizes: false,
+            args: Vec::new(),
+            probe: ServiceProbe::default(),
         }
     }
 }
@@ -306,6 +313,8 @@ async fn build_and_run(
         let run_options = RunOptions {
             timeout: options.timeout,
             service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+            cmd: (!options.args.is_empty()).then(|| options.args.clone()),
+            probe: options.probe.clone().with_sources(dir),
             ..RunOptions::default()
         };
         Some(

@@ -20,6 +20,7 @@ use crate::engine::events::StepMapper;
 use crate::engine::images::required_images;
 use crate::engine::layers::ImageLayers;
 use crate::engine::run::RunOptions;
+use crate::engine::service::ServiceProbe;
 use crate::engine::{Engine, EngineError};
 use crate::workbench::expect::Expectation;
 use crate::workbench::matrix::{MatrixRow, Plan, choose, own_base, plan, variant_stage};
@@ -36,6 +37,10 @@ pub struct MatrixJob {
     pub bases: Vec<String>,
     pub expect: Expectation,
     pub timeout: Duration,
+    /// Run arguments, in place of the image's CMD.
+    pub args: Vec<String>,
+    /// --port, --probe and --ready for an image that listens.
+    pub probe: ServiceProbe,
 }
 
 /// What building and running every variant gave.
@@ -125,6 +130,8 @@ async fn measure(
     let options = RunOptions {
         timeout: job.timeout,
         service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+        cmd: (!job.args.is_empty()).then(|| job.args.clone()),
+        probe: job.probe.clone().with_sources(&job.dir),
         ..RunOptions::default()
     };
     let run_one = |outcome: &Result<BuildOutcome, EngineError>| {

@@ -25,6 +25,7 @@ use crate::engine::events::StepMapper;
 use crate::engine::images::required_images;
 use crate::engine::layers::ImageLayers;
 use crate::engine::run::RunOptions;
+use crate::engine::service::ServiceProbe;
 use crate::engine::{Engine, EngineError, context};
 use crate::goproject::GoFacts;
 use crate::workbench::build_failure::explain_steps;
@@ -38,6 +39,10 @@ pub struct TuneOptions {
     /// What a good run is, instead of "what the Dockerfile as written does".
     pub expect: Expectation,
     pub timeout: Duration,
+    /// Run arguments, in place of the image's CMD.
+    pub args: Vec<String>,
+    /// --port, --probe and --ready for an image that listens.
+    pub probe: ServiceProbe,
 }
 
 impl Default for TuneOptions {
@@ -46,6 +51,8 @@ impl Default for TuneOptions {
             bases: Vec::new(),
             expect: Expectation::default(),
             timeout: Duration::from_secs(10),
+            args: Vec::new(),
+            probe: ServiceProbe::default(),
         }
     }
 }
@@ -86,6 +93,10 @@ pub async fn tune(
         )));
     }
     let facts = GoFacts::scan_dir(dir, 5_000);
+    let options = &TuneOptions {
+        probe: options.probe.clone().with_facts(&facts),
+        ..options.clone()
+    };
     let mut tuner = Tuner::new(original, facts, bases, options.expect.clone(), catalog)
         .map_err(|e| EngineError::Other(e.to_string()))?;
     let candidates = tuner.candidates();
@@ -260,6 +271,8 @@ async fn try_proposal(
     let run_options = RunOptions {
         timeout: options.timeout,
         service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+        cmd: (!options.args.is_empty()).then(|| options.args.clone()),
+        probe: options.probe.clone(),
         ..RunOptions::default()
     };
     let run = engine

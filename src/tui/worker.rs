@@ -263,6 +263,8 @@ async fn matrix_task(
         bases: Vec::new(),
         expect: Expectation::default(),
         timeout: BuildOptions::default().timeout,
+        args: Vec::new(),
+        probe: Default::default(),
     };
     let result = matrix(&engine, &job, &mut on_event, &cancel).await;
     let msg = match result {

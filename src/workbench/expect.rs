@@ -32,11 +32,13 @@ impl Expectation {
         exit_ok && self.text_found(run)
     }
 
-    /// Whether the text (if any) appears; services log to stderr, so both streams count.
+    /// Whether the text (if any) appears; services log to stderr, so both
+    /// streams count, and so does the body a probed service answered with.
     pub fn text_found(&self, run: &RunResult) -> bool {
+        let answered = |t: &str| run.service.as_ref().is_some_and(|s| s.body.contains(t));
         self.text
             .as_deref()
-            .is_none_or(|t| run.stdout.contains(t) || run.stderr.contains(t))
+            .is_none_or(|t| run.stdout.contains(t) || run.stderr.contains(t) || answered(t))
     }
 
     /// What a good run is, in words, saying whether the exit code counts:

@@ -167,6 +167,8 @@ pub fn matches(
     match reference {
         // A service is judged by its health check: its log has timestamps.
         Some(r) if r.health.is_some() => run.ok() && run.health == r.health,
+        // One that listens, by its answer (src/workbench/service.rs).
+        Some(r) if r.service.is_some() => run.ok() && super::service::same_answer(run, r),
         Some(r) => run.ok() && run.exit_code == r.exit_code && run.stdout == r.stdout,
         None => run.ok(),
     }

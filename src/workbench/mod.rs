@@ -9,5 +9,6 @@ pub mod expect;
 pub mod explain;
 pub mod init;
 pub mod matrix;
+pub mod service;
 pub mod tune;
 pub mod variant;

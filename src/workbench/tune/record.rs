@@ -109,7 +109,11 @@ impl Tuner<'_> {
                          variant with a working image; fix the build first",
                         first_line(e)
                     ),
-                    None if attempt.run.as_ref().is_some_and(|r| r.timed_out) => {
+                    None if attempt
+                        .run
+                        .as_ref()
+                        .is_some_and(|r| r.timed_out && r.error.is_none()) =>
+                    {
                         "as written, the program did not finish within the timeout. Tune runs \
                          each image until it exits, or until its HEALTHCHECK says healthy: give \
                          a service a HEALTHCHECK, or allow more time with --timeout"

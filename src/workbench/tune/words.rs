@@ -72,6 +72,9 @@ pub fn run_summary(run: &RunResult) -> String {
     if let Some(health) = &run.health {
         return health.clone();
     }
+    if let Some(service) = &run.service {
+        return crate::workbench::service::summary(service);
+    }
     let code = run.exit_code.map_or("?".into(), |c| c.to_string());
     match run.first_line() {
         "" => format!("exit {code}"),
@@ -86,7 +89,8 @@ pub(super) fn mismatch(
     expect: &Expectation,
 ) -> String {
     if run.timed_out {
-        return "timed out".into();
+        // A service's error names the port or the text it waited for.
+        return run.error.clone().unwrap_or_else(|| "timed out".into());
     }
     if run.oom_killed {
         return "ran out of memory".into();
@@ -122,6 +126,10 @@ pub(super) fn mismatch(
             Some(h) => format!("the health check says {h}"),
             None => failed(),
         };
+    }
+    if reference.service.is_some() {
+        return crate::workbench::service::mismatch(run, reference)
+            .unwrap_or_else(|| "answers the same".into());
     }
     if run.exit_code != reference.exit_code {
         return failed();
