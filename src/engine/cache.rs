@@ -126,19 +126,18 @@ pub struct KeptImage<T> {
     pub last_used: T,
 }
 
-/// The ids to remove: all but the `keep` used last, sparing any image that
-/// carries a tag in `in_use`.
+/// The images to remove: all but the `keep` used last, sparing any image
+/// that carries a tag in `in_use`.
 pub fn to_remove<T: Ord>(
     mut images: Vec<KeptImage<T>>,
     keep: usize,
     in_use: &BTreeMap<String, usize>,
-) -> Vec<String> {
+) -> Vec<KeptImage<T>> {
     images.sort_by(|a, b| b.last_used.cmp(&a.last_used));
     images
         .into_iter()
         .skip(keep)
         .filter(|i| !i.tags.iter().any(|t| in_use.contains_key(t)))
-        .map(|i| i.id)
         .collect()
 }
 
@@ -232,19 +231,38 @@ impl Engine {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let mut removed = 0;
-        for id in to_remove(images, KEEP, &in_use) {
-            let options = RemoveImageOptions {
-                force: true,
-                ..Default::default()
+        for image in to_remove(images, KEEP, &in_use) {
+            // Another dockstage process may have used it since the list was
+            // made (leases only cover this one): then it stays.
+            let now = match self.docker().inspect_image(&image.id).await {
+                Ok(found) => found
+                    .metadata
+                    .and_then(|m| m.last_tag_time)
+                    .max(found.created),
+                Err(_) => continue,
             };
-            if self
-                .docker()
-                .remove_image(&id, Some(options), None)
-                .await
-                .is_ok()
-            {
-                removed += 1;
+            if now != image.last_used {
+                continue;
             }
+            // By tag and without force: the daemon deletes the image only
+            // when no tag and no container is left on it, so an image a
+            // build of another process tagged meanwhile stays.
+            let mut untagged = 0;
+            for tag in image
+                .tags
+                .iter()
+                .filter(|t| t.starts_with(&cache_repository()))
+            {
+                if self
+                    .docker()
+                    .remove_image(tag, None::<RemoveImageOptions>, None)
+                    .await
+                    .is_ok()
+                {
+                    untagged += 1;
+                }
+            }
+            removed += usize::from(untagged > 0);
         }
         Ok(removed)
     }
@@ -265,14 +283,22 @@ mod tests {
     #[test]
     fn the_images_used_longest_ago_go_first() {
         let images = vec![kept("a", 5), kept("b", 1), kept("c", 9), kept("d", 3)];
-        assert_eq!(to_remove(images, 2, &BTreeMap::new()), ["d", "b"]);
+        let ids: Vec<String> = to_remove(images, 2, &BTreeMap::new())
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, ["d", "b"]);
     }
 
     #[test]
     fn a_leased_image_stays_however_old() {
         let images = vec![kept("a", 5), kept("b", 1), kept("c", 9)];
         let in_use = BTreeMap::from([("dockstage/cache:b".to_string(), 1)]);
-        assert_eq!(to_remove(images, 1, &in_use), ["a"]);
+        let ids: Vec<String> = to_remove(images, 1, &in_use)
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, ["a"]);
     }
 
     #[test]
