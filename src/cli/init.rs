@@ -10,7 +10,8 @@ use crate::engine::Engine;
 use crate::engine::images::registry_reachable;
 use crate::ondisk::{Planned, Seen, write_all_or_nothing};
 use crate::workbench::init::{
-    Builder, DOCKERIGNORE, GolangOnHand, Module, builder_on_hand, choose_main, dockerfile, scan,
+    Builder, DOCKERIGNORE, GolangOnHand, Module, builder_none_new_enough, builder_on_hand,
+    choose_main, dockerfile, scan,
 };
 
 pub fn run(dir: &Path, main: Option<&str>, force: bool) -> Result<u8, Failure> {
@@ -123,5 +124,5 @@ pub(super) async fn builder_here(module: &Module) -> Builder {
         .into_iter()
         .map(|(image, go_version)| GolangOnHand { image, go_version })
         .collect();
-    builder_on_hand(module, &on_hand).unwrap_or(pinned)
+    builder_on_hand(module, &on_hand).unwrap_or_else(|| builder_none_new_enough(module, &on_hand))
 }

@@ -88,6 +88,26 @@ pub fn builder_on_hand(module: &Module, on_hand: &[GolangOnHand]) -> Option<Buil
     })
 }
 
+/// go.mod's pin, kept when nothing on hand is new enough, saying so: the
+/// build will stop at pre-flight, and the comment says what to load.
+pub fn builder_none_new_enough(module: &Module, on_hand: &[GolangOnHand]) -> Builder {
+    let pinned = Builder::pinned(&module.go_version);
+    let newest = on_hand
+        .iter()
+        .max_by_key(|g| go_version_key(&g.go_version))
+        .map(|g| format!(" (the newest here is {}, Go {})", g.image, g.go_version))
+        .unwrap_or_default();
+    Builder {
+        note: Some(format!(
+            "go.mod asks for Go {}, and no golang image on this machine is that new{newest} \
+             and no registry answers: load {} with `dockstage bases load FILE`, or build \
+             where a registry is reachable.",
+            module.go_required, pinned.image
+        )),
+        ..pinned
+    }
+}
+
 /// `1.22.3` (or `go1.22rc1`) as numbers to compare; missing parts are 0.
 pub fn go_version_key(version: &str) -> (u32, u32, u32) {
     let v = version.trim().trim_start_matches("go");
