@@ -846,6 +846,7 @@ fn tuned_hello_after(meanwhile: impl FnOnce(&mut Model)) -> (Model, String) {
             id: TUNE_ID,
             text: text.clone(),
             dir: example_dir(),
+            args: Vec::new(),
         }]
     );
     assert!(matches!(
@@ -1027,4 +1028,33 @@ fn an_open_question_is_not_answered_by_the_offer_and_ctrl_y_is_no_yes() {
         "{cmds:?}"
     );
     assert_eq!(model.text(), hello_text());
+}
+
+#[test]
+fn f6_takes_run_arguments_and_every_build_passes_them() {
+    let mut model = hello();
+    assert!(send(&mut model, [key(KeyCode::F(6))]).is_empty());
+    assert_eq!(model.overlay, Overlay::RunArgs(String::new()));
+    let typed: Vec<Msg> = "-e '2+3*4'"
+        .chars()
+        .map(|c| key(KeyCode::Char(c)))
+        .collect();
+    assert!(send(&mut model, typed).is_empty());
+    let cmds = send(&mut model, [key(KeyCode::Enter)]);
+    assert_eq!(model.overlay, Overlay::None);
+    assert_eq!(model.run_args, ["-e", "2+3*4"]);
+    let [Cmd::Build { args, .. }] = &cmds[..] else {
+        panic!("Enter builds and runs with them: {cmds:?}");
+    };
+    assert_eq!(args, &["-e", "2+3*4"]);
+    // F6 again shows them as typed back, Esc keeps them.
+    send(&mut model, [key(KeyCode::F(6))]);
+    assert_eq!(model.overlay, Overlay::RunArgs("-e '2+3*4'".into()));
+    send(&mut model, [key(KeyCode::Esc)]);
+    assert_eq!(model.run_args, ["-e", "2+3*4"]);
+    // An unclosed quote says so and keeps the line to fix.
+    send(&mut model, [key(KeyCode::F(6)), key(KeyCode::Char('\''))]);
+    assert!(send(&mut model, [key(KeyCode::Enter)]).is_empty());
+    assert!(matches!(model.overlay, Overlay::RunArgs(_)));
+    assert!(status(&model).contains("not closed"), "{}", status(&model));
 }

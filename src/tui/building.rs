@@ -61,6 +61,7 @@ pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
         text,
         dir: model.file.dir.clone(),
         dockerfile: model.file.path.clone(),
+        args: model.run_args.clone(),
     }]
 }
 

@@ -44,6 +44,7 @@ pub(super) fn request_matrix(model: &mut Model) -> Vec<Cmd> {
         id,
         text,
         dir: model.file.dir.clone(),
+        args: model.run_args.clone(),
     });
     cmds
 }

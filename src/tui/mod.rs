@@ -10,6 +10,7 @@ pub mod model;
 pub mod msg;
 pub mod on_disk;
 pub mod open;
+pub mod run_args;
 pub mod theme;
 mod tuning;
 pub mod ui;

@@ -193,6 +193,8 @@ pub enum Overlay {
     Help,
     ConfirmQuit,
     Search(String),
+    /// F6: the run arguments being typed, as one line.
+    RunArgs(String),
     /// A crash left unsaved work; the user decides whether to take it back.
     RestoreOffer(String),
     /// Tune found a smaller Dockerfile; nothing is written until the user says so.
@@ -249,6 +251,8 @@ pub struct Model {
     pub variants: Vec<Variant>,
     pub variant_selected: usize,
     pub toggle_selected: usize,
+    /// Arguments every run gets, in place of the image's CMD (F6).
+    pub run_args: Vec<String>,
     pub graph_selected: usize,
     pub auto_rebuild: bool,
     /// A rebuild waits for the analysis of the edit that asked for it.
@@ -303,6 +307,7 @@ impl Model {
             variants: Vec::new(),
             variant_selected: 0,
             toggle_selected: 0,
+            run_args: Vec::new(),
             graph_selected: 0,
             auto_rebuild: true,
             pending_build: false,

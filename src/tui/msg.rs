@@ -94,18 +94,22 @@ pub enum Cmd {
         text: String,
         dir: PathBuf,
         dockerfile: PathBuf,
+        /// Run arguments (F6), in place of the image's CMD.
+        args: Vec<String>,
     },
     /// Search bases and toggles for the smallest image that behaves like `text`.
     Tune {
         id: BuildId,
         text: String,
         dir: PathBuf,
+        args: Vec<String>,
     },
     /// Build and run `text` on every catalog base at once.
     Matrix {
         id: BuildId,
         text: String,
         dir: PathBuf,
+        args: Vec<String>,
     },
     CancelBuild(BuildId),
     /// Write `text` unless the file no longer holds what the workbench saw (`was`).

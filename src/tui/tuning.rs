@@ -45,6 +45,7 @@ pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
         id,
         text,
         dir: model.file.dir.clone(),
+        args: model.run_args.clone(),
     });
     cmds
 }

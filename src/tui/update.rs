@@ -205,6 +205,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return on_offer_key(model, &offer, answer);
         }
         Overlay::ChangedOnDisk(conflict) => return on_conflict_key(model, *conflict, key),
+        Overlay::RunArgs(line) => return on_run_args_key(model, line, key),
         Overlay::Search(mut pattern) => {
             match key.code {
                 KeyCode::Esc => model.overlay = Overlay::None,
@@ -252,6 +253,10 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     if key.code == KeyCode::F(5) || ctrl(&key, 'r') {
         return request_build(model);
+    }
+    if key.code == KeyCode::F(6) {
+        model.overlay = Overlay::RunArgs(super::run_args::join(&model.run_args));
+        return Vec::new();
     }
     if key.code == KeyCode::F(7) {
         return request_matrix(model);
@@ -473,6 +478,39 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
             Some(Pane::Log) => model.log_scroll = model.log_scroll.saturating_sub(3),
             _ => {}
         },
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Typing the run arguments (F6): Enter takes them and builds and runs with
+/// them, Esc keeps the ones there were.
+fn on_run_args_key(model: &mut Model, mut line: String, key: KeyEvent) -> Vec<Cmd> {
+    match key.code {
+        KeyCode::Esc => model.overlay = Overlay::None,
+        KeyCode::Enter => match super::run_args::split(&line) {
+            Ok(words) => {
+                model.overlay = Overlay::None;
+                model.status = Some(if words.is_empty() {
+                    "run arguments: none (the image's own CMD)".into()
+                } else {
+                    format!("run arguments: {}", super::run_args::join(&words))
+                });
+                model.run_args = words;
+                if matches!(model.docker, DockerStatus::Ready { .. }) {
+                    return request_build(model);
+                }
+            }
+            Err(why) => model.status = Some(format!("run arguments: {why}")),
+        },
+        KeyCode::Backspace => {
+            line.pop();
+            model.overlay = Overlay::RunArgs(line);
+        }
+        KeyCode::Char(c) => {
+            line.push(c);
+            model.overlay = Overlay::RunArgs(line);
+        }
         _ => {}
     }
     Vec::new()

@@ -143,7 +143,7 @@ async fn docker_worker(
             cmd = cmds.recv() => {
                 let Some(cmd) = cmd else { break };
                 match cmd {
-                    Cmd::Build { id, text, dir, dockerfile } => {
+                    Cmd::Build { id, text, dir, dockerfile, args } => {
                         let Some(engine) = engine.clone() else {
                             let _ = tx.send(Msg::BuildDone(id, Err(BuildFailure {
                                 message: "no Docker daemon".into(), ..BuildFailure::default()
@@ -152,9 +152,9 @@ async fn docker_worker(
                         };
                         let token = CancellationToken::new();
                         builds.insert(id, token.clone());
-                        tokio::spawn(build_task(engine, id, text, dir, dockerfile, token, tx.clone()));
+                        tokio::spawn(build_task(engine, id, (text, args), dir, dockerfile, token, tx.clone()));
                     }
-                    Cmd::Tune { id, text, dir } => {
+                    Cmd::Tune { id, text, dir, args } => {
                         let Some(engine) = engine.clone() else {
                             let _ = tx.send(Msg::TuneDone(id, Err(BuildFailure {
                                 message: "no Docker daemon".into(), ..BuildFailure::default()
@@ -163,9 +163,9 @@ async fn docker_worker(
                         };
                         let token = CancellationToken::new();
                         builds.insert(id, token.clone());
-                        tokio::spawn(tune_task(engine, id, text, dir, token, tx.clone()));
+                        tokio::spawn(tune_task(engine, id, (text, args), dir, token, tx.clone()));
                     }
-                    Cmd::Matrix { id, text, dir } => {
+                    Cmd::Matrix { id, text, dir, args } => {
                         let Some(engine) = engine.clone() else {
                             let _ = tx.send(Msg::MatrixDone(id, Err(BuildFailure {
                                 message: "no Docker daemon".into(), ..BuildFailure::default()
@@ -174,7 +174,7 @@ async fn docker_worker(
                         };
                         let token = CancellationToken::new();
                         builds.insert(id, token.clone());
-                        tokio::spawn(matrix_task(engine, id, text, dir, token, tx.clone()));
+                        tokio::spawn(matrix_task(engine, id, (text, args), dir, token, tx.clone()));
                     }
                     Cmd::CancelBuild(id) => {
                         if let Some(token) = builds.remove(&id) {
@@ -218,7 +218,7 @@ async fn docker_worker(
 async fn tune_task(
     engine: Engine,
     id: u64,
-    text: String,
+    (text, args): (String, Vec<String>),
     dir: PathBuf,
     cancel: CancellationToken,
     tx: mpsc::UnboundedSender<Msg>,
@@ -230,7 +230,10 @@ async fn tune_task(
     let job = TuneJob {
         dir,
         text,
-        options: TuneOptions::default(),
+        options: TuneOptions {
+            args,
+            ..TuneOptions::default()
+        },
     };
     let result = tune(&engine, &job, &mut on_event, &cancel).await;
     let msg = match result {
@@ -247,7 +250,7 @@ async fn tune_task(
 async fn matrix_task(
     engine: Engine,
     id: u64,
-    text: String,
+    (text, args): (String, Vec<String>),
     dir: PathBuf,
     cancel: CancellationToken,
     tx: mpsc::UnboundedSender<Msg>,
@@ -263,7 +266,7 @@ async fn matrix_task(
         bases: Vec::new(),
         expect: Expectation::default(),
         timeout: BuildOptions::default().timeout,
-        args: Vec::new(),
+        args,
         probe: Default::default(),
     };
     let result = matrix(&engine, &job, &mut on_event, &cancel).await;
@@ -281,7 +284,7 @@ async fn matrix_task(
 async fn build_task(
     engine: Engine,
     id: u64,
-    text: String,
+    (text, args): (String, Vec<String>),
     dir: PathBuf,
     dockerfile: PathBuf,
     cancel: CancellationToken,
@@ -295,7 +298,10 @@ async fn build_task(
         dir,
         dockerfile: Some(dockerfile),
         text,
-        options: BuildOptions::default(),
+        options: BuildOptions {
+            args,
+            ..BuildOptions::default()
+        },
     };
     let result = build(&engine, &job, &mut on_event, &cancel).await;
     let msg = match result {

@@ -17,6 +17,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Esc", "cancel the build, matrix or tune"),
     ("F7", "matrix: every base at once, the best offered"),
     ("F8", "tune: the smallest image that still works"),
+    ("F6", "run arguments, as after docker run IMAGE"),
     ("F2", "auto-rebuild after a toggle on/off"),
     ("Tab, Shift-Tab, click", "move focus between panes"),
     ("Ctrl-S", "save the Dockerfile (atomically)"),
@@ -71,6 +72,17 @@ pub fn render(model: &Model, frame: &mut Frame) {
             5,
         ),
         Overlay::Search(pattern) => ("Search", vec![Line::from(format!("/{pattern}"))], 50, 3),
+        Overlay::RunArgs(line) => (
+            "Run arguments (Enter builds and runs with them, Esc keeps the old ones)",
+            vec![
+                Line::from(format!("> {line}")),
+                Line::from(
+                    "as after `docker run IMAGE`; quote as in a shell; empty: the image's own CMD",
+                ),
+            ],
+            86,
+            4,
+        ),
         Overlay::ConfirmTune(offer) => {
             let shown = usize::from(area.height.saturating_sub(10)).clamp(1, 12);
             let skip = offer.steps.len().saturating_sub(shown);

@@ -401,6 +401,31 @@ fn log(model: &Model, frame: &mut Frame, rect: Rect) {
     } = &model.build
     {
         lines.extend(failure_lines(model, *line, other_lines));
+    } else if let Some(answer) = model.run.as_ref().and_then(|r| r.service.as_deref()) {
+        // A service is judged by how it answered, not by how it exited.
+        let style = if model.run.as_ref().is_some_and(|r| r.ok()) {
+            Style::default().fg(theme.ok)
+        } else {
+            theme.error()
+        };
+        let said = match (
+            &model.run.as_ref().and_then(|r| r.error.clone()),
+            answer.ready_ms,
+        ) {
+            (Some(error), None) => error.clone(),
+            _ => crate::workbench::service::summary(answer),
+        };
+        lines.push(Line::styled(said, style.add_modifier(Modifier::BOLD)));
+        for line in model
+            .run
+            .as_ref()
+            .map_or("", |r| r.stderr.as_str())
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(4)
+        {
+            lines.push(Line::styled(format!("  {line}"), theme.dim()));
+        }
     } else if let Some(run) = &model.run {
         let verdict = if run.timed_out {
             ("timed out".to_string(), theme.error())
