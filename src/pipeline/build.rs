@@ -255,6 +255,8 @@ async fn build_and_run(
             (Some(lease), kept)
         }
     };
+    // A new build may push an older kept one out; a reused one cannot.
+    let prune_after = kept.is_none() && lease.is_some();
     let outcome = if let Some((image_id, builder)) = kept {
         on_event(Event::Build(BuildEvent::Note {
             text: "nothing changed since the last build of this input: reusing its image".into(),
@@ -291,11 +293,38 @@ async fn build_and_run(
         if lease.is_some() {
             engine.mark_used(&key, &outcome.image_id).await?;
         }
-        let _ = engine.prune_cache().await;
         outcome
     };
     on_event(Event::Built(outcome.clone()));
-    let layers = engine.image_layers(&outcome.image_id, df, &graph).await?;
+    // The run, the layers and the prune of older kept builds go at once:
+    // the lease keeps this build's image out of the prune's reach.
+    let run_options = RunOptions {
+        timeout: options.timeout,
+        service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
+        cmd: (!options.args.is_empty()).then(|| options.args.clone()),
+        probe: options.probe.clone().with_sources(dir),
+        ..RunOptions::default()
+    };
+    let run = async {
+        match options.run {
+            true => engine
+                .run_image(&outcome.image_id, &run_options, cancel)
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
+    };
+    let prune = async {
+        if prune_after {
+            let _ = engine.prune_cache().await;
+        }
+    };
+    let (layers, run, ()) = tokio::join!(
+        engine.image_layers(&outcome.image_id, df, &graph),
+        run,
+        prune
+    );
+    let (layers, run) = (layers?, run?);
     let stages = if options.stage_sizes {
         let builder = match outcome.builder {
             BuilderKind::Buildkit => BuilderChoice::Buildkit,
@@ -304,22 +333,6 @@ async fn build_and_run(
         Some(
             engine
                 .stage_sizes(layers.size_bytes, &ctx, &mapper, &graph, builder, cancel)
-                .await?,
-        )
-    } else {
-        None
-    };
-    let run = if options.run {
-        let run_options = RunOptions {
-            timeout: options.timeout,
-            service: df.instructions().any(|i| i.keyword == Keyword::Healthcheck),
-            cmd: (!options.args.is_empty()).then(|| options.args.clone()),
-            probe: options.probe.clone().with_sources(dir),
-            ..RunOptions::default()
-        };
-        Some(
-            engine
-                .run_image(&outcome.image_id, &run_options, cancel)
                 .await?,
         )
     } else {
