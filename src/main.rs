@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     // Reports panics with a backtrace hint instead of a bare message.
     let _ = color_eyre::install();
     let cli = Cli::parse();
+    debug_log();
     let Some(command) = cli.command else {
         return match dockstage::tui::run(cli.path, cli.theme) {
             Ok(()) => ExitCode::SUCCESS,
@@ -20,4 +21,21 @@ fn main() -> ExitCode {
         };
     };
     run(command)
+}
+
+/// `DOCKSTAGE_LOG=debug` (or `info`, `trace`, ...) writes the log to stderr:
+/// the build session's side of a transfer among it.
+fn debug_log() {
+    let Ok(level) = std::env::var("DOCKSTAGE_LOG") else {
+        return;
+    };
+    let Ok(level) = level.parse::<tracing::Level>() else {
+        eprintln!("dockstage: DOCKSTAGE_LOG={level} is no log level (try debug)");
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_ansi(false)
+        .try_init();
 }

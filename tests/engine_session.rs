@@ -17,7 +17,7 @@ use dockstage::engine::build::{BuildOutcome, BuildRequest, BuilderChoice};
 use dockstage::engine::context;
 use dockstage::engine::events::{BuildEvent, StepMapper, StepState};
 use dockstage::engine::run::RunOptions;
-use dockstage::engine::session::ContextTransfer;
+use dockstage::engine::session::{ContextSent, ContextTransfer};
 use tokio_util::sync::CancellationToken;
 
 /// A project directory of the test's own, removed afterwards.
@@ -148,11 +148,12 @@ async fn toggling_the_base_of_hello_leaves_every_builder_step_cached() {
             "a base toggle reran a builder step: {builder:?}"
         );
         assert_eq!(
-            (
-                built.outcome.context_sent.files,
-                built.outcome.context_sent.bytes
-            ),
-            (1, text.len() as u64),
+            built.outcome.context_sent,
+            ContextSent {
+                files: 0,
+                bytes: 0,
+                dockerfile: true
+            },
             "only the edited Dockerfile travels"
         );
     }
@@ -309,4 +310,52 @@ async fn build_json_names_the_context_transfer_of_each_builder() {
         .docker()
         .remove_image(&tag, None::<RemoveImageOptions>, None)
         .await;
+}
+
+/// Before the session read the daemon's file requests as they came, a
+/// context of a few thousand files closed the connection mid-way
+/// (`too_many_data_frames`), reported as "context canceled".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_of_five_thousand_files_goes_through_the_session() {
+    let Some(engine) = support::docker_with("many_files", &["busybox:stable"]).await else {
+        return;
+    };
+    let project = Project::new("many");
+    // Contents of this run's own, so the daemon has none of them yet.
+    let run_id = dockstage::engine::new_session_id();
+    for d in 0..50 {
+        let dir = project.0.join(format!("d{d}"));
+        std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for f in 0..100 {
+            std::fs::write(dir.join(format!("f{f}")), format!("{run_id} {d} {f}\n"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let text = "FROM busybox:stable\nCOPY . /ctx\nRUN find /ctx -type f | wc -l > /count\n";
+    project.file("Dockerfile", text);
+    let ctx = context::pack_for(&project.0, text, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ctx.files, 5001, "5,000 files and the Dockerfile");
+
+    let first = build(&engine, &project.0, text, None).await;
+    assert_eq!(first.outcome.context_transfer, ContextTransfer::Session);
+    let sent = first.outcome.context_sent;
+    assert_eq!(
+        sent.files, ctx.files,
+        "every file of a new context is fetched, and only those"
+    );
+    assert_eq!(sent.bytes, ctx.bytes);
+    assert!(sent.dockerfile, "the Dockerfile travels apart");
+
+    std::fs::write(project.0.join("d7/f7"), format!("{run_id} changed\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = build(&engine, &project.0, text, None).await;
+    assert_eq!(
+        (
+            again.outcome.context_sent.files,
+            again.outcome.context_sent.dockerfile
+        ),
+        (1, false),
+        "one changed file travels, and the unchanged Dockerfile does not"
+    );
+    clean(&engine).await;
 }

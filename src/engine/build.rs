@@ -176,9 +176,15 @@ impl Engine {
                 Err(bollard::errors::Error::DockerStreamError { error }) => {
                     let mut steps = failure(&mut progress, req.mapper, kind, &error, on_event);
                     self.mark_standins(&mut steps).await;
+                    // The daemon says "context canceled" or "transport is
+                    // closing" when the session broke; say why it did.
+                    let message = match transfer.failure() {
+                        Some(why) => format!("{} (build session: {why})", error.trim()),
+                        None => error.trim().to_string(),
+                    };
                     return Err(EngineError::BuildFailed {
                         line: steps.first().and_then(|s| s.step.line),
-                        message: error.trim().to_string(),
+                        message,
                         steps,
                     });
                 }

@@ -116,6 +116,8 @@ pub struct ContextReport {
     /// Files and bytes the build actually sent.
     pub sent_files: usize,
     pub sent_bytes: u64,
+    /// Whether the Dockerfile was sent too (a session sends it apart).
+    pub sent_dockerfile: bool,
 }
 
 impl BuildResult {
@@ -141,6 +143,7 @@ impl BuildResult {
                 secrets: self.secrets,
                 sent_files: self.outcome.context_sent.files,
                 sent_bytes: self.outcome.context_sent.bytes,
+                sent_dockerfile: self.outcome.context_sent.dockerfile,
             },
             dockerfile: text.to_string(),
             changes,

@@ -89,6 +89,14 @@ pub fn error_packet(error: &SendError) -> Packet {
 /// Runs one DiffCopy as the sender: `offers` in walk order, `incoming`
 /// what the receiver sends, `out` what goes back to it. Returns once the
 /// receiver's `FIN` is answered.
+///
+/// The receiver's packets are read as soon as they arrive, whatever the
+/// sender is doing, and its requests queued here (at most one per offer).
+/// BuildKit asks for every changed file at once, one tiny `REQ` message
+/// each; left unread in the HTTP/2 connection while a file is being sent,
+/// a few thousand of them exhaust its budget for small DATA frames and the
+/// connection is closed with `ENHANCE_YOUR_CALM` ("too_many_data_frames"),
+/// which the daemon reports as "context canceled".
 pub async fn send<I, E>(
     offers: &[Offer],
     mut incoming: I,
@@ -109,11 +117,10 @@ where
         }
         emit(packet(PacketType::PacketStat)).await
     };
-    let answers = async {
-        let mut sent = Sent {
-            stats: offers.len(),
-            ..Sent::default()
-        };
+    // Indexes of the files asked for, in the order asked; `None` is the
+    // receiver's FIN.
+    let (asks, mut asked) = mpsc::unbounded_channel::<Option<usize>>();
+    let read = async move {
         let mut answered = vec![false; offers.len()];
         loop {
             let Some(next) = incoming.next().await else {
@@ -130,12 +137,11 @@ where
                     if std::mem::replace(&mut answered[index], true) {
                         return Err(SendError::AskedTwice(offer.stat.path.clone()));
                     }
-                    sent.bytes += send_content(p.id, offer, out).await?;
-                    sent.files += 1;
+                    asks.send(Some(index)).map_err(|_| SendError::Closed)?;
                 }
                 Ok(PacketType::PacketFin) => {
-                    emit(packet(PacketType::PacketFin)).await?;
-                    return Ok(sent);
+                    asks.send(None).map_err(|_| SendError::Closed)?;
+                    return Ok(());
                 }
                 Ok(PacketType::PacketErr) => {
                     return Err(SendError::Receiver(
@@ -147,7 +153,24 @@ where
             }
         }
     };
-    let ((), sent) = tokio::try_join!(stats, answers)?;
+    let answers = async {
+        let mut sent = Sent {
+            stats: offers.len(),
+            ..Sent::default()
+        };
+        while let Some(ask) = asked.recv().await {
+            let Some(index) = ask else {
+                emit(packet(PacketType::PacketFin)).await?;
+                return Ok(sent);
+            };
+            let id = u32::try_from(index).map_err(|_| SendError::UnknownId(u32::MAX))?;
+            sent.bytes += send_content(id, &offers[index], out).await?;
+            sent.files += 1;
+        }
+        // The reader stopped without a FIN; its error is the one returned.
+        Err(SendError::Closed)
+    };
+    let ((), (), sent) = tokio::try_join!(stats, read, answers)?;
     Ok(sent)
 }
 
@@ -341,6 +364,34 @@ mod tests {
         assert!(matches!(hung_up, Err(SendError::Closed)));
         let (_, broken) = run(&offers, vec![Err("reset".to_string())]).await;
         assert!(matches!(broken, Err(SendError::Stream(m)) if m == "reset"));
+    }
+
+    #[tokio::test]
+    async fn requests_are_read_while_a_file_is_still_being_sent() {
+        // Thousands of requests at once, and nobody reading what the sender
+        // sends: every request must still be taken off the connection, or
+        // HTTP/2 closes it for the small DATA frames left unread.
+        let offers: Vec<Offer> = (0..5000).map(|i| file(&format!("f{i:04}"), b"x")).collect();
+        let read = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = read.clone();
+        let requests = futures_util::stream::iter((0..5000).map(req)).inspect(move |_| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let (tx, mut rx) = mpsc::channel(1);
+        let sender = tokio::spawn(async move {
+            let pending = futures_util::stream::pending::<Result<Packet, String>>();
+            send(&offers, requests.chain(pending), &tx).await
+        });
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            read.load(std::sync::atomic::Ordering::SeqCst),
+            5000,
+            "requests left unread while the sender waits"
+        );
+        assert!(rx.recv().await.is_some());
+        sender.abort();
     }
 
     #[tokio::test]

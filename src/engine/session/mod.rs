@@ -172,9 +172,12 @@ impl Session {
             .add_service(FileSyncServer::new(filesync));
         let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
             .serve_connection(upgraded, TowerToHyperService::new(routes));
+        let failures = totals.clone();
         let server = tokio::spawn(async move {
             if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "build session connection ended");
+                let why = error_chain(&e);
+                tracing::debug!(error = %why, "build session connection ended");
+                failures.fail(format!("the session connection failed: {why}"));
             }
         });
         Ok(Session {
@@ -212,6 +215,21 @@ impl Session {
             _session: self,
         }))
     }
+}
+
+/// An error with its sources, "http2 error: connection error detected: ...",
+/// since hyper's own words say little.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let more = e.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = e.source();
+    }
+    text
 }
 
 /// A stream that keeps a session open for as long as it is read.

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bollard::fsutil::types::Packet;
 use bollard::fsutil::types::packet::PacketType;
@@ -76,28 +76,56 @@ pub struct Sources {
     pub dockerfile: MemoryFile,
 }
 
-/// Running totals over every transfer of one session.
+/// Running totals over every transfer of one session: the context's
+/// files, the Dockerfile apart, and the first thing that went wrong.
 #[derive(Debug, Default)]
 pub struct Totals {
     stats: AtomicU64,
     files: AtomicU64,
     bytes: AtomicU64,
+    dockerfile: AtomicBool,
+    failure: Mutex<Option<String>>,
 }
 
 impl Totals {
-    fn add(&self, sent: Sent) {
+    pub(super) fn add(&self, dir: &str, sent: Sent) {
+        if dir == DOCKERFILE {
+            if sent.files > 0 {
+                self.dockerfile.store(true, Ordering::Relaxed);
+            }
+            return;
+        }
         self.stats.fetch_add(sent.stats as u64, Ordering::Relaxed);
         self.files.fetch_add(sent.files as u64, Ordering::Relaxed);
         self.bytes.fetch_add(sent.bytes, Ordering::Relaxed);
     }
 
-    /// Entries announced, files sent and their bytes, so far.
+    /// Context entries announced, context files sent and their bytes, so far.
     pub fn snapshot(&self) -> Sent {
         Sent {
             stats: usize::try_from(self.stats.load(Ordering::Relaxed)).unwrap_or(usize::MAX),
             files: usize::try_from(self.files.load(Ordering::Relaxed)).unwrap_or(usize::MAX),
             bytes: self.bytes.load(Ordering::Relaxed),
         }
+    }
+
+    /// Whether the daemon fetched the Dockerfile.
+    pub fn dockerfile_sent(&self) -> bool {
+        self.dockerfile.load(Ordering::Relaxed)
+    }
+
+    /// Records why the session or a transfer failed; the first cause stays.
+    pub fn fail(&self, why: String) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        failure.get_or_insert(why);
+    }
+
+    /// What made the session or a transfer fail, if anything did.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -211,6 +239,7 @@ impl FileSync for FileSyncService {
                 Ok(offers) => offers,
                 Err(reason) => {
                     tracing::warn!(%dir, %reason, "cannot offer the files asked for");
+                    totals.fail(format!("cannot offer {dir:?}: {reason}"));
                     let _ = tx
                         .send(Packet {
                             r#type: PacketType::PacketErr as i32,
@@ -224,11 +253,12 @@ impl FileSync for FileSyncService {
             match filesync::send(&offers, incoming, &tx).await {
                 Ok(sent) => {
                     tracing::debug!(%dir, ?sent, "transfer done");
-                    totals.add(sent);
+                    totals.add(&dir, sent);
                 }
                 Err(SendError::Closed) => tracing::debug!(%dir, "the daemon closed the transfer"),
                 Err(e) => {
                     tracing::warn!(%dir, error = %e, "transfer failed");
+                    totals.fail(format!("sending {dir:?}: {e}"));
                     let _ = tx.send(filesync::error_packet(&e)).await;
                 }
             }

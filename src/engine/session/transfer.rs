@@ -38,10 +38,13 @@ impl ContextTransfer {
 
 /// What a build sent of its context: files and their bytes. For a tar
 /// that is the whole context; for a session, what the daemon asked for.
+/// The Dockerfile a session sends on its own is not among them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ContextSent {
     pub files: usize,
     pub bytes: u64,
+    /// Whether the Dockerfile travelled too (in a tar it always does).
+    pub dockerfile: bool,
 }
 
 /// The path one build's context took, to report once the build is done.
@@ -63,6 +66,7 @@ impl Transfer {
                 ContextSent {
                     files: sent.files,
                     bytes: sent.bytes,
+                    dockerfile: totals.dockerfile_sent(),
                 }
             }
             (None, Some((sent, _))) => *sent,
@@ -70,17 +74,34 @@ impl Transfer {
         }
     }
 
+    /// What made the session fail, when the build went through one that did.
+    pub fn failure(&self) -> Option<String> {
+        self.totals.as_ref().and_then(|t| t.failure())
+    }
+
     /// One line for the build log saying which path the context took.
     pub fn note(&self) -> BuildEvent {
         let sent = self.sent();
         let text = match (self.kind, &self.tar) {
-            (ContextTransfer::Session, _) => format!(
-                "context: sent through a BuildKit session: {} of {} files fetched ({}); the \
-                 daemon had the rest",
-                sent.files,
-                self.context_files + 1,
-                human_bytes(sent.bytes)
-            ),
+            (ContextTransfer::Session, _) => {
+                let files = match (sent.files, self.context_files) {
+                    (0, 0) => "an empty context".to_string(),
+                    (0, n) => format!("the daemon had all {n} files"),
+                    (k, n) if k >= n => {
+                        format!("all {k} files fetched ({})", human_bytes(sent.bytes))
+                    }
+                    (k, n) => format!(
+                        "{k} of {n} files fetched ({}); the daemon had the rest",
+                        human_bytes(sent.bytes)
+                    ),
+                };
+                let dockerfile = if sent.dockerfile {
+                    "; the Dockerfile sent apart"
+                } else {
+                    ""
+                };
+                format!("context: sent through a BuildKit session: {files}{dockerfile}")
+            }
             (_, Some((_, why))) => format!(
                 "context: sent as a tar, {} files ({}): {why}",
                 sent.files,
@@ -133,6 +154,7 @@ impl Engine {
         let sent = ContextSent {
             files: context.files,
             bytes: tar.len() as u64,
+            dockerfile: true,
         };
         let body = bollard::body_full(Bytes::copy_from_slice(tar));
         let stream = Box::pin(self.docker().build_image(options, None, Some(body)));
@@ -159,6 +181,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::session::Sent;
 
     fn text(transfer: &Transfer) -> String {
         match transfer.note() {
@@ -169,17 +192,49 @@ mod tests {
 
     #[test]
     fn the_note_says_which_way_the_context_went_and_what_it_cost() {
-        let totals = Arc::new(Totals::default());
-        let session = Transfer {
+        let session = |files: usize| Transfer {
             kind: ContextTransfer::Session,
-            totals: Some(totals),
+            totals: Some(Arc::new(Totals::default())),
             tar: None,
-            context_files: 3,
+            context_files: files,
         };
         assert_eq!(
-            text(&session),
-            "context: sent through a BuildKit session: 0 of 4 files fetched (0 B); the daemon \
-             had the rest"
+            text(&session(3)),
+            "context: sent through a BuildKit session: the daemon had all 3 files"
+        );
+        assert_eq!(
+            text(&session(0)),
+            "context: sent through a BuildKit session: an empty context"
+        );
+        assert_eq!(session(3).sent(), ContextSent::default());
+        let some = session(3);
+        let totals = some.totals.clone().unwrap_or_default();
+        let sent = |files, bytes| Sent {
+            stats: 4,
+            files,
+            bytes,
+        };
+        totals.add(super::super::service::CONTEXT, sent(2, 2048));
+        assert_eq!(
+            text(&some),
+            "context: sent through a BuildKit session: 2 of 3 files fetched (2.0 kB); the \
+             daemon had the rest"
+        );
+        totals.add(super::super::service::CONTEXT, sent(1, 1024));
+        totals.add(super::super::service::DOCKERFILE, sent(1, 40));
+        assert_eq!(
+            text(&some),
+            "context: sent through a BuildKit session: all 3 files fetched (3.1 kB); the \
+             Dockerfile sent apart"
+        );
+        assert_eq!(
+            some.sent(),
+            ContextSent {
+                files: 3,
+                bytes: 3072,
+                dockerfile: true
+            },
+            "the Dockerfile is no context file"
         );
         let tar = Transfer {
             kind: ContextTransfer::Tar,
@@ -188,12 +243,14 @@ mod tests {
                 ContextSent {
                     files: 3,
                     bytes: 6144,
+                    dockerfile: true,
                 },
                 "the legacy builder takes no sessions".into(),
             )),
             context_files: 3,
         };
         assert_eq!(tar.sent().bytes, 6144);
+        assert_eq!(tar.failure(), None);
         assert_eq!(
             text(&tar),
             "context: sent as a tar, 3 files (6.1 kB): the legacy builder takes no sessions"
