@@ -41,21 +41,32 @@ pub(super) fn docker_ready(model: &mut Model, action: &str) -> bool {
     }
 }
 
-pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
+/// Starts `job` on the editor's text: a new id, a fresh log headed by
+/// `heading(id)`, the step marks cleared. Returns the id and the text.
+pub(super) fn start_job(
+    model: &mut Model,
+    job: Job,
+    heading: impl Fn(u64) -> String,
+) -> (u64, String) {
     let id = model.next_build;
     model.next_build += 1;
     let text = model.text();
     model.build = BuildState::Building {
         id,
         started: Instant::now(),
-        job: Job::Build,
+        job,
         dockerfile: text.clone(),
     };
-    model.status = None;
     model.steps.clear();
     model.log.clear();
     model.log_scroll = 0;
-    model.push_log(format!("── build {id} ──"));
+    model.push_log(heading(id));
+    (id, text)
+}
+
+pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
+    let (id, text) = start_job(model, Job::Build, |id| format!("── build {id} ──"));
+    model.status = None;
     vec![Cmd::Build {
         id,
         text,

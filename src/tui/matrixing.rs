@@ -4,9 +4,7 @@
 //! as written is marked and offered, as tune's winner is, and nothing is
 //! written until the user says so.
 
-use std::time::Instant;
-
-use super::building::{cancel_build, docker_ready};
+use super::building::{cancel_build, docker_ready, start_job};
 use super::model::{BuildState, Job, Model, Overlay, TunedOffer};
 use super::msg::{BuildFailure, Cmd};
 use crate::human::human_bytes;
@@ -24,22 +22,10 @@ pub(super) fn request_matrix(model: &mut Model) -> Vec<Cmd> {
     if model.is_building() {
         cmds.extend(cancel_build(model, "stopped for the matrix"));
     }
-    let id = model.next_build;
-    model.next_build += 1;
-    let text = model.text();
-    model.build = BuildState::Building {
-        id,
-        started: Instant::now(),
-        job: Job::Matrix,
-        dockerfile: text.clone(),
-    };
+    let (id, text) = start_job(model, Job::Matrix, |id| {
+        format!("── matrix {id}: every runtime base, the smallest that behaves the same ──")
+    });
     model.status = Some("matrix: the file as written and every base at once (Esc stops)".into());
-    model.steps.clear();
-    model.log.clear();
-    model.log_scroll = 0;
-    model.push_log(format!(
-        "── matrix {id}: every runtime base, the smallest that behaves the same ──"
-    ));
     cmds.push(Cmd::Matrix {
         id,
         text,

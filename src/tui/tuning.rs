@@ -3,9 +3,7 @@
 //! in the log and the variants table as it finishes; the winner is offered,
 //! and the file is written only when the user says yes.
 
-use std::time::Instant;
-
-use super::building::{cancel_build, docker_ready};
+use super::building::{cancel_build, docker_ready, start_job};
 use super::editing::{edited, replace_text};
 use super::model::{BuildState, Job, Model, Overlay, TunedOffer};
 use super::msg::{BuildFailure, Cmd};
@@ -24,23 +22,11 @@ pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
     if model.is_building() {
         cmds.extend(cancel_build(model, "stopped for tune"));
     }
-    let id = model.next_build;
-    model.next_build += 1;
-    let text = model.text();
-    model.build = BuildState::Building {
-        id,
-        started: Instant::now(),
-        job: Job::Tune,
-        dockerfile: text.clone(),
-    };
+    let (id, text) = start_job(model, Job::Tune, |id| {
+        format!("── tune {id}: the smallest image that behaves the same ──")
+    });
     model.status =
         Some("tuning: the Dockerfile as written first, as the reference (Esc stops)".into());
-    model.steps.clear();
-    model.log.clear();
-    model.log_scroll = 0;
-    model.push_log(format!(
-        "── tune {id}: the smallest image that behaves the same ──"
-    ));
     cmds.push(Cmd::Tune {
         id,
         text,
