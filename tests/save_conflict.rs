@@ -635,3 +635,18 @@ fn edit_write_still_writes_a_file_nobody_else_touched() {
     assert!(dir.read("Dockerfile").unwrap_or_default().contains("-s -w"));
     assert_eq!(dir.entries(), ["Dockerfile"]);
 }
+
+/// A file written in pieces while the question is open: the question shows
+/// what is on disk now, and closes when the file is as it was again.
+#[test]
+fn the_open_question_follows_the_file_on_disk() {
+    let dir = Scratch::new("follows");
+    let path = dir.write("Dockerfile", READ);
+    let mut model = model_of(&path, READ);
+    update(&mut model, on_disk("", false));
+    assert_eq!(conflict(&model).now, Seen::Text(String::new()));
+    update(&mut model, on_disk(THEIRS, false));
+    assert_eq!(conflict(&model).now, Seen::Text(THEIRS.into()));
+    update(&mut model, on_disk(READ, false));
+    assert_eq!(model.overlay, Overlay::None);
+}

@@ -134,6 +134,21 @@ pub(super) fn on_disk(model: &mut Model, file: DiskFile, now: Seen, refused: boo
         DiskFile::Dockerfile => {
             if refused {
                 model.disk.saving.pop_front();
+            } else if let Overlay::ChangedOnDisk(open) = &mut model.overlay
+                && open.file == DiskFile::Dockerfile
+            {
+                // The question already open shows what is on disk now: a
+                // file written in pieces is read again until it settles.
+                if now == model.disk.seen {
+                    model.overlay = Overlay::None;
+                    model.status = Some(format!("{} is as it was again", name(model, file)));
+                } else if open.now != now {
+                    open.now = now.clone();
+                    open.diff = None;
+                    open.scroll = 0;
+                    model.status = Some(format!("{} {}", name(model, file), change_words(&now)));
+                }
+                return;
             } else if now == model.disk.seen
                 || model.disk.dismissed.as_ref() == Some(&now)
                 || model.overlay != Overlay::None
