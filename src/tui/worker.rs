@@ -236,15 +236,7 @@ async fn tune_task(
         },
     };
     let result = tune(&engine, &job, &mut on_event, &cancel).await;
-    let msg = match result {
-        Ok(r) => Ok(Box::new(r)),
-        Err(e) => Err(BuildFailure {
-            cancelled: matches!(e, EngineError::Cancelled),
-            message: e.to_string(),
-            ..BuildFailure::default()
-        }),
-    };
-    let _ = tx.send(Msg::TuneDone(id, msg));
+    let _ = tx.send(Msg::TuneDone(id, result.map(Box::new).map_err(job_failure)));
 }
 
 async fn matrix_task(
@@ -270,15 +262,10 @@ async fn matrix_task(
         probe: Default::default(),
     };
     let result = matrix(&engine, &job, &mut on_event, &cancel).await;
-    let msg = match result {
-        Ok(report) => Ok(Box::new(report)),
-        Err(e) => Err(BuildFailure {
-            cancelled: matches!(e, EngineError::Cancelled),
-            message: e.to_string(),
-            ..BuildFailure::default()
-        }),
-    };
-    let _ = tx.send(Msg::MatrixDone(id, msg));
+    let _ = tx.send(Msg::MatrixDone(
+        id,
+        result.map(Box::new).map_err(job_failure),
+    ));
 }
 
 async fn build_task(
@@ -320,6 +307,15 @@ async fn build_task(
 /// the same lines for the same failure.
 pub fn build_failure(error: EngineError, text: &str) -> BuildFailure {
     failure(BuildError::explained(error, &parse(text)))
+}
+
+/// A tune or matrix that stopped: cancelled, or the engine's reason.
+fn job_failure(error: EngineError) -> BuildFailure {
+    BuildFailure {
+        cancelled: matches!(error, EngineError::Cancelled),
+        message: error.to_string(),
+        ..BuildFailure::default()
+    }
 }
 
 fn failure(error: BuildError) -> BuildFailure {
