@@ -171,7 +171,7 @@ impl Workbench {
             .display("#{pane_pid}")
             .parse()
             .unwrap_or_else(|e| panic!("pane pid: {e}"));
-        child_of(shell).unwrap_or_else(|| panic!("no dockstage under pid {shell}"))
+        dockstage_under(shell).unwrap_or_else(|| panic!("no dockstage under pid {shell}"))
     }
 
     /// Switches the runtime base to scratch without saving, and waits until
@@ -386,18 +386,21 @@ fn tune_offers_a_smaller_image_and_writes_only_on_yes() {
         });
 
     // 3. The offer: its steps, the winner and the three answers, in full.
-    let screen = app.wait_for("Tune found a smaller image", TUNE);
+    // A capture can land between the first and last row of a frame, so this
+    // waits for the whole offer rather than checking the first screen with
+    // its title.
+    const ANSWERS: &str =
+        "y  write it to the Dockerfile    e  load it into the editor only    Esc  keep yours";
+    app.tmux.wait_until(
+        "the offer in full: its title, a `Tuned:` line and the three answers uncut",
+        TUNE,
+        |s| {
+            s.contains("Tune found a smaller image")
+                && s.lines().any(|l| l.contains("Tuned: "))
+                && s.contains(ANSWERS)
+        },
+    );
     eprintln!("{test}: tune took {:.1} s", started.elapsed().as_secs_f64());
-    assert!(
-        screen.lines().any(|l| l.contains("Tuned: ")),
-        "the offer has no `Tuned:` line:\n{screen}"
-    );
-    assert!(
-        screen.contains(
-            "y  write it to the Dockerfile    e  load it into the editor only    Esc  keep yours"
-        ),
-        "the offer's answers are cut off:\n{screen}"
-    );
 
     // 4. Nothing is written while the offer waits for an answer.
     assert!(
@@ -571,19 +574,38 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The first process whose parent is `parent`, from /proc.
-fn child_of(parent: u32) -> Option<u32> {
-    std::fs::read_dir("/proc")
+/// The `dockstage` process in the tree under `root`, from /proc. It is found
+/// by name, not as the first child, so a shell in between (tmux runs the pane's
+/// command through its default shell, which may or may not exec) never gets
+/// the signal meant for dockstage.
+fn dockstage_under(root: u32) -> Option<u32> {
+    let processes: Vec<(u32, u32, String)> = std::fs::read_dir("/proc")
         .ok()?
         .flatten()
-        .find_map(|entry| {
+        .filter_map(|entry| {
             let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
             // pid (comm) state ppid …; comm may hold spaces, so split after ')'.
-            let (_, rest) = stat.rsplit_once(')')?;
+            let (head, rest) = stat.rsplit_once(')')?;
+            let comm = head.split_once('(')?.1.to_string();
             let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
-            (ppid == parent).then_some(pid)
+            Some((pid, ppid, comm))
         })
+        .collect();
+    let mut tree = vec![root];
+    let mut i = 0;
+    while let Some(&parent) = tree.get(i) {
+        for (pid, ppid, comm) in &processes {
+            if *ppid == parent {
+                if comm == "dockstage" {
+                    return Some(*pid);
+                }
+                tree.push(*pid);
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Debug builds panic on Ctrl-F12, so this checks what a real crash leaves:

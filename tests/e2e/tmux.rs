@@ -85,6 +85,14 @@ impl Tmux {
             "-y",
             &height,
             command,
+            // A pane whose command died stays on screen ("Pane is dead"), so
+            // a test fails with what happened rather than with a lost server.
+            ";",
+            "set-option",
+            "-t",
+            "e2e",
+            "remain-on-exit",
+            "on",
         ]);
         tmux.socket_path = Some(PathBuf::from(tmux.display("#{socket_path}")));
         tmux
