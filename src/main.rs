@@ -4,13 +4,32 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dockstage::cli::{Cli, run, status};
+use dockstage::cli::{Cli, Command, run, status};
 
 fn main() -> ExitCode {
     // Reports panics with a backtrace hint instead of a bare message.
     let _ = color_eyre::install();
     let cli = Cli::parse();
     debug_log();
+    // `learn NAME` opens the workbench; `learn` alone lists, as a command.
+    if let Some(Command::Learn(args)) = &cli.command {
+        match args.lesson() {
+            Ok(Some(lesson)) => {
+                return match dockstage::tui::learn(lesson, args.reset, cli.theme) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("dockstage: {e:#}");
+                        ExitCode::from(status::USAGE)
+                    }
+                };
+            }
+            Ok(None) => {}
+            Err(failure) => {
+                eprintln!("dockstage: {}", failure.message);
+                return ExitCode::from(failure.status);
+            }
+        }
+    }
     let Some(command) = cli.command else {
         return match dockstage::tui::run(cli.path, cli.theme) {
             Ok(()) => ExitCode::SUCCESS,

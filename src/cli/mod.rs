@@ -7,6 +7,7 @@ pub mod edit;
 pub mod graph;
 pub mod init;
 pub mod layers_table;
+pub mod learn;
 pub mod lint;
 pub mod matrix;
 pub mod report;
@@ -60,6 +61,9 @@ macro_rules! examples {
     };
     (clean) => {
         "Examples:\n  dockstage clean"
+    };
+    (learn) => {
+        "Examples:\n  dockstage learn\n  dockstage learn size-collapse\n  dockstage learn cache-bust --reset\n  dockstage learn --dir my-lesson/"
     };
     (bases) => {
         "Examples:\n  dockstage bases list\n  dockstage bases save bases.tar\n  dockstage bases load bases.tar"
@@ -366,6 +370,21 @@ pub enum Command {
         after_long_help = concat!(examples!(bases), "\n\n", exit_codes!()),
     )]
     Bases(bases::BasesCommand),
+    /// Guided lessons on multi-stage builds, followed in the workbench
+    #[command(
+        long_about = "Guided lessons, each a small Go app and a Dockerfile to change step by \
+            step: from a 600 MB single-stage image to a 1 MB scratch one, a misspelt base, cgo \
+            on scratch, missing CA certificates, the cache bust, build targets, a user by name on \
+            scratch, musl against glibc.\n\n\
+            Without NAME the lessons are listed with your progress. With NAME the lesson is \
+            copied to ~/.local/share/dockstage/lessons/NAME and opened in the workbench, with a \
+            lesson pane that shows the step and how far you are; F3 shows a hint. A step is done \
+            when the workbench shows what it asks for. Progress is kept, so you can stop and come \
+            back; --reset starts the lesson over from a fresh copy.",
+        after_help = examples!(learn),
+        after_long_help = concat!(examples!(learn), "\n\n", exit_codes!()),
+    )]
+    Learn(learn::LearnArgs),
 }
 
 /// The async runtime the Docker-backed commands run on.
@@ -580,6 +599,7 @@ pub fn run(command: Command) -> ExitCode {
             service,
         }),
         Command::Bases(command) => bases::run(command),
+        Command::Learn(args) => learn::list(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use super::editing::jump_to_line;
-use super::model::{BuildState, DockerStatus, Job, Model};
+use super::model::{BuildState, DockerStatus, Job, LastBuild, Model};
 use super::msg::{BuildFailure, Cmd, Finished};
 use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
@@ -56,6 +56,7 @@ pub(super) fn start_job(
         started: Instant::now(),
         job,
         dockerfile: text.clone(),
+        target: model.target.clone(),
     };
     model.steps.clear();
     model.log.clear();
@@ -73,6 +74,7 @@ pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
         dir: model.file.dir.clone(),
         dockerfile: model.file.path.clone(),
         args: model.run_args.clone(),
+        target: model.target.clone(),
     }]
 }
 
@@ -142,11 +144,14 @@ fn on_build_event(model: &mut Model, event: BuildEvent) {
 
 pub(super) fn on_built(model: &mut Model, finished: Finished) {
     let BuildState::Building {
-        dockerfile: text, ..
+        dockerfile: text,
+        target,
+        ..
     } = std::mem::replace(&mut model.build, BuildState::Built)
     else {
         return;
     };
+    remember_build(model, &text, target, None);
     let previous = model.variants.last().map(|v| v.size_bytes);
     let size = finished.layers.size_bytes;
     model.explanation = finished.run.as_ref().filter(|r| !r.ok()).and_then(|r| {
@@ -186,6 +191,17 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
     model.run = finished.run;
 }
 
+/// Keeps what the lesson checks read about the build that just ended.
+fn remember_build(model: &mut Model, text: &str, target: Option<String>, failure: Option<String>) {
+    let number = model.last_build.as_ref().map_or(1, |b| b.number + 1);
+    model.last_build = Some(LastBuild {
+        number,
+        dockerfile: text.to_string(),
+        target,
+        failure,
+    });
+}
+
 /// "−582 MB" or "+1.2 MB" against the previous variant.
 pub fn delta_text(previous: u64, now: u64) -> String {
     if now >= previous {
@@ -200,6 +216,13 @@ pub(super) fn on_failed(model: &mut Model, failure: BuildFailure) {
     if failure.cancelled {
         model.build = BuildState::Idle;
         return;
+    }
+    if let BuildState::Building {
+        dockerfile, target, ..
+    } = &model.build
+    {
+        let (dockerfile, target) = (dockerfile.clone(), target.clone());
+        remember_build(model, &dockerfile, target, Some(failure.message.clone()));
     }
     // The first cause is shown above the log; the others go into it.
     for why in failure.explanations.iter().skip(1) {

@@ -31,6 +31,17 @@ pub(super) async fn file_worker(
                 Some(Cmd::Export { path, text, was }) => {
                     blocking(move || exported(&path, &was, &text)).await
                 }
+                Some(Cmd::SaveLessonProgress { name, progress }) => {
+                    // Progress is a convenience: a failed save costs the
+                    // learner a step's check again, never their work.
+                    blocking(move || {
+                        if let Err(e) = crate::workbench::lesson::progress::save(&name, &progress) {
+                            tracing::warn!(lesson = %name, error = %e, "cannot save lesson progress");
+                        }
+                        None
+                    })
+                    .await
+                }
                 Some(Cmd::CheckDisk { path }) => {
                     watched = Some(path.clone());
                     blocking(move || check(&path)).await

@@ -5,6 +5,7 @@ mod building;
 mod editing;
 mod file_worker;
 pub mod highlight;
+pub mod lesson;
 mod matrixing;
 pub mod model;
 pub mod msg;
@@ -35,6 +36,31 @@ use crate::goproject::GoFacts;
 
 /// Opens PATH (or the bundled example) and runs the workbench until quit.
 pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
+    run_workbench(path, theme_name, None)
+}
+
+/// `dockstage learn NAME`: the learner's copy of the lesson (made fresh the
+/// first time, or with `reset`), opened with the lesson pane beside it.
+pub fn learn(
+    lesson: crate::workbench::lesson::Lesson,
+    reset: bool,
+    theme_name: Option<String>,
+) -> Result<()> {
+    let (dir, progress) = crate::workbench::lesson::progress::start(&lesson, reset)
+        .wrap_err_with(|| format!("cannot set up lesson `{}`", lesson.name))?;
+    let path = dir.join(&lesson.open);
+    run_workbench(
+        Some(path),
+        theme_name,
+        Some(lesson::LessonRun::new(lesson, progress)),
+    )
+}
+
+fn run_workbench(
+    path: Option<PathBuf>,
+    theme_name: Option<String>,
+    lesson: Option<lesson::LessonRun>,
+) -> Result<()> {
     let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         Theme::monochrome()
     } else {
@@ -52,6 +78,7 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         let recovery = open::recovery_path(&opened.file.path);
         let mut model = Model::new(opened.file, &opened.text, theme);
         model.disk.seen = opened.seen;
+        model.lesson = lesson;
         if let Some(recovered) = opened.recovered {
             model.overlay = model::Overlay::RestoreOffer(recovered);
         }

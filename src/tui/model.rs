@@ -164,6 +164,8 @@ pub enum BuildState {
         /// The text sent to be built: the variant records this, not the
         /// editor's text when the build ends, which the user may have changed.
         dockerfile: String,
+        /// The stage built (`--target`); `None` for the last.
+        target: Option<String>,
     },
     Built,
     Failed {
@@ -264,6 +266,24 @@ pub struct Model {
     /// Quit because of a signal, with no chance to ask about unsaved work.
     pub terminated: bool,
     pub size: (u16, u16),
+    /// The stage F5 builds (`--target`), chosen in the Stages pane; `None`
+    /// builds the last stage, as `docker build` does.
+    pub target: Option<String>,
+    /// The last build that ended, ok or failed, for the lesson's checks.
+    pub last_build: Option<LastBuild>,
+    /// The lesson being followed (`dockstage learn NAME`).
+    pub lesson: Option<super::lesson::LessonRun>,
+}
+
+/// A build that ended, as the lesson checks read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastBuild {
+    /// Counts builds that ended in this session, so a step waits for a
+    /// build made after it began.
+    pub number: u64,
+    pub dockerfile: String,
+    pub target: Option<String>,
+    pub failure: Option<String>,
 }
 
 impl Model {
@@ -317,6 +337,9 @@ impl Model {
             quit: false,
             terminated: false,
             size: (160, 45),
+            target: None,
+            last_build: None,
+            lesson: None,
         };
         model.rehighlight();
         model.refresh_unsaved();

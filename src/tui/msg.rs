@@ -96,6 +96,8 @@ pub enum Cmd {
         dockerfile: PathBuf,
         /// Run arguments (F6), in place of the image's CMD.
         args: Vec<String>,
+        /// The stage to build (`--target`); `None` builds the last one.
+        target: Option<String>,
     },
     /// Search bases and toggles for the smallest image that behaves like `text`.
     Tune {
@@ -126,6 +128,11 @@ pub enum Cmd {
     /// Report what `path` holds now, and keep checking it on a timer.
     CheckDisk {
         path: PathBuf,
+    },
+    /// Keep how far the learner got in lesson `name`.
+    SaveLessonProgress {
+        name: String,
+        progress: crate::workbench::lesson::Progress,
     },
     Quit,
 }

@@ -26,10 +26,11 @@ pub const TOGGLE_ROWS: usize = 1 + Toggle::ALL.len();
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     let version = model.version;
     let saved = matches!(msg, Msg::Saved(Ok(_)));
-    let cmds = dispatch(model, msg);
+    let mut cmds = dispatch(model, msg);
     if saved || model.version != version {
         model.refresh_unsaved();
     }
+    cmds.extend(super::lesson::advance(model));
     keep_cursor_visible(model);
     cmds
 }
@@ -159,6 +160,40 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     }
 }
 
+/// `t` in the Stages pane: F5 builds the selected stage (`--target`), or
+/// the whole file again when it is the last stage or the target already.
+fn choose_target(model: &mut Model) {
+    let Some(graph) = model.analysis.as_ref().map(|a| &a.graph) else {
+        return;
+    };
+    let Some(stage) = graph.stages.get(model.graph_selected) else {
+        return;
+    };
+    let last = model.graph_selected + 1 == graph.stages.len();
+    let name = stage.name.clone();
+    model.status = Some(match name {
+        _ if last => {
+            model.target = None;
+            "F5 builds the last stage, the whole file".to_string()
+        }
+        Some(name) if model.target.as_deref() == Some(name.as_str()) => {
+            model.target = None;
+            "F5 builds the last stage again (t on a stage targets it)".to_string()
+        }
+        Some(name) => {
+            let text = format!(
+                "F5 builds stage `{name}` only (--target {name}); t again builds the whole file"
+            );
+            model.target = Some(name);
+            text
+        }
+        None => format!(
+            "stage {} has no name to target: add `AS name` to its FROM line",
+            stage.index.0
+        ),
+    });
+}
+
 fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
@@ -269,6 +304,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         model.overlay = Overlay::Help;
         return Vec::new();
     }
+    if key.code == KeyCode::F(3) && super::lesson::toggle_hint(model) {
+        return Vec::new();
+    }
     if key.code == KeyCode::F(2) {
         model.auto_rebuild = !model.auto_rebuild;
         model.status = Some(format!(
@@ -312,6 +350,18 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 undo(model)
             } else if ctrl(&key, 'y') {
                 redo(model)
+            } else if key.modifiers.contains(KeyModifiers::CONTROL)
+                && matches!(key.code, KeyCode::Home | KeyCode::End)
+            {
+                // The start or end of the file, as every editor does it.
+                if key.code == KeyCode::Home {
+                    model.editor.move_cursor(CursorMove::Top);
+                    model.editor.move_cursor(CursorMove::Head);
+                } else {
+                    model.editor.move_cursor(CursorMove::Bottom);
+                    model.editor.move_cursor(CursorMove::End);
+                }
+                false
             } else {
                 let changed = model.editor.input(Input::from(key));
                 record_undo_group(model, usize::from(changed));
@@ -341,6 +391,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                         model.focus = Pane::Editor;
                     }
                 }
+                KeyCode::Char('t') => choose_target(model),
                 _ => {}
             }
             Vec::new()

@@ -57,7 +57,10 @@ impl Workers {
                 // A newer text replaces one not yet started: latest wins.
                 let _ = self.analyze.send(Some((version, text)));
             }
-            cmd @ (Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. }) => {
+            cmd @ (Cmd::Save { .. }
+            | Cmd::Export { .. }
+            | Cmd::CheckDisk { .. }
+            | Cmd::SaveLessonProgress { .. }) => {
                 let _ = self.files.send(cmd);
             }
             other => {
@@ -143,7 +146,7 @@ async fn docker_worker(
             cmd = cmds.recv() => {
                 let Some(cmd) = cmd else { break };
                 match cmd {
-                    Cmd::Build { id, text, dir, dockerfile, args } => {
+                    Cmd::Build { id, text, dir, dockerfile, args, target } => {
                         let Some(engine) = engine.clone() else {
                             let _ = tx.send(Msg::BuildDone(id, Err(BuildFailure {
                                 message: "no Docker daemon".into(), ..BuildFailure::default()
@@ -152,7 +155,7 @@ async fn docker_worker(
                         };
                         let token = CancellationToken::new();
                         builds.insert(id, token.clone());
-                        tokio::spawn(build_task(engine, id, (text, args), dir, dockerfile, token, tx.clone()));
+                        tokio::spawn(build_task(engine, id, (text, args, target), dir, dockerfile, token, tx.clone()));
                     }
                     Cmd::Tune { id, text, dir, args } => {
                         let Some(engine) = engine.clone() else {
@@ -193,7 +196,8 @@ async fn docker_worker(
                         let _ = done.send(());
                         return;
                     }
-                    Cmd::Analyze { .. } | Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. } => {}
+                    Cmd::Analyze { .. } | Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. }
+                    | Cmd::SaveLessonProgress { .. } => {}
                 }
             }
             _ = ping.tick() => {
@@ -271,7 +275,7 @@ async fn matrix_task(
 async fn build_task(
     engine: Engine,
     id: u64,
-    (text, args): (String, Vec<String>),
+    (text, args, target): (String, Vec<String>, Option<String>),
     dir: PathBuf,
     dockerfile: PathBuf,
     cancel: CancellationToken,
@@ -287,6 +291,7 @@ async fn build_task(
         text,
         options: BuildOptions {
             args,
+            target,
             ..BuildOptions::default()
         },
     };

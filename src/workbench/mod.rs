@@ -8,6 +8,7 @@ pub mod causes;
 pub mod expect;
 pub mod explain;
 pub mod init;
+pub mod lesson;
 pub mod matrix;
 pub mod service;
 pub mod tune;

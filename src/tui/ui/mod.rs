@@ -1,6 +1,7 @@
 //! Rendering: a read-only function of the model. No I/O, no locks, no await.
 
 pub mod editor;
+mod lesson_pane;
 mod overlay;
 mod panes;
 mod status;
@@ -23,37 +24,62 @@ pub fn is_compact(size: (u16, u16)) -> bool {
 
 /// Where each visible pane is, for drawing and for mouse clicks.
 pub fn layout(size: (u16, u16), model: &Model) -> Vec<(Pane, Rect)> {
+    areas(size, model).0
+}
+
+/// Rows the lesson pane takes under the editor: enough for a step and its
+/// hint, never more than a third of the screen.
+fn lesson_height(size: (u16, u16)) -> u16 {
+    (size.1 / 3).clamp(6, 12)
+}
+
+/// The panes, and the lesson pane when a lesson is being followed, which
+/// takes its rows from the editor's column.
+fn areas(size: (u16, u16), model: &Model) -> (Vec<(Pane, Rect)>, Option<Rect>) {
     let area = Rect::new(0, 0, size.0, size.1.saturating_sub(1));
+    let with_lesson = |left: Rect| -> (Rect, Option<Rect>) {
+        if model.lesson.is_none() {
+            return (left, None);
+        }
+        let [editor, lesson] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(lesson_height(size))])
+                .areas(left);
+        (editor, Some(lesson))
+    };
     if is_compact(size) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(area);
+        let (left, lesson) = with_lesson(left);
         let shown = if model.focus == Pane::Editor {
             Pane::Toggles
         } else {
             model.focus
         };
-        return vec![(Pane::Editor, left), (shown, right)];
+        return (vec![(Pane::Editor, left), (shown, right)], lesson);
     }
     let [top, bottom] = Layout::vertical([Constraint::Min(10), Constraint::Length(8)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-    let [editor, toggles] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(left);
+    let [left, toggles] = Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(left);
+    let (editor, lesson) = with_lesson(left);
     let [graph, layers, log] = Layout::vertical([
         Constraint::Percentage(30),
         Constraint::Percentage(30),
         Constraint::Percentage(40),
     ])
     .areas(right);
-    vec![
-        (Pane::Editor, editor),
-        (Pane::Toggles, toggles),
-        (Pane::Graph, graph),
-        (Pane::Layers, layers),
-        (Pane::Log, log),
-        (Pane::Variants, bottom),
-    ]
+    (
+        vec![
+            (Pane::Editor, editor),
+            (Pane::Toggles, toggles),
+            (Pane::Graph, graph),
+            (Pane::Layers, layers),
+            (Pane::Log, log),
+            (Pane::Variants, bottom),
+        ],
+        lesson,
+    )
 }
 
 /// A pane's frame: its title, focused or not.
@@ -78,8 +104,11 @@ pub fn render(model: &Model, frame: &mut Frame) {
         frame.render_widget(Paragraph::new("dockstage: window too small"), frame.area());
         return;
     }
-    let panes = layout(size, model);
+    let (panes, lesson) = areas(size, model);
     let compact = is_compact(size);
+    if let Some(rect) = lesson {
+        lesson_pane::render(model, frame, rect);
+    }
     for (pane, rect) in &panes {
         match pane {
             Pane::Editor => editor::render(model, frame, *rect),
