@@ -161,7 +161,7 @@ impl Learner {
                 }
                 Action::Write(file, text) => {
                     let unique = dockstage::engine::new_session_id();
-                    let text = text.replace("{unique}", &unique).replace("\\n", "\n");
+                    let text = text.replace("{unique}", &unique);
                     std::fs::write(self.dir.join(&file), text)
                         .unwrap_or_else(|e| panic!("{file}: {e}"));
                 }
@@ -276,4 +276,11 @@ macro_rules! lessons {
 
 lessons! {
     size_collapse => "size-collapse",
+    misspelt_base => "misspelt-base",
+    cgo_scratch => "cgo-scratch",
+    ca_certs => "ca-certs",
+    user_by_name => "user-by-name",
+    musl_glibc => "musl-glibc",
+    cache_bust => "cache-bust",
+    build_targets => "build-targets",
 }

@@ -71,7 +71,9 @@ struct LessonFile {
     open: String,
     #[serde(default)]
     order: u32,
-    /// Images the steps need beyond the Dockerfile's FROM lines.
+    /// Every image the lesson needs on the daemon; by default the
+    /// Dockerfile's FROM lines. A lesson that switches bases, or whose FROM
+    /// is wrong on purpose, lists them all.
     #[serde(default)]
     images: Vec<String>,
     #[serde(rename = "step", default)]
@@ -228,12 +230,11 @@ impl Lesson {
             .find(|(p, _)| p == Path::new(&parsed.open))
             .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default();
-        let mut images = from_images(&dockerfile);
-        for image in parsed.images {
-            if !images.contains(&image) {
-                images.push(image);
-            }
-        }
+        let images = if parsed.images.is_empty() {
+            from_images(&dockerfile)
+        } else {
+            parsed.images
+        };
         Ok(Lesson {
             name: name.to_string(),
             title: parsed.title,
