@@ -99,18 +99,28 @@ impl Workbench {
     /// Starts `dockstage` with no arguments in a fresh home. `extra_env` is
     /// added to the environment it runs in (e.g. `DOCKER_HOST`).
     fn open(test: &str, extra_env: &[(&'static str, String)]) -> Workbench {
+        Workbench::open_with(test, extra_env, &[])
+    }
+
+    /// `dockstage ARGS…` in a home of its own.
+    fn open_with(test: &str, extra_env: &[(&'static str, String)], args: &[&str]) -> Workbench {
         let scratch = Scratch::new(test);
-        let mut app = Workbench::start(test, &scratch.path, extra_env);
+        let mut app = Workbench::start(test, &scratch.path, extra_env, args);
         app._home = Some(scratch);
         app
     }
 
     /// Starts `dockstage` again in this one's home, in a terminal of its own.
     fn reopen(&self, test: &str) -> Workbench {
-        Workbench::start(test, &self.home, &self.extra_env)
+        Workbench::start(test, &self.home, &self.extra_env, &[])
     }
 
-    fn start(test: &str, home: &Path, extra_env: &[(&'static str, String)]) -> Workbench {
+    fn start(
+        test: &str,
+        home: &Path,
+        extra_env: &[(&'static str, String)],
+        args: &[&str],
+    ) -> Workbench {
         let data = home.join("data");
         let mut env = vec![
             ("HOME", home.to_string_lossy().into_owned()),
@@ -133,12 +143,15 @@ impl Workbench {
         // After dockstage exits: its status, then whether the tty is back in
         // cooked mode (icanon, echo, isig, icrnl, each with a '-' when off).
         let script = format!(
-            "env {} {}\n\
+            "env {} {}{}\n\
              echo \"{EXITED}$?\"\n\
              echo \"{TTY} $(stty -a | tr -s ' ;' '\\n\\n' | grep -Ex -- '-?(icanon|echo|isig|icrnl)' | tr '\\n' ' ')\"\n\
              exec sleep 600\n",
             assignments.join(" "),
             quote_path(binary),
+            args.iter()
+                .map(|a| format!(" {}", quote(a)))
+                .collect::<String>(),
         );
         let script_path = home.join(format!("run-{test}.sh"));
         std::fs::write(&script_path, script)
@@ -631,4 +644,54 @@ fn a_panic_restores_the_terminal_and_keeps_unsaved_work() {
     again.keys(&["x"]);
     again.keys(&["C-q"]);
     again.assert_exited_and_restored();
+}
+
+/// A lesson followed with the real binary: `dockstage learn misspelt-base`
+/// opens the learner's copy with the lesson pane, F5 shows why the build
+/// stops, the fix done by keys finishes the lesson, and the progress is
+/// kept for `dockstage learn` to list.
+#[test]
+fn a_lesson_is_followed_to_its_end() {
+    let test = "lesson";
+    if !have_tmux(test) || !have_docker(test) {
+        return;
+    }
+    let app = Workbench::open_with(test, &[], &["learn", "misspelt-base"]);
+    app.wait_for("Lesson · A misspelt base", SHORT);
+    app.wait_for("step 1 of 2", SHORT);
+    app.wait_for_status("is ready", CONNECT);
+    app.keys(&["F3"]);
+    app.wait_for("Hint: ", SHORT);
+    app.keys(&["F5"]);
+    app.wait_for("step 2 of 2", TUNE);
+    app.keys(&["C-f"]);
+    app.keys(&["-l", "stratch"]);
+    app.keys(&["Enter"]);
+    for _ in 0..7 {
+        app.keys(&["DC"]);
+    }
+    app.keys(&["-l", "scratch"]);
+    app.keys(&["F5"]);
+    app.wait_for("done 2/2", TUNE);
+    app.wait_for("Lesson done", SHORT);
+    app.keys(&["C-s"]);
+    app.wait_for_status("saved ", SHORT);
+    app.keys(&["C-q"]);
+    app.assert_exited_and_restored();
+
+    let data = app.home.join("data");
+    let list = std::process::Command::new(env!("CARGO_BIN_EXE_dockstage"))
+        .arg("learn")
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap_or_else(|e| panic!("dockstage learn: {e}"));
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("misspelt-base") && l.contains("done")),
+        "`dockstage learn` does not list the lesson as done:\n{listed}"
+    );
+    let copy = read(&data.join("dockstage/lessons/misspelt-base/Dockerfile"));
+    assert!(copy.contains("FROM scratch"), "the learner's copy:\n{copy}");
 }

@@ -175,7 +175,7 @@ impl Lesson {
         })?;
         let parsed: LessonFile = toml::from_str(&text).map_err(|e| LessonError::Malformed {
             file: toml_name.clone(),
-            message: e.to_string().trim().replace('\n', " "),
+            message: e.to_string().trim_end().to_string(),
         })?;
         if parsed.steps.is_empty() {
             return Err(LessonError::Malformed {
