@@ -46,7 +46,7 @@ fn lesson_toml(steps: &str) -> String {
     format!("title = \"T\"\nsees = \"S\"\n{steps}")
 }
 
-fn app<'a>(toml: &'a str) -> Vec<(&'a str, &'a str)> {
+fn app(toml: &str) -> Vec<(&str, &str)> {
     vec![
         ("lesson.toml", toml),
         ("go.mod", "module example.com/x\n\ngo 1.24\n"),
