@@ -9,6 +9,7 @@ pub mod expect;
 pub mod explain;
 pub mod init;
 pub mod matrix;
+pub mod readiness;
 pub mod service;
 pub mod tune;
 pub mod variant;

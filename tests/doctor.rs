@@ -1,0 +1,258 @@
+//! `dockstage doctor` and `dockstage bases save|load` as a presenter uses
+//! them the morning of a workshop, on the real daemon where one is needed.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use dockstage::catalog::Catalog;
+use dockstage::workbench::readiness::needs;
+
+fn dockstage(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockstage"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run dockstage: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn docker(args: &[&str]) -> bool {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Every image the doctor requires, as the tests' skip list.
+fn required() -> Vec<String> {
+    needs(Catalog::bundled())
+        .into_iter()
+        .map(|n| n.image)
+        .collect()
+}
+
+/// A throwaway tag of busybox:stable (a few MB), untagged when dropped. The
+/// stand-in image itself keeps its own tag, so other work never loses it.
+struct ThrowawayTag(String);
+
+impl ThrowawayTag {
+    fn new(name: &str) -> ThrowawayTag {
+        let tag = format!("dockstage-test/{name}:{}", std::process::id());
+        assert!(docker(&["tag", "busybox:stable", &tag]), "docker tag {tag}");
+        ThrowawayTag(tag)
+    }
+}
+
+impl Drop for ThrowawayTag {
+    fn drop(&mut self) {
+        docker(&["rmi", &self.0]);
+    }
+}
+
+#[tokio::test]
+async fn doctor_is_ready_on_a_machine_with_every_image() {
+    let images = required();
+    let names: Vec<&str> = images.iter().map(String::as_str).collect();
+    let Some(_engine) = support::docker_with("doctor_ready", &names).await else {
+        return;
+    };
+    let out = dockstage(&["doctor"], &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("✓ daemon"), "{text}");
+    for image in &images {
+        assert!(text.contains(&format!("✓ {image}")), "{image}:\n{text}");
+    }
+    assert!(
+        text.lines().last().is_some_and(|l| l.starts_with("Ready:")),
+        "{text}"
+    );
+
+    let out = dockstage(&["doctor", "--format", "json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    assert_eq!(v["ready"], true);
+    let checks = v["checks"].as_array().cloned().unwrap_or_default();
+    for image in &images {
+        let check = checks.iter().find(|c| c["name"] == image.as_str());
+        assert_eq!(
+            check.map(|c| (c["status"].clone(), c["fix"].clone())),
+            Some(("ok".into(), serde_json::Value::Null)),
+            "{image}"
+        );
+    }
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["detail"].is_string() && c["status"].is_string()),
+        "{checks:?}"
+    );
+}
+
+#[test]
+fn doctor_without_a_daemon_exits_1_and_says_how_to_start_one() {
+    let out = dockstage(
+        &["doctor"],
+        &[("DOCKER_HOST", "unix:///nonexistent/dockstage-doctor.sock")],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains(
+            "✗ daemon  no answer at unix:///nonexistent/dockstage-doctor.sock (DOCKER_HOST)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("✗ daemon: Start Docker"), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("Not ready: ")),
+        "{text}"
+    );
+    let json = dockstage(
+        &["doctor", "--format", "json"],
+        &[("DOCKER_HOST", "unix:///nonexistent/dockstage-doctor.sock")],
+    );
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value =
+        serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["ready"], false);
+    assert_eq!(v["checks"][0]["name"], "daemon");
+    assert_eq!(v["checks"][0]["status"], "fail");
+    assert!(
+        v["checks"][0]["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("Start Docker")),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn doctor_names_a_missing_image_and_the_command_that_gets_it() {
+    let Some(_engine) = support::docker("doctor_missing").await else {
+        return;
+    };
+    let absent = format!("dockstage-test/doctor-absent:{}", std::process::id());
+    let out = dockstage(&["doctor", "--image", &absent], &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains(&format!("✗ {absent}  missing (named with --image)")),
+        "{text}"
+    );
+    // No registry answers here, and no stand-in exists for it: a bundle.
+    assert!(
+        text.contains(&format!(
+            "✗ {absent}: `dockstage bases load FILE` with a bundle made by `dockstage bases \
+             save FILE` on a machine that has {absent}"
+        )) || text.contains(&format!("✗ {absent}: `docker pull {absent}`")),
+        "{text}"
+    );
+    assert!(text.contains("Not ready: 1 thing"), "{text}");
+}
+
+#[test]
+fn bases_save_never_writes_over_an_existing_file() {
+    let dir = support::TempTree::new("doctor", "save-exists", &[("bases.tar", "my notes\n")]);
+    let file = dir.path().join("bases.tar");
+    let file = file.to_string_lossy();
+    // Refused before the daemon is asked, so it holds without one too.
+    for host in [None, Some("unix:///nonexistent/dockstage-doctor.sock")] {
+        let env: Vec<(&str, &str)> = host.map(|h| ("DOCKER_HOST", h)).into_iter().collect();
+        let out = dockstage(&["bases", "save", &file], &env);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("the file exists; nothing was written (give --force"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bases.tar"))
+            .ok()
+            .as_deref(),
+        Some("my notes\n")
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .map(|d| d.count())
+            .unwrap_or(0),
+        1,
+        "no temporary file is left"
+    );
+}
+
+#[test]
+fn bases_load_says_what_is_wrong_with_the_file() {
+    let dir = support::TempTree::new("doctor", "load-bad", &[("notes.txt", "not a bundle\n")]);
+    let bad = dir.path().join("notes.txt");
+    let out = dockstage(&["bases", "load", &bad.to_string_lossy()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not an image bundle"),
+        "{}",
+        stderr(&out)
+    );
+    let none = dir.path().join("none.tar");
+    let out = dockstage(&["bases", "load", &none.to_string_lossy()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn bases_save_then_load_brings_a_small_image_back() {
+    let Some(engine) = support::docker_with("bases_round_trip", &["busybox:stable"]).await else {
+        return;
+    };
+    let dir = support::TempTree::new("doctor", "round-trip", &[]);
+    let file = dir.path().join("tiny.tar");
+    let file_arg = file.to_string_lossy().into_owned();
+    let tag = ThrowawayTag::new("doctor-tiny");
+
+    let out = dockstage(&["bases", "save", &file_arg, &tag.0], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("  {} (offline stand-in)", tag.0)),
+        "{}",
+        stdout(&out)
+    );
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 1_000_000, "{size}");
+
+    // Saved once, a second save without --force leaves it as it was.
+    let again = dockstage(&["bases", "save", &file_arg, &tag.0], &[]);
+    assert_eq!(again.status.code(), Some(2));
+    let forced = dockstage(&["bases", "save", &file_arg, &tag.0, "--force"], &[]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+
+    assert!(docker(&["rmi", &tag.0]), "untag {}", tag.0);
+    assert!(engine.local_image(&tag.0).await.ok().flatten().is_none());
+    let out = dockstage(&["bases", "load", &file_arg], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("  {}, ", tag.0)),
+        "{}",
+        stdout(&out)
+    );
+    let back = engine.local_image(&tag.0).await.ok().flatten();
+    assert!(back.is_some_and(|l| l.standin), "{} is back", tag.0);
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .map(|d| d.count())
+            .unwrap_or(0),
+        1,
+        "only the bundle, no temporary file"
+    );
+}
