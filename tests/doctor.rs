@@ -256,3 +256,24 @@ async fn bases_save_then_load_brings_a_small_image_back() {
         "only the bundle, no temporary file"
     );
 }
+
+#[test]
+fn doctor_help_teaches_what_it_checks_and_what_its_exit_means() {
+    let out = dockstage(&["doctor", "--help"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    for part in [
+        "DOCKER_HOST",
+        "offline stand-in",
+        "bases load FILE",
+        "under 2 GB",
+        "NO_COLOR",
+        "Examples:\n  dockstage doctor\n",
+        "Exit status:\n  0  ready",
+        "1  not ready",
+    ] {
+        assert!(help.contains(part), "{part}: {help}");
+    }
+    let bad = dockstage(&["doctor", "--format", "xml"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Failure, Format, status};
 use crate::catalog::Catalog;
 use crate::engine::Engine;
-use crate::engine::bundle::{bundle_tags, check_target};
+use crate::engine::bundle::{BundleError, bundle_tags, check_target};
 use crate::human::human_bytes;
 use crate::workbench::readiness::needs;
 
@@ -258,10 +258,16 @@ async fn save(
     eprintln!("saving {count} to {}…", file.display());
     let names: Vec<&str> = present.iter().map(|(image, _)| image.as_str()).collect();
     let cancel = super::cancel_on_ctrl_c();
-    let bytes = engine
-        .save_images(&names, file, force, &cancel)
-        .await
-        .map_err(Failure::usage)?;
+    let bytes = match engine.save_images(&names, file, force, &cancel).await {
+        Ok(bytes) => bytes,
+        Err(e @ BundleError::Cancelled) => {
+            return Err(Failure {
+                status: 130,
+                message: e.to_string(),
+            });
+        }
+        Err(e) => return Err(Failure::usage(e)),
+    };
     println!("saved {} ({}):", file.display(), human_bytes(bytes));
     for (image, local) in &present {
         println!("  {image}{}", standin_note(local.standin));

@@ -367,10 +367,11 @@ pub enum Command {
     #[command(
         subcommand,
         long_about = "The catalog's base images on this daemon. `list` marks missing images and \
-            offline stand-ins; `save FILE` writes the present ones into one bundle on a connected \
-            machine, and `load FILE` loads it on an offline one (a workshop laptop, say).",
+            offline stand-ins; `save FILE` writes every image `dockstage doctor` requires that is \
+            present into one bundle, and `load FILE` loads it on a machine without a registry (a \
+            workshop laptop, say).",
         after_help = examples!(bases),
-        after_long_help = concat!(examples!(bases), "\n\n", exit_codes!()),
+        after_long_help = concat!(examples!(bases), "\n\n", "Exit status:\n  0  done\n  2  could not: no daemon, an unknown key, no registry (pull), FILE exists without --force or none of the images is here (save), FILE missing or not a bundle (load)\n  130  a save cancelled with Ctrl-C; nothing is left behind"),
     )]
     Bases(bases::BasesCommand),
     /// Check that this machine is ready for a workshop, and say how to fix what is not
