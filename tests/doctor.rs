@@ -221,8 +221,14 @@ async fn bases_save_then_load_brings_a_small_image_back() {
     let file_arg = file.to_string_lossy().into_owned();
     let tag = ThrowawayTag::new("doctor-tiny");
 
-    let out = dockstage(&["bases", "save", &file_arg, &tag.0], &[]);
+    let absent = format!("dockstage-test/doctor-absent:{}", std::process::id());
+    let out = dockstage(&["bases", "save", &file_arg, &tag.0, &absent], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("not here, so not in the bundle: {absent}")),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stdout(&out).contains(&format!("  {} (offline stand-in)", tag.0)),
         "{}",
@@ -276,4 +282,66 @@ fn doctor_help_teaches_what_it_checks_and_what_its_exit_means() {
     }
     let bad = dockstage(&["doctor", "--format", "xml"], &[]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The size line needs a real terminal: the doctor runs inside a detached
+/// tmux window of a known size (skipped where tmux is missing).
+#[test]
+fn doctor_in_a_terminal_judges_its_size_and_notes_no_color() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipping doctor_in_a_terminal: no tmux");
+        return;
+    }
+    let dir = support::TempTree::new("doctor", "tmux", &[]);
+    let out = dir.path().join("out.txt");
+    let socket = format!("dockstage-doctor-{}", std::process::id());
+    let script = format!(
+        "env TERM=xterm-256color NO_COLOR=1 LANG=C.UTF-8 LC_ALL= LC_CTYPE= \
+         DOCKER_HOST=unix:///nonexistent/dockstage-doctor.sock {} doctor > {} 2>&1; \
+         echo \"exit $?\" >> {}",
+        env!("CARGO_BIN_EXE_dockstage"),
+        out.display(),
+        out.display()
+    );
+    let started = Command::new("tmux")
+        .args([
+            "-L",
+            &socket,
+            "new-session",
+            "-d",
+            "-x",
+            "90",
+            "-y",
+            "28",
+            &script,
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(started, "tmux new-session");
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.contains("exit ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = Command::new("tmux")
+        .args(["-L", &socket, "kill-server"])
+        .output();
+    assert!(
+        text.contains(
+            "! terminal size  90x28: usable, but presenter mode and the lessons want 100x30"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ colour         256 colours (TERM=xterm-256color)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("! NO_COLOR       set (NO_COLOR=1): dockstage draws without colour"),
+        "{text}"
+    );
+    assert!(text.contains("exit 1"), "no daemon, so not ready: {text}");
 }

@@ -32,6 +32,8 @@ struct Report<'a> {
     needs: &'a [Need],
 }
 
+/// Checks, prints and turns the verdict into the exit status scripts
+/// read: 0 ready, 1 not.
 pub fn run(format: Format, extra_images: &[String]) -> Result<u8, Failure> {
     let catalog = Catalog::bundled();
     let mut needs = needs(catalog);

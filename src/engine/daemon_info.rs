@@ -24,6 +24,8 @@ pub fn buildkit_available(api_version: &str, os_type: &str) -> bool {
 }
 
 impl Engine {
+    /// One `docker info`: the version alone does not say where the data
+    /// lives, nor the OS that decides BuildKit.
     pub async fn daemon_info(&self) -> Result<DaemonInfo, EngineError> {
         let info = self.docker().info().await?;
         let os_type = info.os_type.unwrap_or_default();
@@ -45,6 +47,7 @@ impl Engine {
     }
 }
 
+/// A free-space measurement that failed, naming the path it was tried on.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {source}", .path.display())]
 pub struct DiskError {

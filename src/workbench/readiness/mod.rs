@@ -53,6 +53,7 @@ pub fn push_need(needs: &mut Vec<Need>, need: Need) {
     }
 }
 
+/// A line's outcome: `Warn` is worth a look but never stops the lessons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -84,6 +85,7 @@ pub enum Area {
 }
 
 impl Area {
+    /// The heading the checklist prints above the area's lines.
     pub fn title(self) -> &'static str {
         match self {
             Area::Docker => "Docker",
@@ -123,6 +125,8 @@ pub enum DaemonSeen {
     },
 }
 
+/// Without a daemon nothing builds, so a silent one fails with the fix
+/// the engine worded for it (start Docker, fix the socket's permissions).
 pub fn judge_daemon(seen: &DaemonSeen) -> Check {
     let (status, detail, fix) = match seen {
         DaemonSeen::Answers {
@@ -215,6 +219,8 @@ pub fn standin_possible(catalog: &Catalog, image: &str) -> bool {
         || split_tag(image).0.ends_with("golang")
 }
 
+/// A present image passes, a stand-in included (the lessons run on it
+/// offline); a missing one fails with the quickest way to get it.
 pub fn judge_image(need: &Need, seen: &ImageSeen, standin_possible: bool) -> Check {
     let (status, detail, fix) = match seen {
         ImageSeen::Real { size_bytes } => (
@@ -310,6 +316,8 @@ pub enum DiskPlace {
     UserData { path: String, why: String },
 }
 
+/// Images and the build cache fill the disk the daemon writes to; a
+/// measurement that failed is a warning, not a guess.
 pub fn judge_disk(free: Result<u64, String>, place: &DiskPlace) -> Check {
     let (path, whose) = match place {
         DiskPlace::DockerRoot(path) => (path.as_str(), "Docker's data".to_string()),
@@ -360,6 +368,8 @@ pub struct Verdict {
     pub line: String,
 }
 
+/// Ready unless a required check failed; the line counts what blocks and
+/// what is only worth a look, so the presenter knows how far off it is.
 pub fn verdict(checks: &[Check]) -> Verdict {
     let blocking = checks
         .iter()

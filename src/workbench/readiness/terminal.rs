@@ -35,6 +35,8 @@ fn check(name: &str, status: Status, detail: String, fix: Option<String>) -> Che
     }
 }
 
+/// Too small a window hides panes; an unknown size (output piped, no
+/// terminal) is said as such rather than guessed.
 pub fn judge_size(size: Option<(u16, u16)>) -> Check {
     let Some((cols, rows)) = size else {
         return check(
