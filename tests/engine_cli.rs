@@ -167,7 +167,12 @@ async fn bases_save_and_load_round_trip() {
     };
     let file = std::env::temp_dir().join(format!("dockstage-bases-{}.tar", std::process::id()));
     let bytes = engine
-        .save_images(&["busybox:stable"], &file)
+        .save_images(
+            &["busybox:stable"],
+            &file,
+            true,
+            &tokio_util::sync::CancellationToken::new(),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(bytes > 1_000_000, "{bytes}");

@@ -8,7 +8,9 @@ use serde::Serialize;
 use super::{Failure, Format, status};
 use crate::catalog::Catalog;
 use crate::engine::Engine;
+use crate::engine::bundle::{BundleError, bundle_tags, check_target};
 use crate::human::human_bytes;
+use crate::workbench::readiness::needs;
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum BasesCommand {
@@ -19,10 +21,36 @@ pub enum BasesCommand {
     },
     /// Pull catalog images from their registries (all, or the keys given)
     Pull { keys: Vec<String> },
-    /// Write the catalog images present here into one tar bundle
-    Save { file: std::path::PathBuf },
+    /// Write the images `dockstage doctor` requires, those present here, into one tar bundle
+    #[command(
+        long_about = "Write into FILE every image `dockstage doctor` requires that is present \
+            here (the builder and the catalog's bases, stand-ins included), or only the catalog \
+            keys and image names given. Images missing here are named on standard error. An \
+            existing FILE is never replaced without --force, and the bundle is written to a \
+            temporary file first: a failed or cancelled save leaves nothing behind.",
+        after_help = "Examples:\n  dockstage bases save bases.tar\n  dockstage bases save go.tar builder --force\n  dockstage bases save extra.tar alpine postgres:16"
+    )]
+    Save {
+        /// The bundle to write
+        file: std::path::PathBuf,
+        /// Catalog keys (builder, alpine, ...) or image names to save instead of all
+        images: Vec<String>,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Load a bundle made by `bases save` or `docker save`
-    Load { file: std::path::PathBuf },
+    #[command(
+        long_about = "Load a bundle made by `dockstage bases save` (or `docker save`) into the \
+            daemon, then name each image loaded and the images `dockstage doctor` requires \
+            that are still missing. A file that is not a bundle is refused before the daemon \
+            sees it.",
+        after_help = "Examples:\n  dockstage bases load bases.tar && dockstage doctor"
+    )]
+    Load {
+        /// The bundle to load
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Serialize)]
@@ -58,20 +86,29 @@ fn catalog_images(catalog: &Catalog) -> Vec<(String, String, u64, String)> {
 }
 
 pub fn run(command: BasesCommand) -> Result<u8, Failure> {
+    // What is wrong with FILE is said before the daemon is asked, so it is
+    // said even when no daemon answers.
+    match &command {
+        BasesCommand::Save { file, force, .. } => {
+            check_target(file, *force).map_err(Failure::usage)?;
+        }
+        BasesCommand::Load { file } => {
+            bundle_tags(file).map_err(Failure::usage)?;
+        }
+        BasesCommand::List { .. } | BasesCommand::Pull { .. } => {}
+    }
     super::runtime()?.block_on(async move {
         let engine = Engine::connect().await.map_err(Failure::usage)?;
         let catalog = Catalog::bundled();
         match command {
             BasesCommand::List { format } => list(&engine, catalog, format).await,
             BasesCommand::Pull { keys } => pull(&engine, catalog, &keys).await,
-            BasesCommand::Save { file } => save(&engine, catalog, &file).await,
-            BasesCommand::Load { file } => {
-                let lines = engine.load_images(&file).await.map_err(Failure::usage)?;
-                for line in &lines {
-                    println!("{line}");
-                }
-                Ok(status::OK)
-            }
+            BasesCommand::Save {
+                file,
+                images,
+                force,
+            } => save(&engine, catalog, &file, &images, force).await,
+            BasesCommand::Load { file } => load(&engine, catalog, &file).await,
         }
     })
 }
@@ -164,31 +201,130 @@ async fn pull(engine: &Engine, catalog: &Catalog, keys: &[String]) -> Result<u8,
     Ok(status::OK)
 }
 
-async fn save(engine: &Engine, catalog: &Catalog, file: &Path) -> Result<u8, Failure> {
+/// The images a save bundles: what the doctor requires, or the catalog
+/// keys and image names given.
+fn wanted_images(catalog: &Catalog, asked: &[String]) -> Vec<String> {
+    if asked.is_empty() {
+        return needs(catalog).into_iter().map(|n| n.image).collect();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in asked {
+        let image = if name == "builder" {
+            catalog.builder.image.clone()
+        } else {
+            catalog
+                .base(name)
+                .map_or_else(|| name.clone(), |b| b.image.clone())
+        };
+        if image != "scratch" && !out.contains(&image) {
+            out.push(image);
+        }
+    }
+    out
+}
+
+async fn save(
+    engine: &Engine,
+    catalog: &Catalog,
+    file: &Path,
+    asked: &[String],
+    force: bool,
+) -> Result<u8, Failure> {
     let mut present = Vec::new();
-    for (_, image, ..) in catalog_images(catalog) {
-        if engine
-            .local_image(&image)
-            .await
-            .map_err(Failure::usage)?
-            .is_some()
-        {
-            present.push(image);
+    let mut missing = Vec::new();
+    for image in wanted_images(catalog, asked) {
+        match engine.local_image(&image).await.map_err(Failure::usage)? {
+            Some(local) => present.push((image, local)),
+            None => missing.push(image),
         }
     }
     if present.is_empty() {
-        return Err(Failure::usage("no catalog image is present to save"));
+        return Err(Failure::usage(format!(
+            "none of the images to save is here ({}); nothing was written. `dockstage doctor` \
+             says how to get them",
+            missing.join(", ")
+        )));
     }
-    let names: Vec<&str> = present.iter().map(String::as_str).collect();
-    let bytes = engine
-        .save_images(&names, file)
-        .await
-        .map_err(Failure::usage)?;
-    println!(
-        "saved {} ({}) to {}",
-        present.join(", "),
-        human_bytes(bytes),
-        file.display()
-    );
+    if !missing.is_empty() {
+        eprintln!(
+            "not here, so not in the bundle: {} (`dockstage doctor` says how to get them)",
+            missing.join(", ")
+        );
+    }
+    let count = match present.len() {
+        1 => "1 image".to_string(),
+        n => format!("{n} images"),
+    };
+    eprintln!("saving {count} to {}…", file.display());
+    let names: Vec<&str> = present.iter().map(|(image, _)| image.as_str()).collect();
+    let cancel = super::cancel_on_ctrl_c();
+    let bytes = match engine.save_images(&names, file, force, &cancel).await {
+        Ok(bytes) => bytes,
+        Err(e @ BundleError::Cancelled) => {
+            return Err(Failure {
+                status: 130,
+                message: e.to_string(),
+            });
+        }
+        Err(e) => return Err(Failure::usage(e)),
+    };
+    println!("saved {} ({}):", file.display(), human_bytes(bytes));
+    for (image, local) in &present {
+        println!("  {image}{}", standin_note(local.standin));
+    }
+    if !missing.is_empty() {
+        println!("missing here, not saved:");
+        for image in &missing {
+            println!("  {image}");
+        }
+    }
+    Ok(status::OK)
+}
+
+fn standin_note(standin: bool) -> &'static str {
+    if standin { " (offline stand-in)" } else { "" }
+}
+
+async fn load(engine: &Engine, catalog: &Catalog, file: &Path) -> Result<u8, Failure> {
+    let lines = engine.load_images(file).await.map_err(Failure::usage)?;
+    let mut loaded = Vec::new();
+    for line in &lines {
+        match line.strip_prefix("Loaded image: ") {
+            Some(image) => loaded.push(image.trim().to_string()),
+            None => eprintln!("{line}"),
+        }
+    }
+    println!("loaded from {}:", file.display());
+    for image in &loaded {
+        let local = engine.local_image(image).await.map_err(Failure::usage)?;
+        match local {
+            Some(l) => println!(
+                "  {image}, {}{}",
+                human_bytes(l.size_bytes),
+                standin_note(l.standin)
+            ),
+            None => println!("  {image}"),
+        }
+    }
+    if loaded.is_empty() {
+        println!("  (no tagged image; the daemon said: {})", lines.join("; "));
+    }
+    let mut still_missing = Vec::new();
+    for need in needs(catalog) {
+        if engine
+            .local_image(&need.image)
+            .await
+            .map_err(Failure::usage)?
+            .is_none()
+        {
+            still_missing.push(need.image);
+        }
+    }
+    if !still_missing.is_empty() {
+        println!(
+            "still missing for the lessons: {} (`dockstage doctor` says how to get them)",
+            still_missing.join(", ")
+        );
+    }
     Ok(status::OK)
 }

@@ -3,6 +3,7 @@
 pub mod bases;
 pub mod build;
 pub mod clean;
+pub mod doctor;
 pub mod edit;
 pub mod graph;
 pub mod init;
@@ -25,6 +26,9 @@ pub mod status {
     pub const OK: u8 = 0;
     /// Lint found at least one error-severity problem.
     pub const FINDINGS: u8 = 1;
+    /// `doctor` found something the lessons need missing: no daemon, a
+    /// missing image, a full disk.
+    pub const NOT_READY: u8 = 1;
     /// The input could not be used: a missing or unreadable file, a toggle
     /// that does not apply, a bad argument.
     pub const USAGE: u8 = 2;
@@ -66,7 +70,10 @@ macro_rules! examples {
         "Examples:\n  dockstage learn\n  dockstage learn size-collapse\n  dockstage learn cache-bust --reset\n  dockstage learn --dir my-lesson/"
     };
     (bases) => {
-        "Examples:\n  dockstage bases list\n  dockstage bases save bases.tar\n  dockstage bases load bases.tar"
+        "Examples:\n  dockstage bases list\n  dockstage bases save bases.tar            # every image `dockstage doctor` requires\n  dockstage bases save go.tar builder --force\n  dockstage bases load bases.tar"
+    };
+    (doctor) => {
+        "Examples:\n  dockstage doctor\n  dockstage doctor --format json | jq '.checks[] | select(.status != \"ok\")'\n  dockstage doctor --image postgres:16     # a workshop that also needs postgres"
     };
 }
 
@@ -364,10 +371,11 @@ pub enum Command {
     #[command(
         subcommand,
         long_about = "The catalog's base images on this daemon. `list` marks missing images and \
-            offline stand-ins; `save FILE` writes the present ones into one bundle on a connected \
-            machine, and `load FILE` loads it on an offline one (a workshop laptop, say).",
+            offline stand-ins; `save FILE` writes every image `dockstage doctor` requires that is \
+            present into one bundle, and `load FILE` loads it on a machine without a registry (a \
+            workshop laptop, say).",
         after_help = examples!(bases),
-        after_long_help = concat!(examples!(bases), "\n\n", exit_codes!()),
+        after_long_help = concat!(examples!(bases), "\n\n", "Exit status:\n  0  done\n  2  could not: no daemon, an unknown key, no registry (pull), FILE exists without --force or none of the images is here (save), FILE missing or not a bundle (load)\n  130  a save cancelled with Ctrl-C; nothing is left behind"),
     )]
     Bases(bases::BasesCommand),
     /// Guided lessons on multi-stage builds, followed in the workbench
@@ -385,6 +393,37 @@ pub enum Command {
         after_long_help = concat!(examples!(learn), "\n\n", exit_codes!()),
     )]
     Learn(learn::LearnArgs),
+    /// Check that this machine is ready for a workshop, and say how to fix what is not
+    #[command(
+        long_about = "Check, the morning of a workshop, that this machine can run the lessons, \
+            and print a checklist with one line per check (✓ fine, ! worth a look, ✗ missing):\n\n\
+            - Docker: the daemon answers (DOCKER_HOST, then the docker context, then the \
+            default socket, as every command connects), its version and API version, and \
+            whether it builds with BuildKit.\n\
+            - Images: the builder (golang:1.24) and every catalog base, each present as the real \
+            image, present as an offline stand-in (scripts/offline-bases.sh), or missing.\n\
+            - Disk: free space where the daemon keeps its data (a warning under 5 GB, a failure \
+            under 2 GB).\n\
+            - Terminal: its size (100x30 is comfortable, under 80x24 the panes overlap), \
+            colours (COLORTERM, TERM), a UTF-8 locale (LC_ALL, LC_CTYPE, LANG) and NO_COLOR, \
+            which turns colours off.\n\n\
+            Every line that is not fine comes with the command that fixes it: `docker pull` \
+            when a registry answers; offline, a stand-in from scripts/offline-bases.sh in a \
+            dockstage checkout, or `dockstage bases load FILE` with a bundle that `dockstage \
+            bases save FILE` made on a machine that has the images. The last line says whether \
+            the machine is ready. The terminal's lines are advice and never make it unready: the \
+            workshop may run in another window.",
+        after_help = examples!(doctor),
+        after_long_help = concat!(examples!(doctor), "\n\n", "Exit status:\n  0  ready: the daemon answers, every required image is here, the disk has room\n  1  not ready: something the lessons need is missing (each with its fix above)\n  2  bad arguments"),
+    )]
+    Doctor {
+        /// text: the checklist; json: {ready, checks:[{name, status, detail, fix}]}
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Also require this image (repeatable), e.g. one your own exercises use
+        #[arg(long = "image", value_name = "IMAGE")]
+        images: Vec<String>,
+    },
 }
 
 /// The async runtime the Docker-backed commands run on.
@@ -600,6 +639,7 @@ pub fn run(command: Command) -> ExitCode {
         }),
         Command::Bases(command) => bases::run(command),
         Command::Learn(args) => learn::list(&args),
+        Command::Doctor { format, images } => doctor::run(format, &images),
     };
     match result {
         Ok(code) => ExitCode::from(code),

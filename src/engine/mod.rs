@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cleanup;
 pub mod connect;
 pub mod context;
+pub mod daemon_info;
 pub mod error;
 pub mod events;
 pub mod ignore;

@@ -11,6 +11,7 @@ pub mod image_files;
 pub mod init;
 pub mod lesson;
 pub mod matrix;
+pub mod readiness;
 pub mod service;
 pub mod tune;
 pub mod variant;
