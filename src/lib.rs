@@ -8,6 +8,7 @@ pub mod goproject;
 pub mod human;
 pub mod image_family;
 pub mod input;
+pub mod layer_tar;
 pub mod ondisk;
 pub mod outcome;
 pub mod pipeline;

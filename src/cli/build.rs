@@ -147,12 +147,12 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
 
 /// Prints a build's events on stderr, each pull line once.
 #[derive(Default)]
-struct Printer {
+pub(super) struct Printer {
     last_pull: String,
 }
 
 impl Printer {
-    fn print(&mut self, event: Event) {
+    pub(super) fn print(&mut self, event: Event) {
         match event {
             Event::Context { summary, secrets } => {
                 eprintln!("{summary}");

@@ -5,6 +5,7 @@ pub mod build;
 pub mod clean;
 pub mod doctor;
 pub mod edit;
+pub mod files;
 pub mod graph;
 pub mod init;
 pub mod layers_table;
@@ -65,6 +66,12 @@ macro_rules! examples {
     };
     (clean) => {
         "Examples:\n  dockstage clean"
+    };
+    (files) => {
+        "Examples:\n  dockstage files golang:1.24\n  dockstage files assets/examples/hello --layer 1\n  dockstage files myapp:latest --tree --format json"
+    };
+    (diff) => {
+        "Examples:\n  dockstage diff debian:bookworm-slim gcr.io/distroless/static-debian12\n  dockstage diff app:slim app:scratch --format markdown >> README.md"
     };
     (learn) => {
         "Examples:\n  dockstage learn\n  dockstage learn size-collapse\n  dockstage learn cache-bust --reset\n  dockstage learn --dir my-lesson/"
@@ -393,6 +400,51 @@ pub enum Command {
         after_long_help = concat!(examples!(learn), "\n\n", exit_codes!()),
     )]
     Learn(learn::LearnArgs),
+    /// What an image holds: each layer's files, the final tree, wasted bytes
+    #[command(
+        long_about = "Read an image's layers from the daemon's export as it streams (no `docker \
+            save` file is written) and show what each layer added, changed (~) and removed (-), \
+            the largest directories and files of the image as a container sees it, and the bytes \
+            wasted on files a later layer overwrote or removed.\n\n\
+            Efficiency is dive's score. Wasted bytes count each overwritten copy once; where dive \
+            counts the copy still in the image too (dive #684) its figure is shown beside.\n\n\
+            TARGET is an image (name or id), or a project directory: its Dockerfile is built \
+            first, without running it, and its final image is read.",
+        after_help = examples!(files),
+        after_long_help = concat!(examples!(files), "\n\n", exit_codes!()),
+    )]
+    Files {
+        /// An image name or id, or a project directory to build first
+        target: String,
+        /// The Dockerfile, when TARGET is a directory (default: DIR/Dockerfile)
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// List one layer's changes (0 is the oldest)
+        #[arg(long, value_name = "N")]
+        layer: Option<usize>,
+        /// Also print the whole tree as a container sees it
+        #[arg(long)]
+        tree: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: files::FilesFormat,
+    },
+    /// Compare two images: size per directory, files only in one, largest differences
+    #[command(
+        long_about = "Compare what a container sees in two images: the size change per \
+            directory, the files only one of them has, and the largest differences. Each of A \
+            and B is an image (name or id) or a project directory, built first. `--format \
+            markdown` reads well in a README or on a slide.",
+        after_help = examples!(diff),
+        after_long_help = concat!(examples!(diff), "\n\n", exit_codes!()),
+    )]
+    Diff {
+        /// The image before (name, id, or project directory)
+        a: String,
+        /// The image after
+        b: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: files::DiffFormat,
+    },
     /// Check that this machine is ready for a workshop, and say how to fix what is not
     #[command(
         long_about = "Check, the morning of a workshop, that this machine can run the lessons, \
@@ -639,6 +691,14 @@ pub fn run(command: Command) -> ExitCode {
         }),
         Command::Bases(command) => bases::run(command),
         Command::Learn(args) => learn::list(&args),
+        Command::Files {
+            target,
+            file,
+            layer,
+            tree,
+            format,
+        } => files::run_files(&target, file.as_deref(), layer, tree, format),
+        Command::Diff { a, b, format } => files::run_diff(&a, &b, format),
         Command::Doctor { format, images } => doctor::run(format, &images),
     };
     match result {

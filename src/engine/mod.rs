@@ -15,6 +15,7 @@ pub mod daemon_info;
 pub mod error;
 pub mod events;
 pub mod ignore;
+pub mod image_export;
 pub mod images;
 pub mod layers;
 mod progress;

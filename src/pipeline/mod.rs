@@ -8,6 +8,7 @@
 
 pub mod build;
 mod event;
+pub mod files;
 pub mod matrix;
 pub mod tune;
 

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::index::EntryKind;
 use super::stack::ImageFiles;
 use crate::human::human_bytes;
+use crate::layer_tar::EntryKind;
 
 /// A directory's bytes in each image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -215,9 +215,9 @@ impl ImageDiff {
 
 #[cfg(test)]
 mod tests {
-    use super::super::index::{Entry, LayerIndex};
     use super::super::stack::stack;
     use super::*;
+    use crate::layer_tar::{Entry, LayerIndex};
 
     fn files(name: &str, entries: &[(&str, u64)]) -> ImageFiles {
         let index = LayerIndex {

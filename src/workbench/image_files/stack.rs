@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::index::{EntryKind, LayerIndex};
+use crate::layer_tar::{EntryKind, LayerIndex};
 
 /// What a layer did to a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -317,8 +317,8 @@ impl ImageFiles {
 
 #[cfg(test)]
 mod tests {
-    use super::super::index::Entry;
     use super::*;
+    use crate::layer_tar::Entry;
 
     fn layer(entries: &[(&str, EntryKind, u64)]) -> LayerIndex {
         LayerIndex {

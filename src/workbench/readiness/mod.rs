@@ -66,7 +66,9 @@ pub fn needs(catalog: &Catalog) -> Vec<Need> {
     }
     if lessons.len() > 1 {
         for need in &mut out {
-            need.why = need.why.replace(&format!("lessons {every}"), "every lesson");
+            need.why = need
+                .why
+                .replace(&format!("lessons {every}"), "every lesson");
         }
     }
     out

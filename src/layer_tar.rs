@@ -1,4 +1,5 @@
-//! One layer's file list, read from its tar as it streams by: every entry's
+//! One layer's file list, read from its tar as it streams by (a shared leaf:
+//! the engine reads exports with it, the workbench stacks what it finds): every entry's
 //! path, kind and size, with overlayfs whiteouts (`.wh.NAME` removes NAME,
 //! `.wh..wh..opq` hides what lower layers had in the directory) turned into
 //! removals. Only the entries are kept, never the bytes, so memory grows
