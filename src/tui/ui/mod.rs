@@ -1,8 +1,10 @@
 //! Rendering: a read-only function of the model. No I/O, no locks, no await.
 
 pub mod editor;
+mod graph_canvas;
 mod overlay;
 mod panes;
+pub mod stage_graph;
 mod status;
 
 use ratatui::Frame;
