@@ -24,6 +24,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 
 const WIDE: (u16, u16) = (160, 45);
 const SMALL: (u16, u16) = (80, 24);
@@ -184,7 +185,12 @@ fn graph_area(model: &Model, size: (u16, u16)) -> Rect {
     } else {
         0
     };
-    Rect::new(r.x + 1, r.y + 1 + top, r.width - 2, r.height - 2 - top)
+    Rect::new(
+        r.x + 1,
+        r.y + 1 + top,
+        r.width.saturating_sub(2),
+        r.height.saturating_sub(2 + top),
+    )
 }
 
 /// The pane's rows as text.
@@ -394,5 +400,68 @@ fn enter_on_a_stage_goes_to_its_from_line() {
         drive(&mut model, key(KeyCode::Enter));
         assert_eq!(model.focus, Pane::Editor);
         assert_eq!(model.editor.cursor().0 + 1, stage.line, "{size:?}");
+    }
+}
+
+#[test]
+fn the_selected_stage_is_highlighted_where_the_view_scrolled_to() {
+    let text = fixture("12-monorepo.Dockerfile");
+    for size in [WIDE, SMALL] {
+        let mut model = built(&text, size);
+        for _ in 0..7 {
+            drive(&mut model, key(KeyCode::Down));
+        }
+        let terminal = draw(&model, size);
+        let buf = terminal.backend().buffer();
+        let area = graph_area(&model, size);
+        let Some(cells) = find(buf, area, " build-worker ") else {
+            panic!(
+                "the selected stage is off the pane:\n{}",
+                terminal.backend()
+            );
+        };
+        for (x, y) in cells {
+            assert!(
+                buf[(x, y)].modifier.contains(Modifier::REVERSED),
+                "{size:?}: cell {x},{y} of the selected stage"
+            );
+        }
+        // Only the selected stage is highlighted.
+        let reversed = (area.y..area.bottom())
+            .flat_map(|y| (area.x..area.right()).map(move |x| (x, y)))
+            .filter(|&(x, y)| buf[(x, y)].modifier.contains(Modifier::REVERSED))
+            .count();
+        assert_eq!(reversed, " build-worker ".len(), "{size:?}");
+    }
+}
+
+/// The pane at many sizes: no panic, and the selected stage (the target,
+/// at the far right or bottom) is on screen whenever a box fits the pane.
+#[test]
+fn the_selected_stage_is_on_screen_at_every_size() {
+    for (stages, name) in FIXTURES {
+        let text = fixture(name);
+        let mut model = built(&text, WIDE);
+        for _ in 1..stages {
+            drive(&mut model, key(KeyCode::Down));
+        }
+        let Some(target) = stage_names(&text).last().cloned() else {
+            panic!("{name} has no stages");
+        };
+        for w in [20, 30, 44, 60, 79, 80, 100, 120, 159, 160, 200] {
+            for h in [6, 8, 12, 24, 32, 45, 60] {
+                update(&mut model, Msg::Resize(w, h));
+                let terminal = draw(&model, (w, h));
+                let area = graph_area(&model, (w, h));
+                if area.width < target.len() as u16 + 8 || area.height < 4 {
+                    continue;
+                }
+                assert!(
+                    find(terminal.backend().buffer(), area, &format!(" {target} ★ ")).is_some(),
+                    "{name} at {w}x{h}: the selected target is off the pane:\n{}",
+                    terminal.backend()
+                );
+            }
+        }
     }
 }

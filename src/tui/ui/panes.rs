@@ -2,7 +2,7 @@
 //! log, and the variants table.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Margin, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -211,12 +211,7 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
             }
         })
         .collect();
-    let inner = Rect {
-        x: rect.x.saturating_add(1),
-        y: rect.y.saturating_add(1),
-        width: rect.width.saturating_sub(2),
-        height: rect.height.saturating_sub(2),
-    };
+    let inner = rect.inner(Margin::new(1, 1));
     let drawn = stage_graph::layout(g, &cards, usize::from(inner.width));
     let canvas = Canvas::paint(&drawn);
     let view = (usize::from(inner.width), usize::from(inner.height));
@@ -244,7 +239,6 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
         Pane::Graph.title().to_string()
     };
     frame.render_widget(block(model, Pane::Graph, title), rect);
-    let focused = model.focus == Pane::Graph;
     let stage_style = |s: StageIndex| {
         if matches!(model.stage_state(s), Some(StepState::Failed(_))) {
             theme.error()
@@ -262,10 +256,8 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
         Ink::Stage(s) => stage_style(s),
         Ink::Title(s) if Some(s) == g.target => stage_style(s)
             .add_modifier(Modifier::BOLD)
-            .patch(selected_style(model, Pane::Graph, focused && s == selected)),
-        Ink::Title(s) => {
-            stage_style(s).patch(selected_style(model, Pane::Graph, focused && s == selected))
-        }
+            .patch(selected_style(model, Pane::Graph, s == selected)),
+        Ink::Title(s) => stage_style(s).patch(selected_style(model, Pane::Graph, s == selected)),
     });
     frame.render_widget(Paragraph::new(lines), inner);
 }

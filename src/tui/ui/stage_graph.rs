@@ -293,12 +293,21 @@ struct Route {
     hops: Vec<usize>,
 }
 
+/// What a stage's box says, worked out before its place is known.
+#[derive(Debug, Clone, Default)]
+struct Face {
+    title: String,
+    detail: String,
+    rows: Vec<String>,
+}
+
 struct Plan {
     nodes: Vec<Node>,
     hops: Vec<Hop>,
     routes: Vec<Route>,
     folded: bool,
-    detail: Vec<(String, String, Vec<String>)>,
+    /// Indexed by stage.
+    faces: Vec<Face>,
 }
 
 impl Plan {
@@ -314,7 +323,7 @@ impl Plan {
             hops: Vec::new(),
             routes: Vec::new(),
             folded,
-            detail: Vec::new(),
+            faces: Vec::new(),
         };
         let mut stage_node = Vec::new();
         for stage in &graph.stages {
@@ -344,8 +353,13 @@ impl Plan {
                 .max()
                 .unwrap_or(0);
             let width = inner.max(image_room) + 4;
-            let images = images.iter().map(|i| abbreviate(i, width - 4)).collect();
-            plan.detail.push((title, card.detail, images));
+            let rows: Vec<String> = images.iter().map(|i| abbreviate(i, width - 4)).collect();
+            let height = 2 + rows.len();
+            plan.faces.push(Face {
+                title,
+                detail: card.detail,
+                rows,
+            });
             stage_node.push(plan.nodes.len());
             plan.nodes.push(Node {
                 kind: NodeKind::Stage(stage.index),
@@ -353,7 +367,7 @@ impl Plan {
                 layer: layers.get(stage.index.0).copied().unwrap_or(1) - usize::from(folded),
                 text: String::new(),
                 width,
-                height: 2 + plan.detail.last().map_or(0, |d| d.2.len()),
+                height,
                 y: 0,
             });
         }
@@ -532,8 +546,11 @@ impl Plan {
         for (n, node) in self.nodes.iter().enumerate() {
             match node.kind {
                 NodeKind::Stage(stage) => {
-                    let (title, detail, rows) =
-                        self.detail.get(stage.0).cloned().unwrap_or_default();
+                    let Face {
+                        title,
+                        detail,
+                        rows,
+                    } = self.faces.get(stage.0).cloned().unwrap_or_default();
                     boxes.push(StageBox {
                         stage,
                         x: left(n),
