@@ -159,3 +159,10 @@ fn a_cycle_is_drawn_without_looping() {
     let (_, l) = laid_out(text, 200);
     assert_eq!(l.boxes.len(), 2);
 }
+
+#[test]
+fn a_file_with_no_stage_draws_nothing() {
+    let (_, l) = laid_out("# just a comment\nARG GO=1.24\n", 78);
+    assert_eq!((l.width, l.height), (0, 0));
+    assert!(l.boxes.is_empty() && l.edges.is_empty());
+}
