@@ -261,7 +261,7 @@ fn every_stage_name_is_shown_whole() {
                 let area = graph_area(&model, size);
                 let rows = pane_rows(terminal.backend().buffer(), area);
                 assert!(
-                    rows.iter().any(|r| r.contains(&format!(" {stage} "))),
+                    rows.iter().any(|r| r.contains(&format!("┌ {stage} "))),
                     "{name} at {size:?}: stage {i} `{stage}` is not whole on screen:\n{}",
                     terminal.backend()
                 );
@@ -284,16 +284,16 @@ fn the_stages_the_target_does_not_need_are_dim() {
         let terminal = draw(&model, WIDE);
         let buf = terminal.backend().buffer();
         let area = graph_area(&model, WIDE);
-        let Some(cells) = find(buf, area, &format!(" {unused} ")) else {
+        let Some(cells) = find(buf, area, &format!("┌ {unused} ")) else {
             panic!("{name}: no `{unused}` box:\n{}", terminal.backend());
         };
-        for &(x, y) in &cells[1..cells.len() - 1] {
+        for &(x, y) in &cells[2..cells.len() - 1] {
             assert_eq!(buf[(x, y)].fg, theme.dim, "{name}: `{unused}` at {x},{y}");
         }
-        let Some(cells) = find(buf, area, &format!(" {used} ")) else {
+        let Some(cells) = find(buf, area, &format!("┌ {used} ")) else {
             panic!("{name}: no `{used}` box:\n{}", terminal.backend());
         };
-        for &(x, y) in &cells[1..cells.len() - 1] {
+        for &(x, y) in &cells[2..cells.len() - 1] {
             assert_eq!(buf[(x, y)].fg, theme.text, "{name}: `{used}` at {x},{y}");
         }
     }
@@ -414,13 +414,13 @@ fn the_selected_stage_is_highlighted_where_the_view_scrolled_to() {
         let terminal = draw(&model, size);
         let buf = terminal.backend().buffer();
         let area = graph_area(&model, size);
-        let Some(cells) = find(buf, area, " build-worker ") else {
+        let Some(cells) = find(buf, area, "┌ build-worker ") else {
             panic!(
                 "the selected stage is off the pane:\n{}",
                 terminal.backend()
             );
         };
-        for (x, y) in cells {
+        for &(x, y) in &cells[1..] {
             assert!(
                 buf[(x, y)].modifier.contains(Modifier::REVERSED),
                 "{size:?}: cell {x},{y} of the selected stage"

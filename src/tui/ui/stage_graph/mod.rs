@@ -134,21 +134,18 @@ pub fn layout(graph: &StageGraph, cards: &[Card], room: usize) -> GraphLayout {
         (None, false),
         (None, true),
     ];
-    let mut narrowest: Option<GraphLayout> = None;
     for (cap, brief) in tries {
         let drawn = Plan::new(graph, cards, cap, brief).place();
         if drawn.width <= room {
             return drawn;
         }
-        if narrowest.as_ref().is_none_or(|n| drawn.width < n.width) {
-            narrowest = Some(drawn);
-        }
     }
-    match narrowest {
-        // A wide pane scrolls a big graph; a narrow one lists the stages.
-        Some(drawn) if room >= LIST_BELOW => drawn,
-        _ => listed(graph, cards, room),
+    if room < LIST_BELOW {
+        return listed(graph, cards, room);
     }
+    // A wide pane scrolls a big graph. Since it scrolls anyway, names stay
+    // readable and only the states shorten.
+    Plan::new(graph, cards, Some(IMAGE_WIDEST), true).place()
 }
 
 /// The stages one under another in build order, each box naming what it is
