@@ -465,3 +465,50 @@ fn the_selected_stage_is_on_screen_at_every_size() {
         }
     }
 }
+
+/// Every Dockerfile of the corpus at the usual, compact and odd widths:
+/// each stage gets a box whole on the drawing, and each line ends beside the
+/// box it enters.
+#[test]
+fn every_corpus_dockerfile_lays_out_with_a_box_per_stage() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    assert!(files.len() > 40, "the corpus is missing: {}", dir.display());
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let graph = StageGraph::new(&parse(&text));
+        let cards: Vec<Card> = graph
+            .stages
+            .iter()
+            .map(|s| Card {
+                title: s.display_name(),
+                detail: "✓ done".into(),
+                short: "✓".into(),
+            })
+            .collect();
+        for room in [10, 34, 50, 78, 120] {
+            let drawn = layout(&graph, &cards, room);
+            let shown = file.display();
+            assert_eq!(drawn.boxes.len(), graph.stages.len(), "{shown} at {room}");
+            for b in &drawn.boxes {
+                assert!(b.x + b.width <= drawn.width && b.y + b.height <= drawn.height);
+                assert!(b.title.chars().count() + 4 <= b.width, "{shown}: {b:?}");
+            }
+            for edge in &drawn.edges {
+                let Some(b) = drawn.stage_box(edge.to) else {
+                    panic!("{shown}: {edge:?} enters no box");
+                };
+                let Some(&(x, y)) = edge.points.last() else {
+                    panic!("{shown}: {edge:?} has no points");
+                };
+                assert!(
+                    x + 1 == b.x && (b.y..b.y + b.height).contains(&y),
+                    "{shown}: {edge:?}"
+                );
+            }
+        }
+    }
+}
