@@ -18,6 +18,7 @@ enum NodeKind {
     PassThrough,
 }
 
+/// Anything that takes a place in a column.
 #[derive(Debug, Clone)]
 struct Node {
     kind: NodeKind,
@@ -56,6 +57,8 @@ struct Face {
     rows: Vec<String>,
 }
 
+/// A drawing in the making: its nodes (images, stages, pass-throughs) and
+/// the hops between neighbouring columns, before rows and x are known.
 pub(super) struct Plan {
     nodes: Vec<Node>,
     hops: Vec<Hop>,
