@@ -199,7 +199,7 @@ impl Workbench {
             |s| {
                 s.lines()
                     .any(|l| l.contains("│") && l.contains("FROM scratch"))
-                    && s.contains("scratch ─▶ ")
+                    && s.contains("scratch─")
                     && s.contains("base ◀ scratch ▶")
             },
         )
@@ -456,9 +456,9 @@ fn without_docker_the_workbench_still_edits() {
     app.wait_for("Dockerfile ─ hello/Dockerfile", SHORT);
     app.wait_for_status("no docker", CONNECT);
     // The stage graph is drawn from the text alone.
-    app.wait_for("golang:1.24 ─▶ ", SHORT);
-    app.wait_for("│ 0 builder", SHORT);
-    app.wait_for("debian:bookworm-slim ─▶ ", SHORT);
+    app.wait_for("golang:1.24─FROM▶┌ builder ", SHORT);
+    app.wait_for("COPY▶", SHORT);
+    app.wait_for("debian:bookworm-slim─", SHORT);
 
     app.keys(&["F5"]);
     app.wait_for_status("cannot build: no Docker daemon", SHORT);

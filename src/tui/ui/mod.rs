@@ -1,9 +1,11 @@
 //! Rendering: a read-only function of the model. No I/O, no locks, no await.
 
 pub mod editor;
+mod graph_canvas;
 mod lesson_pane;
 mod overlay;
 mod panes;
+pub mod stage_graph;
 mod status;
 
 use ratatui::Frame;

@@ -2,13 +2,15 @@
 //! log, and the variants table.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Margin, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::block;
-use crate::dockerfile::{EdgeKind, Source};
+use super::graph_canvas::{Canvas, Ink};
+use super::stage_graph::{self, Card};
+use crate::dockerfile::StageIndex;
 use crate::engine::events::StepState;
 use crate::tui::model::{BuildState, Model, Pane};
 use crate::tui::update::delta_text;
@@ -171,129 +173,100 @@ fn state_mark(state: Option<&StepState>, building: bool) -> Option<(&'static str
 
 fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
     let theme = &model.theme;
-    let block = block(model, Pane::Graph, Pane::Graph.title().to_string());
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
     let Some(analysis) = &model.analysis else {
+        let block = block(model, Pane::Graph, Pane::Graph.title().to_string());
+        frame.render_widget(block, rect);
         return;
     };
     let g = &analysis.graph;
     let building_or_built = !matches!(model.build, BuildState::Idle);
-    // Each stage: where it starts from, its label and state, and what flows in.
-    struct Row {
-        from: String,
-        content: Vec<Span<'static>>,
-        border: Style,
-        edges: Vec<String>,
-    }
-    let mut rows = Vec::new();
-    for stage in &g.stages {
-        let unused = g.is_unused(stage.index);
-        let target = Some(stage.index) == g.target;
-        let from = match stage.base_stage {
-            Some(s) => format!("[{}]", s.0),
-            None => stage.base.clone(),
-        };
-        let state = model.stage_state(stage.index);
-        let mark = state_mark(state.as_ref(), model.is_building());
-        let size = model
-            .layers
-            .as_ref()
-            .filter(|_| target)
-            .map(|l| format!(" {}", size_text(l.size_bytes)))
-            .unwrap_or_default();
-        let mut style = if unused { theme.dim() } else { theme.text() };
-        if matches!(state, Some(StepState::Failed(_))) {
-            style = theme.error();
-        }
-        let selected = selected_style(model, Pane::Graph, model.graph_selected == stage.index.0);
-        let mut content = vec![Span::styled(
-            format!("{} {}", stage.index.0, stage.display_name()),
-            style.patch(selected),
-        )];
-        if target {
-            content.push(Span::styled(" ★", Style::default().fg(theme.focus)));
-        }
-        content.push(Span::styled(size, theme.text()));
-        if let (true, false, Some((mark, word))) = (building_or_built, unused, mark) {
-            content.push(Span::styled(format!(" {mark} {word}"), style));
-        }
-        if unused {
-            content.push(Span::styled(" (not needed)", theme.dim()));
-        }
-        let edges = g
-            .edges
-            .iter()
-            .filter(|e| e.to == stage.index && e.kind != EdgeKind::From)
-            .map(|edge| {
-                let from = match &edge.from {
-                    Source::Stage(s) => format!("[{}]", s.0),
-                    Source::Image(i) => i.clone(),
-                };
-                let kind = if edge.kind == EdgeKind::Copy {
-                    "COPY --from"
-                } else {
-                    "mount from"
-                };
-                format!("◀ {kind} {from} (l.{})", edge.line)
-            })
-            .collect();
-        rows.push(Row {
-            from,
-            content,
-            border: style,
-            edges,
-        });
-    }
-    let boxed_height: usize = rows.iter().map(|r| 3 + r.edges.len()).sum();
-    let from_width = rows
+    let cards: Vec<Card> = g
+        .stages
         .iter()
-        .map(|r| r.from.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(24);
-    let content_width = rows
-        .iter()
-        .map(|r| r.content.iter().map(Span::width).sum::<usize>())
-        .max()
-        .unwrap_or(0);
-    let fits = boxed_height <= usize::from(inner.height)
-        && from_width + 4 + content_width + 4 <= usize::from(inner.width);
-    let mut lines = Vec::new();
-    for row in rows {
-        let from: String = row.from.chars().take(24).collect();
-        if fits {
-            // A box per stage, as the screen in DESIGN draws them.
-            let indent = " ".repeat(from_width + 4);
-            let width = row.content.iter().map(Span::width).sum::<usize>();
-            let bar = "─".repeat(content_width + 2);
-            lines.push(Line::from(vec![
-                Span::styled(format!("{from:>from_width$} ─▶ "), theme.dim()),
-                Span::styled(format!("┌{bar}┐"), row.border),
-            ]));
-            let mut middle = vec![Span::raw(indent.clone()), Span::styled("│ ", row.border)];
-            middle.extend(row.content);
-            middle.push(Span::raw(" ".repeat(content_width - width)));
-            middle.push(Span::styled(" │", row.border));
-            lines.push(Line::from(middle));
-            lines.push(Line::from(vec![
-                Span::raw(indent.clone()),
-                Span::styled(format!("└{bar}┘"), row.border),
-            ]));
-            for edge in row.edges {
-                lines.push(Line::styled(format!("{indent}  {edge}"), theme.dim()));
+        .map(|stage| {
+            let target = Some(stage.index) == g.target;
+            let state = model.stage_state(stage.index);
+            let mark = state_mark(state.as_ref(), model.is_building())
+                .filter(|_| building_or_built && !g.is_unused(stage.index));
+            // The target's size is the final image's; other stages have none to show.
+            let size = model
+                .layers
+                .as_ref()
+                .filter(|_| target)
+                .map(|l| size_text(l.size_bytes));
+            let (detail, short) = match (mark, size) {
+                _ if g.is_unused(stage.index) => ("not needed".to_string(), String::new()),
+                (Some((mark, _)), Some(size)) => {
+                    (format!("{mark} {size}"), format!("{mark} {size}"))
+                }
+                (Some((mark, word)), None) => (format!("{mark} {word}"), mark.to_string()),
+                (None, Some(size)) => (size.clone(), size),
+                (None, None) => (String::new(), String::new()),
+            };
+            let star = if target { " ★" } else { "" };
+            Card {
+                title: format!("{}{star}", stage.display_name()),
+                detail,
+                short,
             }
+        })
+        .collect();
+    let inner = rect.inner(Margin::new(1, 1));
+    let drawn = stage_graph::layout(g, &cards, usize::from(inner.width));
+    let canvas = Canvas::paint(&drawn);
+    let view = (usize::from(inner.width), usize::from(inner.height));
+    let selected = StageIndex(model.graph_selected);
+    let at = drawn.stage_box(selected).map_or((0, 0), |b| {
+        (
+            scroll_to(b.x, b.width, view.0),
+            scroll_to(b.y, b.height, view.1),
+        )
+    });
+    let at = (
+        at.0.min(canvas.width().saturating_sub(view.0)),
+        at.1.min(canvas.height().saturating_sub(view.1)),
+    );
+    // Say so when part of the drawing is off the pane.
+    let hidden = canvas.width() > view.0 || canvas.height() > view.1;
+    let title = if hidden {
+        format!(
+            "{} · {}/{} ↑↓ scrolls",
+            Pane::Graph.title(),
+            model.graph_selected + 1,
+            g.stages.len()
+        )
+    } else {
+        Pane::Graph.title().to_string()
+    };
+    frame.render_widget(block(model, Pane::Graph, title), rect);
+    let stage_style = |s: StageIndex| {
+        if matches!(model.stage_state(s), Some(StepState::Failed(_))) {
+            theme.error()
+        } else if g.is_unused(s) {
+            theme.dim()
         } else {
-            let mut spans = vec![Span::styled(format!("{from} ─▶ ["), theme.dim())];
-            spans.extend(row.content);
-            spans.push(Span::styled("]", theme.dim()));
-            lines.push(Line::from(spans));
-            for edge in row.edges {
-                lines.push(Line::styled(format!("    {edge}"), theme.dim()));
-            }
+            theme.text()
         }
-    }
+    };
+    let lines = canvas.lines(at, view, |ink| match ink {
+        Ink::Blank => Style::default(),
+        Ink::Image => theme.dim(),
+        Ink::Edge(s) if g.is_unused(s) => theme.dim(),
+        Ink::Edge(_) => Style::default().fg(theme.accent),
+        Ink::Stage(s) => stage_style(s),
+        Ink::Title(s) if Some(s) == g.target => stage_style(s)
+            .add_modifier(Modifier::BOLD)
+            .patch(selected_style(model, Pane::Graph, s == selected)),
+        Ink::Title(s) => stage_style(s).patch(selected_style(model, Pane::Graph, s == selected)),
+    });
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The first row (or column) to show so that an item at `start`, `len`
+/// long, is in a view `room` long: the drawing scrolls only as far as the
+/// selected stage needs.
+fn scroll_to(start: usize, len: usize, room: usize) -> usize {
+    (start + len.min(room)).saturating_sub(room)
 }
 
 fn layers(model: &Model, frame: &mut Frame, rect: Rect) {
