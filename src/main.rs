@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     debug_log();
     let Some(command) = cli.command else {
-        return match dockstage::tui::run(cli.path, cli.theme) {
+        return match dockstage::tui::run(cli.path, cli.theme, cli.present) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("dockstage: {e:#}");

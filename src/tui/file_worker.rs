@@ -31,6 +31,16 @@ pub(super) async fn file_worker(
                 Some(Cmd::Export { path, text, was }) => {
                     blocking(move || exported(&path, &was, &text)).await
                 }
+                Some(Cmd::ListDockerfiles { dir }) => {
+                    blocking(move || Some(Msg::Dockerfiles(super::file_switch::list(&dir)))).await
+                }
+                Some(Cmd::OpenFile { path }) => {
+                    blocking(move || {
+                        let text = crate::input::read_dockerfile(&path).map_err(|e| e.to_string());
+                        Some(Msg::Opened { path, text })
+                    })
+                    .await
+                }
                 Some(Cmd::CheckDisk { path }) => {
                     watched = Some(path.clone());
                     blocking(move || check(&path)).await

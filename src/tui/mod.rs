@@ -3,13 +3,16 @@
 pub mod app;
 mod building;
 mod editing;
+pub mod file_switch;
 mod file_worker;
 pub mod highlight;
+pub mod keycast;
 mod matrixing;
 pub mod model;
 pub mod msg;
 pub mod on_disk;
 pub mod open;
+pub mod present;
 pub mod run_args;
 pub mod theme;
 mod tuning;
@@ -34,7 +37,7 @@ use worker::Workers;
 use crate::goproject::GoFacts;
 
 /// Opens PATH (or the bundled example) and runs the workbench until quit.
-pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
+pub fn run(path: Option<PathBuf>, theme_name: Option<String>, present: bool) -> Result<()> {
     let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         Theme::monochrome()
     } else {
@@ -49,9 +52,11 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         .wrap_err("cannot start the async runtime")?;
     runtime.block_on(async move {
         let facts = Some(GoFacts::scan_dir(&opened.file.dir, 5_000)).filter(|f| f.go_files > 0);
-        let recovery = open::recovery_path(&opened.file.path);
+        let first_recovery = open::recovery_path(&opened.file.path);
         let mut model = Model::new(opened.file, &opened.text, theme);
         model.disk.seen = opened.seen;
+        present::set(&mut model, present);
+        model.status = None;
         if let Some(recovered) = opened.recovered {
             model.overlay = model::Overlay::RestoreOffer(recovered);
         }
@@ -68,11 +73,15 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         );
         // The panic hook ratatui installs restores the terminal; ours also
         // keeps the buffer, so a crash loses no work.
-        let snapshot = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        install_recovery_hook(recovery.clone(), snapshot.clone());
+        // The file can change (Ctrl-O), so the snapshot names its own.
+        let snapshot = std::sync::Arc::new(std::sync::Mutex::new((
+            first_recovery.clone(),
+            String::new(),
+        )));
+        install_recovery_hook(snapshot.clone());
         let result = app::run(&mut terminal, model, EventStream::new(), rx, workers, |m| {
             if let Ok(mut s) = snapshot.lock() {
-                s.clone_from(&m.text());
+                *s = (open::recovery_path(&m.file.path), m.text());
             }
         })
         .await;
@@ -84,6 +93,7 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
         );
         ratatui::restore();
         let model = result.map_err(|e| eyre!("terminal error: {e}"))?;
+        let recovery = open::recovery_path(&model.file.path);
         if model.terminated && model.dirty() {
             std::fs::write(&recovery, model.text())
                 .wrap_err_with(|| format!("cannot keep the unsaved work in {}", recovery.display()))?;
@@ -94,6 +104,7 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
             return Ok(());
         }
         let _ = std::fs::remove_file(&recovery);
+        let _ = std::fs::remove_file(&first_recovery);
         if model.dirty() {
             eprintln!(
                 "dockstage: quit without saving {}",
@@ -123,13 +134,16 @@ fn forward_signals(tx: mpsc::UnboundedSender<msg::Msg>) {
     });
 }
 
-fn install_recovery_hook(path: PathBuf, snapshot: std::sync::Arc<std::sync::Mutex<String>>) {
+/// A panic keeps the buffer in the recovery file of the file being edited.
+fn install_recovery_hook(snapshot: std::sync::Arc<std::sync::Mutex<(PathBuf, String)>>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if let Ok(text) = snapshot.lock()
-            && !text.is_empty()
-        {
-            let _ = std::fs::write(&path, text.as_bytes());
+        let mut path = PathBuf::new();
+        if let Ok(kept) = snapshot.lock() {
+            path.clone_from(&kept.0);
+            if !kept.1.is_empty() {
+                let _ = std::fs::write(&kept.0, kept.1.as_bytes());
+            }
         }
         let _ = execute!(
             std::io::stdout(),

@@ -58,6 +58,13 @@ pub enum Msg {
         now: Seen,
         refused: bool,
     },
+    /// The Dockerfiles of the project directory, for the switcher (Ctrl-O).
+    Dockerfiles(Result<Vec<PathBuf>, String>),
+    /// Another Dockerfile read from disk, to edit instead.
+    Opened {
+        path: PathBuf,
+        text: Result<String, String>,
+    },
 }
 
 /// The files the workbench writes.
@@ -125,6 +132,14 @@ pub enum Cmd {
     },
     /// Report what `path` holds now, and keep checking it on a timer.
     CheckDisk {
+        path: PathBuf,
+    },
+    /// List the Dockerfiles in `dir` (Ctrl-O).
+    ListDockerfiles {
+        dir: PathBuf,
+    },
+    /// Read `path` to edit it instead of the current file.
+    OpenFile {
         path: PathBuf,
     },
     Quit,

@@ -57,7 +57,11 @@ impl Workers {
                 // A newer text replaces one not yet started: latest wins.
                 let _ = self.analyze.send(Some((version, text)));
             }
-            cmd @ (Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. }) => {
+            cmd @ (Cmd::Save { .. }
+            | Cmd::Export { .. }
+            | Cmd::CheckDisk { .. }
+            | Cmd::ListDockerfiles { .. }
+            | Cmd::OpenFile { .. }) => {
                 let _ = self.files.send(cmd);
             }
             other => {
@@ -193,7 +197,8 @@ async fn docker_worker(
                         let _ = done.send(());
                         return;
                     }
-                    Cmd::Analyze { .. } | Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. } => {}
+                    Cmd::Analyze { .. } | Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. }
+                    | Cmd::ListDockerfiles { .. } | Cmd::OpenFile { .. } => {}
                 }
             }
             _ = ping.tick() => {
