@@ -144,18 +144,31 @@ impl Highlighted {
     }
 }
 
-/// `theme` with comments drawn in `comment`: a rule for the comment scope
-/// after the theme's own, so it wins over theirs.
+/// `theme` with comments drawn in `comment`: every rule of the theme that
+/// names a comment scope takes the colour, and a rule for `comment` covers
+/// themes that have none.
 fn with_comment(theme: &Theme, comment: Option<Color>) -> Theme {
     let mut theme = theme.clone();
-    if let (Some(Color::Rgb(r, g, b)), Ok(scope)) = (
-        comment,
-        "comment".parse::<syntect::highlighting::ScopeSelectors>(),
-    ) {
+    let Some(Color::Rgb(r, g, b)) = comment else {
+        return theme;
+    };
+    let colour = syntect::highlighting::Color { r, g, b, a: 0xff };
+    let names_comment = |item: &syntect::highlighting::ThemeItem| {
+        item.scope.selectors.iter().any(|sel| {
+            sel.path
+                .as_slice()
+                .iter()
+                .any(|s| s.build_string().contains("comment"))
+        })
+    };
+    for item in theme.scopes.iter_mut().filter(|i| names_comment(i)) {
+        item.style.foreground = Some(colour);
+    }
+    if let Ok(scope) = "comment".parse::<syntect::highlighting::ScopeSelectors>() {
         theme.scopes.push(syntect::highlighting::ThemeItem {
             scope,
             style: syntect::highlighting::StyleModifier {
-                foreground: Some(syntect::highlighting::Color { r, g, b, a: 0xff }),
+                foreground: Some(colour),
                 background: None,
                 font_style: None,
             },

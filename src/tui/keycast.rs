@@ -36,8 +36,10 @@ pub struct KeyCast {
 }
 
 impl KeyCast {
-    pub fn push(&mut self, key: &KeyEvent) {
-        if let Some(c) = typed_char(key) {
+    /// Records `key`; `typing` (the editor has the keys) groups characters
+    /// into words, elsewhere a character is a key of its own (`1`, `?`).
+    pub fn push(&mut self, key: &KeyEvent, typing: bool) {
+        if let Some(c) = typed_char(key).filter(|_| typing) {
             if let Some(Cast::Typed(word)) = self.keys.back_mut()
                 && word.chars().count() < WORD
             {
@@ -114,7 +116,7 @@ mod tests {
     use super::*;
 
     fn press(cast: &mut KeyCast, code: KeyCode, modifiers: KeyModifiers) {
-        cast.push(&KeyEvent::new(code, modifiers));
+        cast.push(&KeyEvent::new(code, modifiers), true);
     }
 
     #[test]
@@ -127,8 +129,12 @@ mod tests {
         }
         press(&mut cast, KeyCode::Char('s'), KeyModifiers::CONTROL);
         press(&mut cast, KeyCode::F(5), KeyModifiers::NONE);
+        cast.push(
+            &KeyEvent::new(KeyCode::Char('1'), KeyModifiers::NONE),
+            false,
+        );
         let labels: Vec<String> = cast.keys().map(Cast::label).collect();
-        assert_eq!(labels, ["Tab", "→", "“RUN”", "^S", "F5"]);
+        assert_eq!(labels, ["Tab", "→", "“RUN”", "^S", "F5", "1"]);
     }
 
     #[test]

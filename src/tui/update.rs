@@ -52,7 +52,8 @@ fn keep_cursor_visible(model: &mut Model) {
 fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => {
-            model.keycast.push(&key);
+            let typing = model.focus == Pane::Editor && model.overlay == Overlay::None;
+            model.keycast.push(&key, typing);
             on_key(model, key)
         }
         Msg::Key(_) => Vec::new(),
