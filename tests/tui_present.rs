@@ -400,6 +400,25 @@ fn focus_shows_without_colour() {
     }
 }
 
+#[test]
+fn the_compact_tab_bar_marks_the_pane_with_focus_only() {
+    // With the editor focused, the Toggles tab is shown but must not look
+    // focused: the presenter took it for where the keys go.
+    let mut model = hello(PROJECTOR, Theme::monochrome());
+    let reversed = |model: &Model| {
+        let terminal = draw(model, PROJECTOR);
+        let buf = terminal.backend().buffer().clone();
+        let Some((x, y)) = find(&buf, "Toggles│") else {
+            panic!("no tab bar:\n{}", terminal.backend());
+        };
+        buf[(x, y)].modifier.contains(Modifier::REVERSED)
+    };
+    assert_eq!(model.focus, Pane::Editor);
+    assert!(!reversed(&model), "the Toggles tab looks focused");
+    drive(&mut model, key(KeyCode::Tab));
+    assert!(reversed(&model), "the focused Toggles tab is not marked");
+}
+
 // 4. The high-contrast theme used the terminal's background and grey comments.
 #[test]
 fn high_contrast_paints_its_own_background_and_bright_comments() {

@@ -170,7 +170,9 @@ pub(super) fn on_opened(
         model.build = BuildState::Idle;
     }
     model.steps.clear();
+    model.pending_build = false;
     model.explanation = None;
+    model.graph_selected = 0;
     model.editor = editor_of(&text.replace("\r\n", "\n"));
     model.editor_top = 0;
     model.undo_groups.clear();

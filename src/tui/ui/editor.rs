@@ -29,6 +29,10 @@ pub fn text_width(model: &Model, rect: Rect) -> usize {
 /// wraps at `width`: after the last space that fits, or mid-word when a
 /// word is longer than a row.
 pub fn row_starts(text: &str, width: usize) -> Vec<usize> {
+    // Most lines fit: no need to look at their characters.
+    if text.len() <= width {
+        return vec![0];
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut starts = vec![0];
     let mut start = 0;

@@ -104,7 +104,11 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
         .or_else(|| model.file.note.clone())
         .unwrap_or_default();
     let total = usize::from(rect.width);
-    let size = size_and_change(model).map(|s| format!(" {s} "));
+    // After a failed build the last size is not this file's: the message
+    // says what failed instead.
+    let size = size_and_change(model)
+        .filter(|_| !matches!(model.build, BuildState::Failed { .. }))
+        .map(|s| format!(" {s} "));
     // A message that says the size already (after a build) needs no cell
     // for it, as long as it is not cut.
     let said = size.as_ref().is_some_and(|s| {
