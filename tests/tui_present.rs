@@ -516,10 +516,12 @@ fn ctrl_o_lists_the_dockerfiles_and_opens_one() {
     drive(&mut model, key(KeyCode::Down));
     let cmds = drive(&mut model, key(KeyCode::Enter));
     let single = example_dir().join("Dockerfile.single");
+    let version = model.version;
     assert_eq!(
         cmds,
         vec![Cmd::OpenFile {
-            path: single.clone()
+            path: single.clone(),
+            version
         }]
     );
     let single_text = std::fs::read_to_string(&single).unwrap_or_default();
@@ -527,6 +529,7 @@ fn ctrl_o_lists_the_dockerfiles_and_opens_one() {
         &mut model,
         Msg::Opened {
             path: single.clone(),
+            version,
             text: Ok(single_text.clone()),
         },
     );
@@ -565,33 +568,54 @@ fn ctrl_o_never_drops_unsaved_changes() {
     assert!(matches!(cmds.as_slice(), [Cmd::Save { text, .. }] if *text == edited));
     let path = model.file.path.clone();
     let cmds = drive(&mut model, Msg::Saved(Ok(path)));
+    let version = model.version;
     assert_eq!(
         cmds,
         vec![Cmd::OpenFile {
-            path: single.clone()
+            path: single.clone(),
+            version
         }]
     );
 
-    // d: drop the changes, on the user's word only.
+    // d: drop the changes, on the user's word only; the file read opens.
     let mut model = hello(SMALL, dark());
     drive(&mut model, key(KeyCode::Char('#')));
     choose(&mut model);
     let cmds = drive(&mut model, key(KeyCode::Char('d')));
+    let version = model.version;
     assert_eq!(
         cmds,
         vec![Cmd::OpenFile {
-            path: single.clone()
+            path: single.clone(),
+            version
         }]
     );
+    drive(
+        &mut model,
+        Msg::Opened {
+            path: single.clone(),
+            version,
+            text: Ok("FROM scratch\n".into()),
+        },
+    );
+    assert_eq!(model.text(), "FROM scratch\n");
+    assert_eq!(model.file.path, single);
 
     // A file read while new edits were made is not put over them.
     let mut model = hello(SMALL, dark());
     drive(&mut model, key(KeyCode::Char('#')));
+    choose(&mut model);
+    let cmds = drive(&mut model, key(KeyCode::Char('d')));
+    let Some(Cmd::OpenFile { version, .. }) = cmds.first().cloned() else {
+        panic!("d did not open: {cmds:?}");
+    };
+    drive(&mut model, key(KeyCode::Char('!')));
     let edited = model.text();
     drive(
         &mut model,
         Msg::Opened {
             path: single,
+            version,
             text: Ok("FROM scratch\n".into()),
         },
     );

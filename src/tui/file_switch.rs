@@ -109,7 +109,15 @@ fn choose(model: &mut Model, path: PathBuf) -> Vec<Cmd> {
         model.overlay = Overlay::ConfirmOpen(path);
         return Vec::new();
     }
-    vec![Cmd::OpenFile { path }]
+    open_cmd(model, path)
+}
+
+/// Reads `path` to open it, as long as the editor stays as it is now.
+fn open_cmd(model: &Model, path: PathBuf) -> Vec<Cmd> {
+    vec![Cmd::OpenFile {
+        path,
+        version: model.version,
+    }]
 }
 
 /// The answer to "unsaved changes: open another file?". Saving first opens
@@ -119,7 +127,7 @@ pub(super) fn on_confirm_key(model: &mut Model, path: PathBuf, key: KeyEvent) ->
         KeyCode::Char('s') => save(model),
         KeyCode::Char('d') => {
             model.overlay = Overlay::None;
-            vec![Cmd::OpenFile { path }]
+            open_cmd(model, path)
         }
         _ => {
             model.overlay = Overlay::None;
@@ -140,7 +148,7 @@ pub(super) fn after_save(model: &mut Model) -> Vec<Cmd> {
     };
     let path = path.clone();
     model.overlay = Overlay::None;
-    vec![Cmd::OpenFile { path }]
+    open_cmd(model, path)
 }
 
 /// The file worker read `path`: it becomes the file being edited. Variants
@@ -148,6 +156,7 @@ pub(super) fn after_save(model: &mut Model) -> Vec<Cmd> {
 pub(super) fn on_opened(
     model: &mut Model,
     path: PathBuf,
+    version: u64,
     text: Result<String, String>,
 ) -> Vec<Cmd> {
     let text = match text {
@@ -157,10 +166,10 @@ pub(super) fn on_opened(
             return Vec::new();
         }
     };
-    if model.dirty() {
-        // Typed between the answer and the read: never dropped.
+    if version != model.version {
+        // Edited after the user chose to open it: that edit is never dropped.
         model.status = Some(format!(
-            "{} not opened: the editor has unsaved changes",
+            "{} not opened: the editor changed meanwhile; Ctrl-O again to open it",
             file_name(&path)
         ));
         return Vec::new();

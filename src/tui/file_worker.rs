@@ -34,10 +34,10 @@ pub(super) async fn file_worker(
                 Some(Cmd::ListDockerfiles { dir }) => {
                     blocking(move || Some(Msg::Dockerfiles(super::file_switch::list(&dir)))).await
                 }
-                Some(Cmd::OpenFile { path }) => {
+                Some(Cmd::OpenFile { path, version }) => {
                     blocking(move || {
                         let text = crate::input::read_dockerfile(&path).map_err(|e| e.to_string());
-                        Some(Msg::Opened { path, text })
+                        Some(Msg::Opened { path, version, text })
                     })
                     .await
                 }

@@ -60,9 +60,11 @@ pub enum Msg {
     },
     /// The Dockerfiles of the project directory, for the switcher (Ctrl-O).
     Dockerfiles(Result<Vec<PathBuf>, String>),
-    /// Another Dockerfile read from disk, to edit instead.
+    /// Another Dockerfile read from disk, to edit instead of the text at
+    /// `version`, which the user agreed to leave.
     Opened {
         path: PathBuf,
+        version: u64,
         text: Result<String, String>,
     },
 }
@@ -138,9 +140,10 @@ pub enum Cmd {
     ListDockerfiles {
         dir: PathBuf,
     },
-    /// Read `path` to edit it instead of the current file.
+    /// Read `path` to edit it instead of the editor's text at `version`.
     OpenFile {
         path: PathBuf,
+        version: u64,
     },
     Quit,
 }

@@ -165,7 +165,11 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             file_switch::on_listed(model, files);
             Vec::new()
         }
-        Msg::Opened { path, text } => file_switch::on_opened(model, path, text),
+        Msg::Opened {
+            path,
+            version,
+            text,
+        } => file_switch::on_opened(model, path, version, text),
     }
 }
 
