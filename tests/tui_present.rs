@@ -369,6 +369,30 @@ fn after_tab_the_toggle_keys_reach_the_toggles_and_never_the_editor() {
 }
 
 #[test]
+fn a_tab_that_closes_the_help_still_moves_focus_to_the_toggles() {
+    // Seen in a session: the help was open, Tab closed it and left focus
+    // in the editor, and the next keys were typed into the Dockerfile.
+    let mut model = hello(PROJECTOR, dark());
+    drive(&mut model, key(KeyCode::F(1)));
+    assert_eq!(model.overlay, Overlay::Help);
+    drive(&mut model, key(KeyCode::Tab));
+    assert_eq!(model.overlay, Overlay::None);
+    assert_eq!(model.focus, Pane::Toggles);
+    let before = model.text();
+    drive(&mut model, key(KeyCode::Char('1')));
+    let text = model.text();
+    assert!(text.contains("FROM scratch"), "1 did not choose scratch");
+    assert!(!text.starts_with('1') && text.lines().count() == before.lines().count());
+    // Any other key only closes it.
+    drive(&mut model, key(KeyCode::F(1)));
+    drive(&mut model, key(KeyCode::Char('x')));
+    assert_eq!(
+        (model.overlay.clone(), model.focus),
+        (Overlay::None, Pane::Toggles)
+    );
+}
+
+#[test]
 fn focus_shows_without_colour() {
     for present in [false, true] {
         let mut model = hello(WIDE, Theme::monochrome());

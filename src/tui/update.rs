@@ -181,7 +181,11 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     match model.overlay.clone() {
         Overlay::Help => {
             model.overlay = Overlay::None;
-            return Vec::new();
+            // Tab closes the help and moves focus too: a presenter who
+            // pressed it to reach the toggles must not type into the editor.
+            if !matches!(key.code, KeyCode::Tab | KeyCode::BackTab) {
+                return Vec::new();
+            }
         }
         Overlay::ConfirmQuit => {
             return match key.code {
