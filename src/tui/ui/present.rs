@@ -184,7 +184,46 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
     }
     lines.push(Line::from(""));
     lines.extend(toggle_lines(model, usize::from(area.width)));
+    lines.extend(history(model));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+/// The builds so far, newest last, where there is room: the way from the
+/// first image to this one is the story a workshop tells.
+fn history(model: &Model) -> Vec<Line<'static>> {
+    let theme = &model.theme;
+    if model.variants.len() < 2 {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::from(""), Line::styled("builds so far", theme.dim())];
+    let skip = model.variants.len().saturating_sub(6);
+    for v in model.variants.iter().skip(skip) {
+        let (mark, style) = match v.run_ok {
+            Some(true) => ("✓", Style::default().fg(theme.ok)),
+            Some(false) => ("✗", theme.error()),
+            None => ("·", theme.dim()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:>2} {:<18} {:>9} ",
+                    v.number,
+                    v.base,
+                    size_text(v.size_bytes)
+                ),
+                theme.text(),
+            ),
+            Span::styled(mark, style),
+            Span::styled(
+                Some(v.flags_label())
+                    .filter(|f| f != "-")
+                    .map(|f| format!(" {f}"))
+                    .unwrap_or_default(),
+                theme.dim(),
+            ),
+        ]));
+    }
+    lines
 }
 
 /// The toggles as words with on/off, and the number keys for the bases.
