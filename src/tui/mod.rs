@@ -56,7 +56,6 @@ pub fn run(path: Option<PathBuf>, theme_name: Option<String>, present: bool) -> 
         let mut model = Model::new(opened.file, &opened.text, theme);
         model.disk.seen = opened.seen;
         present::set(&mut model, present);
-        model.status = None;
         if let Some(recovered) = opened.recovered {
             model.overlay = model::Overlay::RestoreOffer(recovered);
         }

@@ -29,9 +29,4 @@ pub fn set(model: &mut Model, on: bool) {
         model.theme = theme;
     }
     model.rehighlight();
-    model.status = Some(if on {
-        "presenter mode: F9 goes back to the full workbench".into()
-    } else {
-        "presenter mode off".into()
-    });
 }

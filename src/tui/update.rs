@@ -311,6 +311,11 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     if key.code == KeyCode::F(9) {
         present::set(model, !model.present);
+        model.status = Some(if model.present {
+            "presenter mode: F9 goes back to the full workbench".into()
+        } else {
+            "presenter mode off".into()
+        });
         return Vec::new();
     }
     if ctrl(&key, 'f') {
