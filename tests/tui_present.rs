@@ -221,6 +221,33 @@ fn presenter_mode_has_two_panes_big_digits_and_the_keys_pressed() {
 }
 
 #[test]
+fn presenter_mode_says_when_a_build_failed_and_keeps_the_last_size() {
+    let mut model = presenting(PROJECTOR);
+    built_twice(&mut model);
+    let id = build_ids(&drive(&mut model, key(KeyCode::F(5))))[0];
+    drive(
+        &mut model,
+        Msg::BuildDone(
+            id,
+            Err(dockstage::tui::msg::BuildFailure {
+                message: "go build exited with 1".into(),
+                line: Some(33),
+                ..Default::default()
+            }),
+        ),
+    );
+    let text = screen(&model, PROJECTOR);
+    assert!(text.contains("✗ build failed at line 33"), "{text}");
+    assert!(text.contains("image size, build 2"), "{text}");
+    let line = status_line(&model, PROJECTOR);
+    assert!(line.contains("build failed at line 33"), "{line}");
+    assert!(
+        !line.contains("3.4 MB"),
+        "a stale size after the failure: {line}"
+    );
+}
+
+#[test]
 fn f9_brings_the_high_contrast_theme_and_takes_it_back() {
     let mut model = hello(PROJECTOR, dark());
     drive(&mut model, key(KeyCode::F(9)));
