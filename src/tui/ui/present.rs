@@ -12,7 +12,7 @@ use tui_big_text::{BigText, PixelSize};
 use super::{block, result};
 use crate::tui::keycast::Cast;
 use crate::tui::model::{Model, Pane};
-use crate::workbench::variant::size_text;
+use crate::workbench::variant::{change_text, size_text};
 
 /// The editor on the left, what changed on the right; the status line and
 /// the key cast take the last two rows.
@@ -159,7 +159,8 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
                 let rows = big(
                     frame,
                     area,
-                    &result::change(p.size_bytes, last.size_bytes, true),
+                    // The block font has no minus sign.
+                    &change_text(p.size_bytes, last.size_bytes).replace('−', "-"),
                     style.add_modifier(Modifier::BOLD),
                 );
                 take(&mut area, rows);

@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::tui::model::{BuildState, Model};
-use crate::workbench::variant::{Variant, size_text};
+use crate::workbench::variant::{Variant, change_text, size_text};
 
 /// The last build and the one before it, when there was one.
 pub fn last_two(model: &Model) -> Option<(&Variant, Option<&Variant>)> {
@@ -17,17 +17,6 @@ pub fn last_two(model: &Model) -> Option<(&Variant, Option<&Variant>)> {
         .checked_sub(2)
         .and_then(|i| model.variants.get(i));
     Some((last, previous))
-}
-
-/// "−75.5 MB" or "+1.2 MB": the change from `previous` to `now`, with
-/// `ascii` for fonts that have no minus sign.
-pub fn change(previous: u64, now: u64, ascii: bool) -> String {
-    let minus = if ascii { "-" } else { "−" };
-    if now >= previous {
-        format!("+{}", size_text(now - previous))
-    } else {
-        format!("{minus}{}", size_text(previous - now))
-    }
 }
 
 /// Smaller is good news; the colour repeats what the sign says.
@@ -49,7 +38,7 @@ pub fn size_and_change(model: &Model) -> Option<String> {
         Some(p) => format!(
             "{} ({})",
             size_text(last.size_bytes),
-            change(p.size_bytes, last.size_bytes, false)
+            change_text(p.size_bytes, last.size_bytes)
         ),
         None => size_text(last.size_bytes),
     })
@@ -168,7 +157,7 @@ pub fn summary(model: &Model) -> Vec<Line<'static>> {
         )];
         if let Some(p) = previous {
             spans.push(Span::styled(
-                format!(" {}", change(p.size_bytes, last.size_bytes, false)),
+                format!(" {}", change_text(p.size_bytes, last.size_bytes)),
                 change_style(model, p.size_bytes, last.size_bytes).add_modifier(Modifier::BOLD),
             ));
             spans.push(Span::styled(format!(" vs build {}", p.number), theme.dim()));
