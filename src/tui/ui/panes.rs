@@ -454,24 +454,14 @@ fn log(model: &Model, frame: &mut Frame, rect: Rect) {
             lines.push(Line::styled(format!("  {line}"), theme.dim()));
         }
     } else if let Some(run) = &model.run {
-        let verdict = if run.timed_out {
-            ("timed out".to_string(), theme.error())
-        } else if run.oom_killed {
-            ("out of memory".to_string(), theme.error())
-        } else if run.ok() {
-            (
-                format!("exit {}", run.exit_code.unwrap_or(0)),
-                Style::default().fg(theme.ok),
-            )
-        } else {
-            (
-                format!(
-                    "exit {}",
-                    run.exit_code.map_or("?".into(), |c| c.to_string())
-                ),
-                theme.error(),
-            )
-        };
+        let verdict = (
+            super::result::verdict(run),
+            if run.ok() {
+                Style::default().fg(theme.ok)
+            } else {
+                theme.error()
+            },
+        );
         lines.push(Line::from(vec![
             Span::styled(verdict.0, verdict.1.add_modifier(Modifier::BOLD)),
             Span::styled(format!(" · {} ms · ", run.duration_ms), theme.dim()),

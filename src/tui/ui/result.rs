@@ -5,6 +5,7 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use crate::outcome::RunResult;
 use crate::tui::model::{BuildState, Model};
 use crate::workbench::variant::{Variant, change_text, size_text};
 
@@ -94,17 +95,11 @@ pub fn run_line(model: &Model) -> Option<Line<'static>> {
     } else {
         ("✗", theme.error())
     };
-    let verdict = if run.timed_out {
-        "timed out".to_string()
-    } else if run.oom_killed {
-        "out of memory".to_string()
-    } else if let Some(answer) = run.service.as_ref() {
-        crate::workbench::service::summary(answer)
-    } else {
-        format!(
-            "exit {}",
-            run.exit_code.map_or("?".into(), |c| c.to_string())
-        )
+    let verdict = match run.service.as_ref() {
+        Some(answer) if !run.timed_out && !run.oom_killed => {
+            crate::workbench::service::summary(answer)
+        }
+        _ => verdict(run),
     };
     let said = if run.ok() {
         run.first_line().to_string()
@@ -123,6 +118,22 @@ pub fn run_line(model: &Model) -> Option<Line<'static>> {
         spans.push(Span::styled(format!(" · {said}"), theme.text()));
     }
     Some(Line::from(spans))
+}
+
+/// How a run ended, in a word or two: "exit 0", "timed out", "out of memory".
+pub fn verdict(run: &RunResult) -> String {
+    if run.timed_out {
+        "timed out".to_string()
+    } else if run.oom_killed {
+        "out of memory".to_string()
+    } else if run.ok() {
+        format!("exit {}", run.exit_code.unwrap_or(0))
+    } else {
+        format!(
+            "exit {}",
+            run.exit_code.map_or("?".into(), |c| c.to_string())
+        )
+    }
 }
 
 /// Why the run failed and what to switch, when known.
