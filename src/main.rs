@@ -15,7 +15,12 @@ fn main() -> ExitCode {
     if let Some(Command::Learn(args)) = &cli.command {
         match args.lesson() {
             Ok(Some(lesson)) => {
-                return match dockstage::tui::learn(lesson, args.reset, cli.theme) {
+                return match dockstage::tui::learn(
+                    lesson,
+                    args.reset,
+                    args.theme.clone().or(cli.theme),
+                    args.present || cli.present,
+                ) {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("dockstage: {e:#}");
@@ -31,7 +36,7 @@ fn main() -> ExitCode {
         }
     }
     let Some(command) = cli.command else {
-        return match dockstage::tui::run(cli.path, cli.theme) {
+        return match dockstage::tui::run(cli.path, cli.theme, cli.present) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("dockstage: {e:#}");

@@ -633,7 +633,7 @@ fn check_screen(model: &Model, state: State, size: (u16, u16)) {
     if size.0 < 20 || size.1 < 6 || model.overlay != dockstage::tui::model::Overlay::None {
         return;
     }
-    let compact = dockstage::tui::ui::is_compact(size);
+    let compact = dockstage::tui::ui::is_compact(size) && !model.present;
     for (pane, r) in layout(size, model) {
         if r.width < 2 || r.height < 2 {
             continue;
@@ -646,12 +646,22 @@ fn check_screen(model: &Model, state: State, size: (u16, u16)) {
         if top + 1 >= r.bottom() {
             continue;
         }
-        let corners = [
-            (r.x, top, "┌"),
-            (r.right() - 1, top, "┐"),
-            (r.x, r.bottom() - 1, "└"),
-            (r.right() - 1, r.bottom() - 1, "┘"),
-        ];
+        // The focused pane has a double border: focus shows without colour.
+        let corners = if pane == model.focus {
+            [
+                (r.x, top, "╔"),
+                (r.right() - 1, top, "╗"),
+                (r.x, r.bottom() - 1, "╚"),
+                (r.right() - 1, r.bottom() - 1, "╝"),
+            ]
+        } else {
+            [
+                (r.x, top, "┌"),
+                (r.right() - 1, top, "┐"),
+                (r.x, r.bottom() - 1, "└"),
+                (r.right() - 1, r.bottom() - 1, "┘"),
+            ]
+        };
         for (x, y, want) in corners {
             assert_eq!(
                 buf[(x, y)].symbol(),

@@ -22,6 +22,12 @@ pub struct LearnArgs {
     /// How the list is printed
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Open the lesson in presenter mode (F9 switches), for a workshop's screen
+    #[arg(long)]
+    pub present: bool,
+    /// Colour theme: dark, light or high-contrast
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
 }
 
 impl LearnArgs {

@@ -121,6 +121,10 @@ pub struct Cli {
     /// Colour theme: dark, light or high-contrast (NO_COLOR turns colour off)
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Presenter mode: fewer, larger panes, the size in big digits, the
+    /// high-contrast theme and the keys pressed on screen (F9 toggles it)
+    #[arg(long)]
+    pub present: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

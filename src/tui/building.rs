@@ -11,7 +11,7 @@ use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
 use crate::pipeline::Event;
 use crate::workbench::explain::explain_run;
-use crate::workbench::variant::{Variant, size_text};
+use crate::workbench::variant::{Variant, change_text, size_text};
 
 pub(super) fn request_build(model: &mut Model) -> Vec<Cmd> {
     if !docker_ready(model, "build") {
@@ -204,11 +204,7 @@ fn remember_build(model: &mut Model, text: &str, target: Option<String>, failure
 
 /// "−582 MB" or "+1.2 MB" against the previous variant.
 pub fn delta_text(previous: u64, now: u64) -> String {
-    if now >= previous {
-        format!(" (+{} vs previous)", size_text(now - previous))
-    } else {
-        format!(" (−{} vs previous)", size_text(previous - now))
-    }
+    format!(" ({} vs previous)", change_text(previous, now))
 }
 
 pub(super) fn on_failed(model: &mut Model, failure: BuildFailure) {

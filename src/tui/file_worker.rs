@@ -42,6 +42,16 @@ pub(super) async fn file_worker(
                     })
                     .await
                 }
+                Some(Cmd::ListDockerfiles { dir }) => {
+                    blocking(move || Some(Msg::Dockerfiles(super::file_switch::list(&dir)))).await
+                }
+                Some(Cmd::OpenFile { path, version }) => {
+                    blocking(move || {
+                        let text = crate::input::read_dockerfile(&path).map_err(|e| e.to_string());
+                        Some(Msg::Opened { path, version, text })
+                    })
+                    .await
+                }
                 Some(Cmd::CheckDisk { path }) => {
                     watched = Some(path.clone());
                     blocking(move || check(&path)).await

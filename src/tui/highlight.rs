@@ -36,6 +36,9 @@ struct Line {
 #[derive(Clone, Default)]
 pub struct Highlighted {
     theme_name: Option<String>,
+    comment: Option<Color>,
+    /// The syntect theme with the comment colour over it.
+    theme: Option<Theme>,
     lines: Vec<Line>,
 }
 
@@ -69,13 +72,18 @@ fn to_style(s: syntect::highlighting::Style) -> Style {
 
 impl Highlighted {
     /// Colours `lines` with the syntect theme `theme_name` (`None`: no colour),
-    /// reusing every line whose text and starting state are unchanged.
-    pub fn update(&mut self, lines: &[String], theme_name: Option<&str>) {
-        if self.theme_name.as_deref() != theme_name {
+    /// comments in `comment` when given, reusing every line whose text and
+    /// starting state are unchanged.
+    pub fn update(&mut self, lines: &[String], theme_name: Option<&str>, comment: Option<Color>) {
+        if self.theme_name.as_deref() != theme_name || self.comment != comment {
             self.lines.clear();
             self.theme_name = theme_name.map(str::to_string);
+            self.comment = comment;
+            self.theme = theme_name
+                .and_then(|n| themes().get(n))
+                .map(|t| with_comment(t, comment));
         }
-        let Some(theme) = theme_name.and_then(|n| themes().get(n)) else {
+        let Some(theme) = self.theme.as_ref() else {
             self.lines = lines
                 .iter()
                 .map(|t| Line {
@@ -136,6 +144,39 @@ impl Highlighted {
     }
 }
 
+/// `theme` with comments drawn in `comment`: every rule of the theme that
+/// names a comment scope takes the colour, and a rule for `comment` covers
+/// themes that have none.
+fn with_comment(theme: &Theme, comment: Option<Color>) -> Theme {
+    let mut theme = theme.clone();
+    let Some(Color::Rgb(r, g, b)) = comment else {
+        return theme;
+    };
+    let colour = syntect::highlighting::Color { r, g, b, a: 0xff };
+    let names_comment = |item: &syntect::highlighting::ThemeItem| {
+        item.scope.selectors.iter().any(|sel| {
+            sel.path
+                .as_slice()
+                .iter()
+                .any(|s| s.build_string().contains("comment"))
+        })
+    };
+    for item in theme.scopes.iter_mut().filter(|i| names_comment(i)) {
+        item.style.foreground = Some(colour);
+    }
+    if let Ok(scope) = "comment".parse::<syntect::highlighting::ScopeSelectors>() {
+        theme.scopes.push(syntect::highlighting::ThemeItem {
+            scope,
+            style: syntect::highlighting::StyleModifier {
+                foreground: Some(colour),
+                background: None,
+                font_style: None,
+            },
+        });
+    }
+    theme
+}
+
 fn initial_state(theme: &Theme) -> (ParseState, HighlightState) {
     let highlighter = SyntectHighlighter::new(theme);
     (
@@ -189,6 +230,7 @@ mod tests {
         h.update(
             &lines("FROM golang:1.24 AS builder\nRUN go build -o /app .\n"),
             Some("base16-eighties.dark"),
+            None,
         );
         let first = h.line(0);
         let text: String = first.iter().map(|(_, t)| t.as_str()).collect();
@@ -203,10 +245,10 @@ mod tests {
         let before = lines("FROM a\nRUN echo \\\n  hi\nCOPY . .\nCMD [\"x\"]\n");
         let after = lines("FROM a\nRUN echo \\\n  hello there\nCOPY . .\nENV A=b\nCMD [\"x\"]\n");
         let mut inc = Highlighted::default();
-        inc.update(&before, Some("base16-eighties.dark"));
-        inc.update(&after, Some("base16-eighties.dark"));
+        inc.update(&before, Some("base16-eighties.dark"), None);
+        inc.update(&after, Some("base16-eighties.dark"), None);
         let mut fresh = Highlighted::default();
-        fresh.update(&after, Some("base16-eighties.dark"));
+        fresh.update(&after, Some("base16-eighties.dark"), None);
         for i in 0..after.len() {
             assert_eq!(inc.line(i), fresh.line(i), "line {i}");
         }
@@ -214,9 +256,28 @@ mod tests {
     }
 
     #[test]
+    fn comments_take_the_colour_given_over_the_themes() {
+        let text = lines("# a comment\nFROM a\n");
+        let mut plain = Highlighted::default();
+        plain.update(&text, Some("base16-ocean.dark"), None);
+        let grey = plain.line(0).first().map(|(s, _)| s.fg);
+        let bright = Color::Rgb(0xff, 0xd7, 0xaf);
+        assert_ne!(grey, Some(Some(bright)));
+        let mut h = Highlighted::default();
+        h.update(&text, Some("base16-ocean.dark"), Some(bright));
+        assert!(
+            h.line(0).iter().all(|(s, _)| s.fg == Some(bright)),
+            "{:?}",
+            h.line(0)
+        );
+        // The code keeps the theme's colours.
+        assert_eq!(h.line(1), plain.line(1));
+    }
+
+    #[test]
     fn no_colour_keeps_the_text() {
         let mut h = Highlighted::default();
-        h.update(&lines("FROM a\n"), None);
+        h.update(&lines("FROM a\n"), None, None);
         assert_eq!(h.line(0), &[(Style::default(), "FROM a".to_string())]);
     }
 }

@@ -3,14 +3,17 @@
 pub mod app;
 mod building;
 mod editing;
+pub mod file_switch;
 mod file_worker;
 pub mod highlight;
+pub mod keycast;
 pub mod lesson;
 mod matrixing;
 pub mod model;
 pub mod msg;
 pub mod on_disk;
 pub mod open;
+pub mod present;
 pub mod run_args;
 pub mod theme;
 mod tuning;
@@ -35,8 +38,8 @@ use worker::Workers;
 use crate::goproject::GoFacts;
 
 /// Opens PATH (or the bundled example) and runs the workbench until quit.
-pub fn run(path: Option<PathBuf>, theme_name: Option<String>) -> Result<()> {
-    run_workbench(path, theme_name, None)
+pub fn run(path: Option<PathBuf>, theme_name: Option<String>, present: bool) -> Result<()> {
+    run_workbench(path, theme_name, present, None)
 }
 
 /// `dockstage learn NAME`: the learner's copy of the lesson (made fresh the
@@ -45,6 +48,7 @@ pub fn learn(
     lesson: crate::workbench::lesson::Lesson,
     reset: bool,
     theme_name: Option<String>,
+    present: bool,
 ) -> Result<()> {
     let (dir, progress) = crate::workbench::lesson::progress::start(&lesson, reset)
         .wrap_err_with(|| format!("cannot set up lesson `{}`", lesson.name))?;
@@ -52,6 +56,7 @@ pub fn learn(
     run_workbench(
         Some(path),
         theme_name,
+        present,
         Some(lesson::LessonRun::new(lesson, progress)),
     )
 }
@@ -59,6 +64,7 @@ pub fn learn(
 fn run_workbench(
     path: Option<PathBuf>,
     theme_name: Option<String>,
+    present: bool,
     lesson: Option<lesson::LessonRun>,
 ) -> Result<()> {
     let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
@@ -75,10 +81,11 @@ fn run_workbench(
         .wrap_err("cannot start the async runtime")?;
     runtime.block_on(async move {
         let facts = Some(GoFacts::scan_dir(&opened.file.dir, 5_000)).filter(|f| f.go_files > 0);
-        let recovery = open::recovery_path(&opened.file.path);
+        let first_recovery = open::recovery_path(&opened.file.path);
         let mut model = Model::new(opened.file, &opened.text, theme);
         model.disk.seen = opened.seen;
         model.lesson = lesson;
+        present::set(&mut model, present);
         if let Some(recovered) = opened.recovered {
             model.overlay = model::Overlay::RestoreOffer(recovered);
         }
@@ -95,11 +102,15 @@ fn run_workbench(
         );
         // The panic hook ratatui installs restores the terminal; ours also
         // keeps the buffer, so a crash loses no work.
-        let snapshot = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        install_recovery_hook(recovery.clone(), snapshot.clone());
+        // The file can change (Ctrl-O), so the snapshot names its own.
+        let snapshot = std::sync::Arc::new(std::sync::Mutex::new((
+            first_recovery.clone(),
+            String::new(),
+        )));
+        install_recovery_hook(snapshot.clone());
         let result = app::run(&mut terminal, model, EventStream::new(), rx, workers, |m| {
             if let Ok(mut s) = snapshot.lock() {
-                s.clone_from(&m.text());
+                *s = (open::recovery_path(&m.file.path), m.text());
             }
         })
         .await;
@@ -111,6 +122,7 @@ fn run_workbench(
         );
         ratatui::restore();
         let model = result.map_err(|e| eyre!("terminal error: {e}"))?;
+        let recovery = open::recovery_path(&model.file.path);
         if model.terminated && model.dirty() {
             std::fs::write(&recovery, model.text())
                 .wrap_err_with(|| format!("cannot keep the unsaved work in {}", recovery.display()))?;
@@ -121,6 +133,7 @@ fn run_workbench(
             return Ok(());
         }
         let _ = std::fs::remove_file(&recovery);
+        let _ = std::fs::remove_file(&first_recovery);
         if model.dirty() {
             eprintln!(
                 "dockstage: quit without saving {}",
@@ -150,13 +163,16 @@ fn forward_signals(tx: mpsc::UnboundedSender<msg::Msg>) {
     });
 }
 
-fn install_recovery_hook(path: PathBuf, snapshot: std::sync::Arc<std::sync::Mutex<String>>) {
+/// A panic keeps the buffer in the recovery file of the file being edited.
+fn install_recovery_hook(snapshot: std::sync::Arc<std::sync::Mutex<(PathBuf, String)>>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if let Ok(text) = snapshot.lock()
-            && !text.is_empty()
-        {
-            let _ = std::fs::write(&path, text.as_bytes());
+        let mut path = PathBuf::new();
+        if let Ok(kept) = snapshot.lock() {
+            path.clone_from(&kept.0);
+            if !kept.1.is_empty() {
+                let _ = std::fs::write(&kept.0, kept.1.as_bytes());
+            }
         }
         let _ = execute!(
             std::io::stdout(),

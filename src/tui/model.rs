@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use ratatui_textarea::TextArea;
 
+use super::file_switch::FileSwitch;
 use super::highlight::Highlighted;
+use super::keycast::KeyCast;
 use super::msg::BuildId;
 use super::on_disk::{Disk, DiskConflict};
 use super::theme::Theme;
@@ -203,6 +205,10 @@ pub enum Overlay {
     ConfirmTune(Box<TunedOffer>),
     /// A file changed on disk since the workbench read or wrote it.
     ChangedOnDisk(Box<DiskConflict>),
+    /// Ctrl-O: the project's Dockerfiles, one to open.
+    OpenFile(FileSwitch),
+    /// Opening another file would drop unsaved changes: save, drop or stay.
+    ConfirmOpen(PathBuf),
 }
 
 /// What tune found, as the confirmation shows it.
@@ -261,6 +267,12 @@ pub struct Model {
     pub pending_build: bool,
     pub status: Option<String>,
     pub theme: Theme,
+    /// Presenter mode (F9, `--present`): fewer, larger panes for a projector.
+    pub present: bool,
+    /// The theme to go back to when presenter mode ends.
+    pub theme_before_present: Option<Theme>,
+    /// The last keys pressed, shown in presenter mode.
+    pub keycast: KeyCast,
     pub catalog: &'static Catalog,
     pub quit: bool,
     /// Quit because of a signal, with no chance to ask about unsaved work.
@@ -286,15 +298,21 @@ pub struct LastBuild {
     pub failure: Option<String>,
 }
 
+/// A fresh editor holding `text`, with no history.
+pub fn editor_of(text: &str) -> TextArea<'static> {
+    let lines: Vec<String> = if text.is_empty() {
+        vec![String::new()]
+    } else {
+        text.lines().map(str::to_string).collect()
+    };
+    let mut editor = TextArea::new(lines);
+    editor.set_max_histories(500);
+    editor
+}
+
 impl Model {
     pub fn new(file: FileState, text: &str, theme: Theme) -> Model {
-        let lines: Vec<String> = if text.is_empty() {
-            vec![String::new()]
-        } else {
-            text.lines().map(str::to_string).collect()
-        };
-        let mut editor = TextArea::new(lines);
-        editor.set_max_histories(500);
+        let editor = editor_of(text);
         let disk = Disk {
             seen: crate::ondisk::Seen::Text(file.saved.clone()),
             ..Disk::default()
@@ -333,6 +351,9 @@ impl Model {
             pending_build: false,
             status: None,
             theme,
+            present: false,
+            theme_before_present: None,
+            keycast: KeyCast::default(),
             catalog: Catalog::bundled(),
             quit: false,
             terminated: false,
@@ -378,7 +399,8 @@ impl Model {
     pub fn rehighlight(&mut self) {
         let lines: Vec<String> = self.editor.lines().to_vec();
         let theme = self.theme.syntax.clone();
-        self.highlighted.update(&lines, theme.as_deref());
+        self.highlighted
+            .update(&lines, theme.as_deref(), self.theme.comment);
     }
 
     pub fn push_log(&mut self, line: String) {

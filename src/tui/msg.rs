@@ -58,6 +58,15 @@ pub enum Msg {
         now: Seen,
         refused: bool,
     },
+    /// The Dockerfiles of the project directory, for the switcher (Ctrl-O).
+    Dockerfiles(Result<Vec<PathBuf>, String>),
+    /// Another Dockerfile read from disk, to edit instead of the text at
+    /// `version`, which the user agreed to leave.
+    Opened {
+        path: PathBuf,
+        version: u64,
+        text: Result<String, String>,
+    },
 }
 
 /// The files the workbench writes.
@@ -133,6 +142,15 @@ pub enum Cmd {
     SaveLessonProgress {
         name: String,
         progress: crate::workbench::lesson::Progress,
+    },
+    /// List the Dockerfiles in `dir` (Ctrl-O).
+    ListDockerfiles {
+        dir: PathBuf,
+    },
+    /// Read `path` to edit it instead of the editor's text at `version`.
+    OpenFile {
+        path: PathBuf,
+        version: u64,
     },
     Quit,
 }

@@ -79,7 +79,7 @@ pub(super) fn on_saved(model: &mut Model, path: &std::path::Path) -> Vec<Cmd> {
         model.quit = true;
         return vec![Cmd::Quit];
     }
-    Vec::new()
+    super::file_switch::after_save(model)
 }
 
 pub(super) fn on_save_failed(model: &mut Model, error: &str) {

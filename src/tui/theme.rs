@@ -39,6 +39,8 @@ struct PaletteFile {
     cursor_line_bg: Option<String>,
     bar: Option<String>,
     status_bg: Option<String>,
+    background: Option<String>,
+    comment: Option<String>,
     syntax: Option<String>,
 }
 
@@ -58,6 +60,8 @@ impl PaletteFile {
             cursor_line_bg: self.cursor_line_bg.or(base.cursor_line_bg),
             bar: self.bar.or(base.bar),
             status_bg: self.status_bg.or(base.status_bg),
+            background: self.background.or(base.background),
+            comment: self.comment.or(base.comment),
             syntax: self.syntax.or(base.syntax),
         }
     }
@@ -87,6 +91,12 @@ pub struct Theme {
     pub cursor_line_bg: Color,
     pub bar: Color,
     pub status_bg: Color,
+    /// A background of the theme's own, painted under every pane; `None`
+    /// keeps the terminal's, which a projector may wash out.
+    pub background: Option<Color>,
+    /// Comments in the editor, over the syntax theme's colour: syntax themes
+    /// draw them in a grey that disappears on a projector.
+    pub comment: Option<Color>,
     /// The syntect theme for Dockerfile colours; `None` with NO_COLOR.
     pub syntax: Option<String>,
 }
@@ -112,6 +122,14 @@ fn color(name: &str, field: &str, value: Option<&str>) -> Result<Color, ThemeErr
         name: name.to_string(),
         reason: format!("`{field}` = `{value}` is not a colour"),
     })
+}
+
+/// A colour a theme may leave unset.
+fn optional(name: &str, field: &str, value: &Option<String>) -> Result<Option<Color>, ThemeError> {
+    value
+        .as_deref()
+        .map(|v| color(name, field, Some(v)))
+        .transpose()
 }
 
 impl Theme {
@@ -146,6 +164,8 @@ impl Theme {
             cursor_line_bg: c("cursor_line_bg", &palette.cursor_line_bg)?,
             bar: c("bar", &palette.bar)?,
             status_bg: c("status_bg", &palette.status_bg)?,
+            background: optional(name, "background", &palette.background)?,
+            comment: optional(name, "comment", &palette.comment)?,
             syntax: palette.syntax,
         })
     }
@@ -167,6 +187,8 @@ impl Theme {
             cursor_line_bg: Color::Reset,
             bar: Color::Reset,
             status_bg: Color::Reset,
+            background: None,
+            comment: None,
             syntax: None,
         }
     }
@@ -187,6 +209,15 @@ impl Theme {
 
     pub fn text(&self) -> Style {
         Style::default().fg(self.text)
+    }
+
+    /// What every cell starts as: the text colour on the theme's background.
+    pub fn base(&self) -> Style {
+        let style = self.text();
+        match self.background {
+            Some(bg) => style.bg(bg),
+            None => style,
+        }
     }
 
     pub fn dim(&self) -> Style {
@@ -227,6 +258,24 @@ mod tests {
         let light = Theme::named("light").ok();
         assert_eq!(light.map(|t| t.error), Some(Color::Rgb(0xd7, 0, 0)));
         assert!(matches!(Theme::named("neon"), Err(ThemeError::Unknown(_))));
+    }
+
+    #[test]
+    fn high_contrast_has_its_own_background_and_bright_comments() {
+        let Ok(t) = Theme::named("high-contrast") else {
+            panic!("high-contrast does not load");
+        };
+        assert_eq!(t.background, Some(Color::Rgb(0, 0, 0)));
+        // Bright: every channel of the comment colour is well above grey.
+        let Some(Color::Rgb(r, g, b)) = t.comment else {
+            panic!("no comment colour: {:?}", t.comment);
+        };
+        assert!(
+            u32::from(r) + u32::from(g) + u32::from(b) > 3 * 0xb0,
+            "{r} {g} {b}"
+        );
+        // dark keeps the terminal's own background.
+        assert_eq!(Theme::named("dark").ok().and_then(|t| t.background), None);
     }
 
     #[test]

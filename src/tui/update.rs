@@ -15,6 +15,7 @@ use super::model::{BuildState, DockerStatus, Model, Overlay, Pane};
 use super::msg::{Cmd, Msg};
 use super::on_disk::{export, on_conflict_key, on_disk, on_exported, on_focus, save};
 use super::tuning::{on_offer_key, on_tune_event, on_tune_failed, on_tuned, request_tune};
+use super::{file_switch, present};
 use crate::dockerfile::edit::{Change, Context, Toggle};
 use crate::dockerfile::parse;
 
@@ -35,23 +36,27 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     cmds
 }
 
-/// Scrolls the editor so the cursor's line is on screen.
+/// Scrolls the editor so the cursor is on screen, counting wrapped rows.
 fn keep_cursor_visible(model: &mut Model) {
-    let height = super::ui::layout(model.size, model)
+    let Some(rect) = super::ui::layout(model.size, model)
         .iter()
         .find(|(p, _)| *p == Pane::Editor)
-        .map_or(10, |(_, r)| usize::from(r.height.saturating_sub(2)).max(1));
-    let row = model.editor.cursor().0;
-    if row < model.editor_top {
-        model.editor_top = row;
-    } else if row >= model.editor_top + height {
-        model.editor_top = row + 1 - height;
-    }
+        .map(|(_, r)| *r)
+    else {
+        return;
+    };
+    let height = usize::from(rect.height.saturating_sub(2)).max(1);
+    let width = super::ui::editor::text_width(model, rect);
+    model.editor_top = super::ui::editor::top_for_cursor(model, model.editor_top, height, width);
 }
 
 fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
-        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(model, key),
+        Msg::Key(key) if key.kind != KeyEventKind::Release => {
+            let typing = model.focus == Pane::Editor && model.overlay == Overlay::None;
+            model.keycast.push(&key, typing);
+            on_key(model, key)
+        }
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Paste(text) => {
@@ -157,6 +162,15 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             on_disk(model, file, now, refused);
             Vec::new()
         }
+        Msg::Dockerfiles(files) => {
+            file_switch::on_listed(model, files);
+            Vec::new()
+        }
+        Msg::Opened {
+            path,
+            version,
+            text,
+        } => file_switch::on_opened(model, path, version, text),
     }
 }
 
@@ -202,7 +216,11 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     match model.overlay.clone() {
         Overlay::Help => {
             model.overlay = Overlay::None;
-            return Vec::new();
+            // Tab closes the help and moves focus too: a presenter who
+            // pressed it to reach the toggles must not type into the editor.
+            if !matches!(key.code, KeyCode::Tab | KeyCode::BackTab) {
+                return Vec::new();
+            }
         }
         Overlay::ConfirmQuit => {
             return match key.code {
@@ -240,6 +258,8 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return on_offer_key(model, &offer, answer);
         }
         Overlay::ChangedOnDisk(conflict) => return on_conflict_key(model, *conflict, key),
+        Overlay::OpenFile(switch) => return file_switch::on_switch_key(model, switch, key),
+        Overlay::ConfirmOpen(path) => return file_switch::on_confirm_key(model, path, key),
         Overlay::RunArgs(line) => return on_run_args_key(model, line, key),
         Overlay::Search(mut pattern) => {
             match key.code {
@@ -324,6 +344,18 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if ctrl(&key, 'e') {
         return export(model);
     }
+    if ctrl(&key, 'o') {
+        return file_switch::open_switcher(model);
+    }
+    if key.code == KeyCode::F(9) {
+        present::set(model, !model.present);
+        model.status = Some(if model.present {
+            "presenter mode: F9 goes back to the full workbench".into()
+        } else {
+            "presenter mode off".into()
+        });
+        return Vec::new();
+    }
     if ctrl(&key, 'f') {
         model.overlay = Overlay::Search(String::new());
         return Vec::new();
@@ -333,11 +365,11 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     match key.code {
         KeyCode::Tab => {
-            model.focus = next_pane(model.focus, 1);
+            model.focus = next_pane(model, 1);
             return Vec::new();
         }
         KeyCode::BackTab => {
-            model.focus = next_pane(model.focus, Pane::ORDER.len() - 1);
+            model.focus = next_pane(model, -1);
             return Vec::new();
         }
         _ => {}
@@ -452,15 +484,34 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
 }
 
-fn next_pane(current: Pane, step: usize) -> Pane {
-    let at = Pane::ORDER.iter().position(|p| *p == current).unwrap_or(0);
-    Pane::ORDER[(at + step) % Pane::ORDER.len()]
+/// The pane `step` places on in Tab order, among the panes the layout has.
+fn next_pane(model: &Model, step: isize) -> Pane {
+    let order: &[Pane] = if model.present {
+        &present::PANES
+    } else {
+        &Pane::ORDER
+    };
+    let at = order.iter().position(|p| *p == model.focus).unwrap_or(0);
+    let len = order.len() as isize;
+    order[(at as isize + step).rem_euclid(len) as usize]
 }
 
 fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     match key.code {
         KeyCode::Up => model.toggle_selected = model.toggle_selected.saturating_sub(1),
         KeyCode::Down => model.toggle_selected = (model.toggle_selected + 1).min(TOGGLE_ROWS - 1),
+        KeyCode::Char(c @ '1'..='9') if key.modifiers.is_empty() => {
+            let n = c as usize - '1' as usize;
+            let Some(base) = model.catalog.keys().nth(n).map(str::to_string) else {
+                model.status = Some(format!(
+                    "no base {c}: the catalog has {}",
+                    model.catalog.keys().count()
+                ));
+                return Vec::new();
+            };
+            model.toggle_selected = 0;
+            return apply_change(model, Change::Base(base));
+        }
         KeyCode::Left | KeyCode::Right if model.toggle_selected == 0 => {
             let keys: Vec<String> = model.catalog.keys().map(str::to_string).collect();
             // The text as it is now, not the last analysis, which may lag a key behind.
@@ -508,13 +559,11 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
             if let Some((pane, rect)) = pane {
                 model.focus = pane;
                 if pane == Pane::Editor {
-                    let gutter = super::ui::editor::gutter_width(model);
-                    let row = mouse.row.saturating_sub(rect.y + 1) as usize
-                        + super::ui::editor::first_visible(model, rect);
-                    let col = mouse.column.saturating_sub(rect.x + 1 + gutter);
+                    let (row, col) =
+                        super::ui::editor::position_at(model, rect, mouse.column, mouse.row);
                     model.editor.move_cursor(CursorMove::Jump(
                         u16::try_from(row).unwrap_or(u16::MAX),
-                        col,
+                        u16::try_from(col).unwrap_or(u16::MAX),
                     ));
                 }
             }

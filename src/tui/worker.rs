@@ -60,6 +60,8 @@ impl Workers {
             cmd @ (Cmd::Save { .. }
             | Cmd::Export { .. }
             | Cmd::CheckDisk { .. }
+            | Cmd::ListDockerfiles { .. }
+            | Cmd::OpenFile { .. }
             | Cmd::SaveLessonProgress { .. }) => {
                 let _ = self.files.send(cmd);
             }
@@ -197,6 +199,7 @@ async fn docker_worker(
                         return;
                     }
                     Cmd::Analyze { .. } | Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. }
+                    | Cmd::ListDockerfiles { .. } | Cmd::OpenFile { .. }
                     | Cmd::SaveLessonProgress { .. } => {}
                 }
             }

@@ -126,6 +126,15 @@ pub fn size_text(bytes: u64) -> String {
     crate::human::human_bytes(bytes)
 }
 
+/// A size change as people say it: "−72.5 MB" smaller, "+1.2 MB" larger.
+pub fn change_text(previous: u64, now: u64) -> String {
+    if now >= previous {
+        format!("+{}", size_text(now - previous))
+    } else {
+        format!("−{}", size_text(previous - now))
+    }
+}
+
 /// The table as Markdown, for a README or slides.
 pub fn markdown(variants: &[Variant]) -> String {
     let mut out = String::from(

@@ -5,6 +5,8 @@ mod graph_canvas;
 mod lesson_pane;
 mod overlay;
 mod panes;
+pub mod present;
+mod result;
 pub mod stage_graph;
 mod status;
 
@@ -12,7 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::model::{Model, Pane};
 
@@ -38,6 +40,9 @@ fn lesson_height(size: (u16, u16)) -> u16 {
 /// The panes, and the lesson pane when a lesson is being followed, which
 /// takes its rows from the editor's column.
 fn areas(size: (u16, u16), model: &Model) -> (Vec<(Pane, Rect)>, Option<Rect>) {
+    if model.present {
+        return (present::layout(size), None);
+    }
     let area = Rect::new(0, 0, size.0, size.1.saturating_sub(1));
     let with_lesson = |left: Rect| -> (Rect, Option<Rect>) {
         if model.lesson.is_none() {
@@ -63,7 +68,7 @@ fn areas(size: (u16, u16), model: &Model) -> (Vec<(Pane, Rect)>, Option<Rect>) {
     let [top, bottom] = Layout::vertical([Constraint::Min(10), Constraint::Length(8)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-    let [left, toggles] = Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(left);
+    let [left, toggles] = Layout::vertical([Constraint::Min(5), Constraint::Length(8)]).areas(left);
     let (editor, lesson) = with_lesson(left);
     let [graph, layers, log] = Layout::vertical([
         Constraint::Percentage(30),
@@ -84,14 +89,22 @@ fn areas(size: (u16, u16), model: &Model) -> (Vec<(Pane, Rect)>, Option<Rect>) {
     )
 }
 
-/// A pane's frame: its title, focused or not.
+/// A pane's frame: its title, focused or not. Focus shows without colour
+/// too (a projector or a colour-blind eye may not tell yellow from grey):
+/// the focused pane has a double border and a `▶` before its title.
 pub fn block(model: &Model, pane: Pane, title: String) -> Block<'static> {
     let focused = model.focus == pane;
+    let (border, title) = if focused {
+        (BorderType::Double, format!(" ▶ {title} "))
+    } else {
+        (BorderType::Plain, format!(" {title} "))
+    };
     Block::default()
         .borders(Borders::ALL)
+        .border_type(border)
         .border_style(model.theme.border(focused))
         .title(Span::styled(
-            format!(" {title} "),
+            title,
             if focused {
                 model.theme.border(true).add_modifier(Modifier::BOLD)
             } else {
@@ -106,17 +119,21 @@ pub fn render(model: &Model, frame: &mut Frame) {
         frame.render_widget(Paragraph::new("dockstage: window too small"), frame.area());
         return;
     }
+    // A theme with a background of its own paints it under everything.
+    frame.render_widget(Block::default().style(model.theme.base()), frame.area());
     let (panes, lesson) = areas(size, model);
-    let compact = is_compact(size);
+    let compact = is_compact(size) && !model.present;
     if let Some(rect) = lesson {
         lesson_pane::render(model, frame, rect);
     }
     for (pane, rect) in &panes {
         match pane {
             Pane::Editor => editor::render(model, frame, *rect),
+            _ if model.present => present::render(model, frame, *rect),
             other => {
                 let rect = if compact {
-                    tabs(model, frame, *rect)
+                    let rect = tabs(model, frame, *rect);
+                    result_strip(model, frame, rect)
                 } else {
                     *rect
                 };
@@ -124,8 +141,37 @@ pub fn render(model: &Model, frame: &mut Frame) {
             }
         }
     }
+    if model.present {
+        present::keycast(model, frame, present::keycast_row(size));
+    }
     status::render(model, frame, Rect::new(0, size.1 - 1, size.0, 1));
     overlay::render(model, frame);
+}
+
+/// In the compact layout, the last build's size, change and run result stay
+/// in view below whichever pane the tabs show; returns the room left above.
+fn result_strip(model: &Model, frame: &mut Frame, rect: Rect) -> Rect {
+    let lines = result::summary(model);
+    if lines.is_empty() || rect.height < 12 {
+        return rect;
+    }
+    // Long lines wrap: count the rows they take inside the border.
+    let inner = usize::from(rect.width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let height = u16::try_from(rows.min(5) + 2).unwrap_or(7);
+    let [rest, strip] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(height)]).areas(rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(model.theme.dim())
+        .title(Span::styled(" Last build ", model.theme.text()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        strip,
+    );
+    rest
 }
 
 /// In the compact layout, a row of pane names above the shown pane.
@@ -145,11 +191,15 @@ fn tabs(model: &Model, frame: &mut Frame, rect: Rect) -> Rect {
         if i > 0 {
             spans.push(Span::styled("│", model.theme.dim()));
         }
-        let style = if *pane == shown {
+        // The shown pane is underlined; it is reversed only when it has
+        // focus, so keys going to the editor never look like they go here.
+        let style = if *pane == model.focus {
             model
                 .theme
                 .border(true)
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else if *pane == shown {
+            model.theme.text().add_modifier(Modifier::UNDERLINED)
         } else {
             model.theme.dim()
         };

@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::ondisk::Seen;
+use crate::tui::file_switch::file_name;
 use crate::tui::model::{Model, Overlay};
 use crate::tui::msg::DiskFile;
 use crate::tui::on_disk::{DiskConflict, change_words, name};
@@ -26,10 +27,17 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Ctrl-F", "search the Dockerfile"),
     ("Ctrl-T", "next theme: dark, light, high-contrast"),
     ("Ctrl-E", "export the variants table as Markdown"),
-    ("Toggles: ←/→", "change the runtime base"),
+    ("Ctrl-O", "open another Dockerfile of the project"),
+    ("F9", "presenter mode: large panes, keys on screen"),
+    (
+        "Toggles: ←/→, 1–6",
+        "change the runtime base; a number jumps to one",
+    ),
     ("Toggles: Space, Enter", "switch a toggle on or off"),
-    ("Stages: Enter", "go to the stage's FROM line"),
-    ("Layers: ↑/↓", "select a layer and show its line"),
+    (
+        "Stages: Enter · Layers: ↑/↓",
+        "go to the stage's FROM line · the layer's line",
+    ),
     (
         "Build · Run: ↑/↓ PgUp PgDn End",
         "scroll the log; End follows it",
@@ -57,9 +65,9 @@ pub fn render(model: &Model, frame: &mut Frame) {
             let lines = KEYS
                 .iter()
                 .map(|(k, what)| Line::from(format!("{k:<31} {what}")))
-                .chain([Line::from(""), Line::from("Any key closes this help.")])
+                .chain([Line::from("Any key closes this help.")])
                 .collect();
-            ("Keys", lines, 86, KEYS.len() as u16 + 4)
+            ("Keys", lines, 86, KEYS.len() as u16 + 3)
         }
         Overlay::ConfirmQuit => (
             "Unsaved changes",
@@ -107,6 +115,55 @@ pub fn render(model: &Model, frame: &mut Frame) {
             let (title, lines, width, height) = changed_on_disk(model, conflict, area);
             return draw(model, frame, &title, lines, width, height);
         }
+        Overlay::OpenFile(switch) => {
+            let lines = match &switch.files {
+                None => vec![Line::from("looking for Dockerfiles…")],
+                Some(Err(e)) => vec![Line::from(e.clone())],
+                Some(Ok(files)) if files.is_empty() => {
+                    vec![Line::from("no Dockerfile* or *.Dockerfile here")]
+                }
+                Some(Ok(files)) => files
+                    .iter()
+                    .enumerate()
+                    .map(|(i, path)| {
+                        let name = file_name(path);
+                        let open = if *path == model.file.path {
+                            " (open)"
+                        } else {
+                            ""
+                        };
+                        if i == switch.selected {
+                            Line::styled(
+                                format!("▶ {name}{open}"),
+                                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                            )
+                        } else {
+                            Line::from(format!("  {name}{open}"))
+                        }
+                    })
+                    .collect(),
+            };
+            let mut lines = lines;
+            lines.push(Line::from(""));
+            lines.push(Line::from("↑/↓ choose    Enter open    Esc stay"));
+            let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+            ("Open a Dockerfile", lines, 60, height)
+        }
+        Overlay::ConfirmOpen(path) => (
+            "Unsaved changes",
+            vec![
+                Line::from(format!(
+                    "The Dockerfile has changes that are not saved. Open {}?",
+                    file_name(path)
+                )),
+                Line::from(""),
+                Line::from(
+                    "s  save, then open    d  drop the changes and open    any other key  stay",
+                ),
+            ],
+            80,
+            5,
+        ),
         Overlay::RestoreOffer(text) => (
             "Unsaved work found",
             vec![
@@ -135,7 +192,7 @@ fn draw(model: &Model, frame: &mut Frame, title: &str, lines: Vec<Line>, width: 
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .style(model.theme.text()),
+            .style(model.theme.base()),
         rect,
     );
 }

@@ -110,6 +110,7 @@ fn toggles(model: &Model, frame: &mut Frame, rect: Rect) {
         ));
     }
     let mut lines = flow(cells, usize::from(inner.width));
+    lines.extend(flow(base_keys(model), usize::from(inner.width)));
     let explain = if model.toggle_selected == 0 {
         model.catalog.base(&base).map(|b| b.summary.clone())
     } else {
@@ -132,9 +133,35 @@ fn toggles(model: &Model, frame: &mut Frame, rect: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
 
+/// The number keys for the bases, in the catalog's order: one key jumps to
+/// a base without stepping through the others. The current one is marked
+/// with `●` and bold, not only by colour.
+pub(super) fn base_keys(model: &Model) -> Vec<Span<'static>> {
+    let theme = &model.theme;
+    let current = model.analysis.as_ref().and_then(|a| a.base.as_deref());
+    model
+        .catalog
+        .keys()
+        .take(9)
+        .enumerate()
+        .map(|(i, key)| {
+            if Some(key) == current {
+                Span::styled(
+                    format!("{}●{key}", i + 1),
+                    Style::default()
+                        .fg(theme.accent)
+                        .add_modifier(Modifier::BOLD),
+                )
+            } else {
+                Span::styled(format!("{} {key}", i + 1), theme.dim())
+            }
+        })
+        .collect()
+}
+
 /// Lays cells out left to right, two spaces apart, starting a new line
 /// where the next cell would not fit, so no label is split from its state.
-fn flow(cells: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+pub(super) fn flow(cells: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut used = 0usize;
@@ -400,24 +427,14 @@ fn log(model: &Model, frame: &mut Frame, rect: Rect) {
             lines.push(Line::styled(format!("  {line}"), theme.dim()));
         }
     } else if let Some(run) = &model.run {
-        let verdict = if run.timed_out {
-            ("timed out".to_string(), theme.error())
-        } else if run.oom_killed {
-            ("out of memory".to_string(), theme.error())
-        } else if run.ok() {
-            (
-                format!("exit {}", run.exit_code.unwrap_or(0)),
-                Style::default().fg(theme.ok),
-            )
-        } else {
-            (
-                format!(
-                    "exit {}",
-                    run.exit_code.map_or("?".into(), |c| c.to_string())
-                ),
-                theme.error(),
-            )
-        };
+        let verdict = (
+            super::result::verdict(run),
+            if run.ok() {
+                Style::default().fg(theme.ok)
+            } else {
+                theme.error()
+            },
+        );
         lines.push(Line::from(vec![
             Span::styled(verdict.0, verdict.1.add_modifier(Modifier::BOLD)),
             Span::styled(format!(" · {} ms · ", run.duration_ms), theme.dim()),
