@@ -35,7 +35,7 @@ pub enum Check {
     /// The stage graph has a stage the target does not need (`stage`, when given).
     UnusedStage { stage: Option<String> },
     /// In the last build, the step whose instruction holds `instruction`
-    /// was taken from the cache (`cached`) or ran (`ran`).
+    /// was taken from the cache (`cached`), ran (`ran`), or either (`built`).
     Step {
         instruction: String,
         state: StepSeen,
@@ -58,6 +58,8 @@ pub enum Check {
 pub enum StepSeen {
     Cached,
     Ran,
+    /// Part of the build, from the cache or run: BuildKit did not skip it.
+    Built,
 }
 
 /// The workbench's state, as the checks read it: what a learner sees on the
@@ -162,6 +164,10 @@ impl Check {
                             (b.steps.get(l), state),
                             (Some(StepState::Cached), StepSeen::Cached)
                                 | (Some(StepState::Done), StepSeen::Ran)
+                                | (
+                                    Some(StepState::Cached | StepState::Done),
+                                    StepSeen::Built
+                                )
                         )
                     })
             }),
