@@ -19,7 +19,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("F7", "matrix: every base at once, the best offered"),
     ("F8", "tune: the smallest image that still works"),
     ("F6", "run arguments, as after docker run IMAGE"),
-    ("F2", "auto-rebuild after a toggle on/off"),
+    ("F2 · F3", "auto-rebuild on/off · a lesson's hint"),
     ("Tab, Shift-Tab, click", "move focus between panes"),
     ("Ctrl-S", "save the Dockerfile (atomically)"),
     ("Ctrl-Q", "quit (asks when there are unsaved changes)"),
@@ -35,8 +35,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("Toggles: Space, Enter", "switch a toggle on or off"),
     (
-        "Stages: Enter · Layers: ↑/↓",
-        "go to the stage's FROM line · the layer's line",
+        "Stages: Enter, t · Layers: ↑/↓",
+        "FROM line · build only it · the layer's line",
     ),
     (
         "Build · Run: ↑/↓ PgUp PgDn End",

@@ -265,6 +265,11 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
     } else {
         Pane::Graph.title().to_string()
     };
+    // F5 builds the stage `t` chose, not the last one: say so where stages are.
+    let title = match &model.target {
+        Some(target) => format!("{title} · F5 builds `{target}` (t)"),
+        None => title,
+    };
     frame.render_widget(block(model, Pane::Graph, title), rect);
     let stage_style = |s: StageIndex| {
         if matches!(model.stage_state(s), Some(StepState::Failed(_))) {

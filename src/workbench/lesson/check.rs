@@ -164,10 +164,7 @@ impl Check {
                             (b.steps.get(l), state),
                             (Some(StepState::Cached), StepSeen::Cached)
                                 | (Some(StepState::Done), StepSeen::Ran)
-                                | (
-                                    Some(StepState::Cached | StepState::Done),
-                                    StepSeen::Built
-                                )
+                                | (Some(StepState::Cached | StepState::Done), StepSeen::Built)
                         )
                     })
             }),
