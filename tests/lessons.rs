@@ -230,10 +230,20 @@ async fn follow(name: &str) {
             learner.model.text(),
         );
         eprintln!(
-            "{name}: step {} done in {:.1} s with {} build(s)",
+            "{name}: step {} done in {:.1} s with {} build(s); {}",
             n + 1,
             at.elapsed().as_secs_f64(),
-            learner.builds - builds
+            learner.builds - builds,
+            learner
+                .model
+                .variants
+                .last()
+                .map(|v| format!(
+                    "last build {} on {}",
+                    dockstage::human::human_bytes(v.size_bytes),
+                    v.base
+                ))
+                .unwrap_or_default()
         );
     }
     eprintln!(
