@@ -50,11 +50,7 @@ pub fn recovery_path(path: &Path) -> PathBuf {
 }
 
 fn example_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("dockstage/examples/hello")
+    crate::workbench::lesson::progress::data_dir().join("examples/hello")
 }
 
 /// Copies the bundled example out, keeping files the user already has there.
