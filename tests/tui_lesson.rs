@@ -195,3 +195,14 @@ fn dockstage_learn_lists_the_progress_kept_under_the_data_directory() {
     assert!(line("size-collapse").contains("not started"), "{text}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn presenter_mode_keeps_the_lesson_pane_for_the_room() {
+    let mut m = model(lesson());
+    key(&mut m, KeyCode::F(9));
+    assert!(m.present, "F9 turns presenter mode on");
+    update(&mut m, Msg::Resize(100, 30));
+    let shown = screen(&m, (100, 30));
+    assert!(shown.contains("Lesson · A typo · step 1 of 2"), "{shown}");
+    assert!(shown.contains("▶ Fix the base's spelling."), "{shown}");
+}

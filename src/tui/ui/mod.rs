@@ -40,10 +40,6 @@ fn lesson_height(size: (u16, u16)) -> u16 {
 /// The panes, and the lesson pane when a lesson is being followed, which
 /// takes its rows from the editor's column.
 fn areas(size: (u16, u16), model: &Model) -> (Vec<(Pane, Rect)>, Option<Rect>) {
-    if model.present {
-        return (present::layout(size), None);
-    }
-    let area = Rect::new(0, 0, size.0, size.1.saturating_sub(1));
     let with_lesson = |left: Rect| -> (Rect, Option<Rect>) {
         if model.lesson.is_none() {
             return (left, None);
@@ -53,6 +49,18 @@ fn areas(size: (u16, u16), model: &Model) -> (Vec<(Pane, Rect)>, Option<Rect>) {
                 .areas(left);
         (editor, Some(lesson))
     };
+    if model.present {
+        // A workshop follows the lesson on the big screen too.
+        let mut panes = present::layout(size);
+        let mut lesson = None;
+        if let Some((_, editor)) = panes.iter_mut().find(|(p, _)| *p == Pane::Editor) {
+            let (rest, pane) = with_lesson(*editor);
+            *editor = rest;
+            lesson = pane;
+        }
+        return (panes, lesson);
+    }
+    let area = Rect::new(0, 0, size.0, size.1.saturating_sub(1));
     if is_compact(size) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
