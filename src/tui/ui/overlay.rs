@@ -42,7 +42,23 @@ pub const KEYS: &[(&str, &str)] = &[
         "Build · Run: ↑/↓ PgUp PgDn End",
         "scroll the log; End follows it",
     ),
+    (
+        "Layers: Enter, f",
+        "Files view: the layer's added, changed, removed files",
+    ),
+    (
+        "Files: Enter ← → · [ ]",
+        "fold, unfold, a file's first lines · previous, next layer",
+    ),
+    (
+        "Files: / · s · a · l · Esc",
+        "filter by path · minimum size · whole image · largest · back",
+    ),
     ("Variants: Enter", "put that variant's Dockerfile back"),
+    (
+        "Variants: m, then d",
+        "mark one, compare its image with the selected one's",
+    ),
     ("F1, ?", "this help"),
 ];
 
