@@ -94,6 +94,7 @@ pub(super) fn request(model: &mut Model) -> Vec<Cmd> {
         ));
         return Vec::new();
     };
+    model.status = None;
     let mut cmds = want_files(model, &before.image);
     cmds.extend(want_files(model, &after.image));
     let asked = |image: &str| model.files.contains_key(image);

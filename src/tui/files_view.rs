@@ -240,6 +240,8 @@ impl FilesView {
             }
         }
         self.tree = tree;
+        // Another layer or scope: the selection starts where the caller put it.
+        self.rows.clear();
         self.refresh();
     }
 

@@ -71,7 +71,11 @@ pub fn render(model: &Model, compare: &Compare, frame: &mut Frame, area: Rect) {
         Some(Err(why)) => vec![Line::styled(why.clone(), theme.error())],
         Some(Ok(d)) => diff_lines(model, d, inner_w),
     };
-    let keys = "↑/↓ PgUp PgDn scroll · Esc closes · Ctrl-E exports it below the variants table";
+    let keys = if inner_w >= 90 {
+        "↑/↓ PgUp PgDn scroll · Esc closes · Ctrl-E exports it below the variants table"
+    } else {
+        "↑/↓ scroll · Esc closes · Ctrl-E exports it"
+    };
     let room = usize::from(inner.height.saturating_sub(1));
     let scroll = compare.scroll.min(lines.len().saturating_sub(room));
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(room).collect();
@@ -146,10 +150,10 @@ fn diff_lines(model: &Model, d: &ImageDiff, width: usize) -> Vec<Line<'static>> 
         lines.push(Line::styled("no directory changed size", theme.dim()));
     }
     lines.push(Line::from(""));
-    let file_w = width.saturating_sub(num + 12).max(8);
+    let file_w = width.saturating_sub(num + 14).max(8);
     lines.push(Line::styled(
         format!(
-            "{:<file_w$} {:>10} {:>num$}",
+            "{:<file_w$} {:>12} {:>num$}",
             "largest differences", "", "change"
         ),
         theme.dim().add_modifier(Modifier::UNDERLINED),
@@ -163,7 +167,7 @@ fn diff_lines(model: &Model, d: &ImageDiff, width: usize) -> Vec<Line<'static>> 
         lines.push(Line::from(vec![
             Span::styled(
                 format!(
-                    "{:<file_w$} {:>10} ",
+                    "{:<file_w$} {:>12} ",
                     fit(&format!("/{}", f.path), file_w),
                     note
                 ),

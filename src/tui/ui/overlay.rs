@@ -23,11 +23,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Tab, Shift-Tab, click", "move focus between panes"),
     ("Ctrl-S", "save the Dockerfile (atomically)"),
     ("Ctrl-Q", "quit (asks when there are unsaved changes)"),
-    ("Ctrl-Z, Ctrl-Y", "undo, redo (toggles too)"),
-    ("Ctrl-F", "search the Dockerfile"),
-    ("Ctrl-T", "next theme: dark, light, high-contrast"),
-    ("Ctrl-E", "export the variants table as Markdown"),
-    ("Ctrl-O", "open another Dockerfile of the project"),
+    (
+        "Ctrl-Z, Ctrl-Y · Ctrl-F",
+        "undo, redo (toggles too) · search",
+    ),
+    ("Ctrl-T · Ctrl-O", "next theme · open another Dockerfile"),
+    ("Ctrl-E", "export variants and a comparison as Markdown"),
     ("F9", "presenter mode: large panes, keys on screen"),
     (
         "Toggles: ←/→, 1–6",
@@ -39,25 +40,20 @@ pub const KEYS: &[(&str, &str)] = &[
         "go to the stage's FROM line · the layer's line",
     ),
     (
+        "Layers: Enter, f",
+        "the layer's files: added, changed, removed",
+    ),
+    (
+        "Files: ←/→ Enter / s a l [ ]",
+        "fold · filter · size · all · largest · layer",
+    ),
+    (
         "Build · Run: ↑/↓ PgUp PgDn End",
         "scroll the log; End follows it",
     ),
     (
-        "Layers: Enter, f",
-        "Files view: the layer's added, changed, removed files",
-    ),
-    (
-        "Files: Enter ← → · [ ]",
-        "fold, unfold, a file's first lines · previous, next layer",
-    ),
-    (
-        "Files: / · s · a · l · Esc",
-        "filter by path · minimum size · whole image · largest · back",
-    ),
-    ("Variants: Enter", "put that variant's Dockerfile back"),
-    (
-        "Variants: m, then d",
-        "mark one, compare its image with the selected one's",
+        "Variants: Enter · m, d",
+        "restore one · mark one, compare it",
     ),
     ("F1, ?", "this help"),
 ];
