@@ -78,6 +78,28 @@ async fn the_worker_reads_an_images_files_and_one_files_first_bytes() {
     );
     assert!(files.final_bytes > 100_000);
 
+    // Every export layer is matched to one `docker history` row, and the
+    // rows that made no layer (CMD) to none.
+    let df = dockstage::dockerfile::parse(&format!("FROM {IMAGE}\n"));
+    let graph = dockstage::dockerfile::StageGraph::new(&df);
+    let history = engine
+        .image_layers(&id, &df, &graph)
+        .await
+        .unwrap_or_else(|e| panic!("history of {IMAGE}: {e}"));
+    let mapped = dockstage::tui::files_view::export_layers(&history.layers, &files);
+    let matched: Vec<usize> = mapped.iter().flatten().copied().collect();
+    assert_eq!(
+        matched,
+        (0..files.layers.len()).collect::<Vec<_>>(),
+        "history {:?} mapped as {mapped:?}",
+        history
+            .layers
+            .iter()
+            .map(|l| &l.created_by)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(mapped.len(), history.layers.len());
+
     // The same image again, by a path the worker reads for the preview.
     workers.send(Cmd::ReadImageFile {
         image: id.clone(),

@@ -492,6 +492,40 @@ fn enter_on_a_file_reads_its_first_lines_and_a_binary_says_so() {
 }
 
 #[test]
+fn a_build_that_ends_while_the_view_is_open_shows_the_new_image() {
+    let mut model = on_copy_layer(WIDE);
+    update(&mut model, key(KeyCode::Enter));
+    update(&mut model, files_read(DEBIAN, debian_files()));
+    update(&mut model, key(KeyCode::Char('a')));
+    // F5 still builds from the view; the new image is read when it is in.
+    let id = update(&mut model, key(KeyCode::F(5)))
+        .into_iter()
+        .find_map(|c| match c {
+            Cmd::Build { id, .. } => Some(id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("F5 in the Files view started no build"));
+    let history = vec![
+        layer(1_400_000, COPY, Some(42), false),
+        layer(0, "ENTRYPOINT [\"/hello\"]", Some(46), false),
+    ];
+    let cmds = update(
+        &mut model,
+        Msg::BuildDone(id, Ok(built(SCRATCH, history, 1_400_000))),
+    );
+    assert_eq!(reads(&cmds), [SCRATCH]);
+    assert_eq!(
+        model
+            .files_view
+            .as_ref()
+            .map(|v| (v.image.as_str(), v.scope)),
+        Some((SCRATCH, Scope::Image))
+    );
+    update(&mut model, files_read(SCRATCH, scratch_files()));
+    assert_eq!(rows(&model), [" hello"]);
+}
+
+#[test]
 fn the_files_view_says_when_there_is_nothing_to_read_yet() {
     let mut model = hello(WIDE);
     focus(&mut model, Pane::Layers);

@@ -56,6 +56,29 @@ pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
     cmds
 }
 
+/// A build ended while the view was open: it shows the new image, at the
+/// same layer row when there is one, keeping the scope, filter and folds.
+pub(super) fn follow_build(model: &mut Model) -> Vec<Cmd> {
+    let Some(layers) = &model.layers else {
+        return Vec::new();
+    };
+    let image = layers.image_id.clone();
+    let row = model
+        .layer_selected
+        .min(layers.layers.len().saturating_sub(1));
+    let Some(view) = model.files_view.as_mut().filter(|v| v.image != image) else {
+        return Vec::new();
+    };
+    view.image = image.clone();
+    view.history_row = row;
+    view.selected = 0;
+    view.preview = None;
+    view.side = super::files_view::Side::Largest;
+    let cmds = want_files(model, &image);
+    reload(model);
+    cmds
+}
+
 /// A key while the Files view is open.
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     let Some(view) = model.files_view.as_mut() else {

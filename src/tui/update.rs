@@ -106,7 +106,10 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 return Vec::new();
             }
             match result {
-                Ok(finished) => on_built(model, *finished),
+                Ok(finished) => {
+                    on_built(model, *finished);
+                    return files::follow_build(model);
+                }
                 Err(failure) => on_failed(model, failure),
             }
             Vec::new()
