@@ -525,6 +525,51 @@ fn a_build_that_ends_while_the_view_is_open_shows_the_new_image() {
     assert_eq!(rows(&model), [" hello"]);
 }
 
+/// An image the size of golang:1.24 (23 471 files): the whole tree, a
+/// filter typed key by key and a minimum size stay quick, so typing never
+/// lags (a generous bound for a debug build on a shared machine).
+#[test]
+fn a_large_image_filters_as_fast_as_one_types() {
+    let mut entries = Vec::new();
+    for d in 0..60 {
+        for s in 0..20 {
+            for f in 0..20 {
+                entries.push(Entry {
+                    path: format!("usr/lib/pkg{d}/sub{s}/file{f}.go"),
+                    kind: File,
+                    size: (d * 1000 + s * 100 + f) as u64,
+                });
+            }
+        }
+    }
+    let big = stack(
+        DEBIAN,
+        vec![(
+            "a1".into(),
+            Some(DEBIAN_BASE.into()),
+            dockstage::workbench::image_files::LayerIndex { entries },
+        )],
+    );
+    let mut model = on_copy_layer(WIDE);
+    update(&mut model, key(KeyCode::Enter));
+    update(&mut model, files_read(DEBIAN, big));
+    let started = std::time::Instant::now();
+    update(&mut model, key(KeyCode::Char('[')));
+    update(&mut model, key(KeyCode::Char('a')));
+    update(&mut model, key(KeyCode::Char('/')));
+    typed(&mut model, "sub1/file1");
+    update(&mut model, key(KeyCode::Enter));
+    update(&mut model, key(KeyCode::Char('s')));
+    let took = started.elapsed();
+    let shown = model.files_view.as_ref().map_or(0, |v| v.rows.len());
+    assert!(shown > 60, "{shown} rows");
+    eprintln!("24 000 files: tree, 12 filter keys and a size in {took:?}");
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "the Files view took {took:?}"
+    );
+}
+
 #[test]
 fn the_files_view_says_when_there_is_nothing_to_read_yet() {
     let mut model = hello(WIDE);

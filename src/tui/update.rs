@@ -587,6 +587,11 @@ fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 }
 
 fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
+    // The Files view and the comparison cover the panes: a click there
+    // must not move focus to a pane that is not on screen.
+    if model.files_view.is_some() || model.compare.as_ref().is_some_and(|c| c.shown) {
+        return Vec::new();
+    }
     let layout = super::ui::layout(model.size, model);
     let at = ratatui::layout::Position::new(mouse.column, mouse.row);
     let pane = layout
