@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read};
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use tokio_util::io::{StreamReader, SyncIoBridge};
+use tokio_util::sync::CancellationToken;
 
 use super::{Engine, EngineError};
 use crate::layer_tar::clean_path;
@@ -67,6 +68,19 @@ impl Engine {
         path: &str,
         max_bytes: usize,
     ) -> Result<Option<ImageFile>, EngineError> {
+        self.read_image_file_until(image, path, max_bytes, &CancellationToken::new())
+            .await
+    }
+
+    /// `read_image_file` that stops reading the export when `cancel` fires
+    /// (a newer preview replaced this one), with `EngineError::Cancelled`.
+    pub async fn read_image_file_until(
+        &self,
+        image: &str,
+        path: &str,
+        max_bytes: usize,
+        cancel: &CancellationToken,
+    ) -> Result<Option<ImageFile>, EngineError> {
         if self.local_image(image).await?.is_none() {
             return Err(EngineError::Other(format!(
                 "no image `{image}` on the daemon; `docker images` lists what is here"
@@ -79,11 +93,15 @@ impl Engine {
         let reader = SyncIoBridge::new(StreamReader::new(stream));
         let wanted = clean_path(path);
         let name = image.to_string();
+        let stop = cancel.clone();
         let (seen, manifest) =
-            tokio::task::spawn_blocking(move || scan_export(reader, &wanted, max_bytes))
+            tokio::task::spawn_blocking(move || scan_export(reader, &wanted, max_bytes, &stop))
                 .await
                 .map_err(|e| EngineError::Other(format!("reading the export stopped: {e}")))?
                 .map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::Interrupted {
+                        return EngineError::Cancelled;
+                    }
                     EngineError::Other(format!(
                         "the export of `{name}` could not be read (the daemon stopped sending, \
                          or the image was removed meanwhile): {e}"
@@ -129,11 +147,13 @@ fn scan_export<R: Read>(
     reader: R,
     wanted: &str,
     max_bytes: usize,
+    cancel: &CancellationToken,
 ) -> std::io::Result<(HashMap<String, Seen>, Option<String>)> {
     let mut seen = HashMap::new();
     let mut manifest = None;
     let mut archive = tar::Archive::new(reader);
     for entry in archive.entries()? {
+        stop_if(cancel)?;
         let entry = entry?;
         if !entry.header().entry_type().is_file() {
             continue;
@@ -153,7 +173,7 @@ fn scan_export<R: Read>(
         if buffered.fill_buf()?.first() == Some(&b'{') {
             continue;
         }
-        if let Some(found) = scan_layer(&mut buffered, wanted, max_bytes)? {
+        if let Some(found) = scan_layer(&mut buffered, wanted, max_bytes, cancel)? {
             seen.insert(name, found);
         }
         std::io::copy(&mut buffered, &mut std::io::sink())?;
@@ -162,10 +182,16 @@ fn scan_export<R: Read>(
 }
 
 /// What one layer's tar says about `wanted`: its copy, a removal, or nothing.
-fn scan_layer<R: Read>(reader: R, wanted: &str, max_bytes: usize) -> std::io::Result<Option<Seen>> {
+fn scan_layer<R: Read>(
+    reader: R,
+    wanted: &str,
+    max_bytes: usize,
+    cancel: &CancellationToken,
+) -> std::io::Result<Option<Seen>> {
     let mut archive = tar::Archive::new(reader);
     let mut found = None;
     for entry in archive.entries()? {
+        stop_if(cancel)?;
         let entry = entry?;
         let path = clean_path(&String::from_utf8_lossy(&entry.path_bytes()));
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
@@ -219,6 +245,17 @@ fn scan_layer<R: Read>(reader: R, wanted: &str, max_bytes: usize) -> std::io::Re
     Ok(found)
 }
 
+/// Ends a scan that is no longer wanted, between two tar entries.
+fn stop_if(cancel: &CancellationToken) -> std::io::Result<()> {
+    if cancel.is_cancelled() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "a newer read replaced this one",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +285,7 @@ mod tests {
     }
 
     fn read(export: &[u8], path: &str, max: usize) -> Option<ImageFile> {
-        let (seen, manifest) = scan_export(export, path, max).ok()?;
+        let (seen, manifest) = scan_export(export, path, max, &CancellationToken::new()).ok()?;
         let order: Vec<ManifestEntry> = serde_json::from_str(&manifest?).ok()?;
         topmost(&order.into_iter().next()?.layers, seen, path)
     }
@@ -275,6 +312,18 @@ mod tests {
             Some("a")
         );
         assert_eq!(read(&ex, "etc/nothing", 10), None);
+    }
+
+    #[test]
+    fn a_cancelled_scan_stops_with_interrupted() {
+        let ex = export(&[("etc/motd", b"hello")], &[]);
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let stopped = scan_export(ex.as_slice(), "etc/motd", 10, &cancel);
+        assert_eq!(
+            stopped.err().map(|e| e.kind()),
+            Some(std::io::ErrorKind::Interrupted)
+        );
     }
 
     #[test]

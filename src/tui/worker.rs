@@ -146,6 +146,7 @@ async fn docker_worker(
 ) {
     let mut engine = connect(&tx).await;
     let mut builds: HashMap<u64, CancellationToken> = HashMap::new();
+    let mut preview: Option<CancellationToken> = None;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -202,12 +203,22 @@ async fn docker_worker(
                             });
                             continue;
                         };
+                        // Latest wins: each preview streams the whole export
+                        // again, so an older one still reading stops.
+                        if let Some(older) = preview.take() {
+                            older.cancel();
+                        }
+                        let token = CancellationToken::new();
+                        preview = Some(token.clone());
                         let tx = tx.clone();
                         tokio::spawn(async move {
                             let result = engine
-                                .read_image_file(&image, &path, PREVIEW_BYTES)
-                                .await
-                                .map_err(|e| e.to_string());
+                                .read_image_file_until(&image, &path, PREVIEW_BYTES, &token)
+                                .await;
+                            if matches!(result, Err(EngineError::Cancelled)) {
+                                return;
+                            }
+                            let result = result.map_err(|e| e.to_string());
                             let _ = tx.send(Msg::ImageFileRead { image, path, result });
                         });
                     }
@@ -217,7 +228,7 @@ async fn docker_worker(
                         }
                     }
                     Cmd::Quit => {
-                        for token in builds.values() {
+                        for token in builds.values().chain(preview.iter()) {
                             token.cancel();
                         }
                         if let Some(engine) = &engine {
