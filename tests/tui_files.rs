@@ -701,6 +701,40 @@ fn draw(model: &Model, size: (u16, u16)) -> Terminal<TestBackend> {
     terminal
 }
 
+#[test]
+fn a_variant_without_an_image_says_how_to_make_one() {
+    let mut model = two_variants(WIDE);
+    model.variants[0].image_id = None;
+    let cmds = mark_and_compare(&mut model);
+    assert!(reads(&cmds).is_empty());
+    assert!(model.compare.is_none());
+    let status = model.status.clone().unwrap_or_default();
+    assert!(
+        status.contains("variant 1 has no image") && status.contains("F5"),
+        "{status}"
+    );
+}
+
+#[test]
+fn the_comparison_scrolls_and_esc_closes_it() {
+    let mut model = two_variants(SMALL);
+    mark_and_compare(&mut model);
+    update(&mut model, files_read(SCRATCH, scratch_files()));
+    update(&mut model, files_read(DEBIAN, debian_files()));
+    let before = screen(&model, SMALL);
+    assert!(before.contains("−4.6 MB"), "{before}");
+    keys(&mut model, &[KeyCode::PageDown, KeyCode::PageDown]);
+    let after = screen(&model, SMALL);
+    assert!(
+        after.contains("/etc/os-release"),
+        "the last difference scrolls into view:\n{after}"
+    );
+    // Keys go to the comparison, not to the Variants pane under it.
+    assert_eq!(model.variant_selected, 1);
+    update(&mut model, key(KeyCode::Esc));
+    assert!(!screen(&model, SMALL).contains("Compare #1"));
+}
+
 fn screen(model: &Model, size: (u16, u16)) -> String {
     draw(model, size).backend().to_string()
 }

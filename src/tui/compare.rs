@@ -16,6 +16,10 @@ use crate::workbench::image_files::{ImageDiff, diff};
 /// Rows of each table in the Markdown export.
 pub const MARKDOWN_ROWS: usize = 15;
 
+/// The furthest the overlay scrolls: past its headline, the directories
+/// and the file differences it lists.
+const SCROLL_MAX: usize = 60;
+
 /// One side of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Side {
@@ -160,9 +164,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) {
             }
         }
         KeyCode::Up => compare.scroll = compare.scroll.saturating_sub(1),
-        KeyCode::Down => compare.scroll += 1,
+        KeyCode::Down => compare.scroll = (compare.scroll + 1).min(SCROLL_MAX),
         KeyCode::PageUp => compare.scroll = compare.scroll.saturating_sub(10),
-        KeyCode::PageDown => compare.scroll += 10,
+        KeyCode::PageDown => compare.scroll = (compare.scroll + 10).min(SCROLL_MAX),
         KeyCode::Home => compare.scroll = 0,
         _ => {}
     }

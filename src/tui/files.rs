@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use super::building::docker_ready;
-use super::files_view::{Action, FilesError, FilesLoad, FilesView};
+use super::files_view::{Action, FilesError, FilesLoad, FilesView, Scope, Side};
 use super::model::Model;
 use super::msg::Cmd;
 use crate::engine::image_file::ImageFile;
@@ -73,7 +73,7 @@ pub(super) fn follow_build(model: &mut Model) -> Vec<Cmd> {
     view.history_row = row;
     view.selected = 0;
     view.preview = None;
-    view.side = super::files_view::Side::Largest;
+    view.side = Side::Largest;
     let cmds = want_files(model, &image);
     reload(model);
     cmds
@@ -86,8 +86,8 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     };
     if !view.typing && key.code == crossterm::event::KeyCode::Char('a') {
         view.scope = match view.scope {
-            super::files_view::Scope::Layer => super::files_view::Scope::Image,
-            super::files_view::Scope::Image => super::files_view::Scope::Layer,
+            Scope::Layer => Scope::Image,
+            Scope::Image => Scope::Layer,
         };
         view.selected = 0;
         reload(model);
