@@ -735,6 +735,30 @@ fn the_comparison_scrolls_and_esc_closes_it() {
     assert!(!screen(&model, SMALL).contains("Compare #1"));
 }
 
+/// Every size from tiny to wide draws the view, a preview and the
+/// comparison without a panic.
+#[test]
+fn every_terminal_size_draws_the_views() {
+    let mut files = files_screen(WIDE);
+    keys(
+        &mut files,
+        &[KeyCode::Char('a'), KeyCode::End, KeyCode::Enter],
+    );
+    let mut compare = two_variants(WIDE);
+    mark_and_compare(&mut compare);
+    update(&mut compare, files_read(SCRATCH, scratch_files()));
+    update(&mut compare, files_read(DEBIAN, debian_files()));
+    for w in (20..=200).step_by(15) {
+        for h in (6..=60).step_by(6) {
+            for model in [&mut files, &mut compare] {
+                update(model, Msg::Resize(w, h));
+                let text = screen(model, (w, h));
+                assert!(!text.is_empty());
+            }
+        }
+    }
+}
+
 fn screen(model: &Model, size: (u16, u16)) -> String {
     draw(model, size).backend().to_string()
 }
