@@ -44,6 +44,7 @@ pub struct Compare {
 }
 
 impl Compare {
+    /// The comparison once made, for the overlay and the Ctrl-E export.
     pub fn diff(&self) -> Option<&ImageDiff> {
         self.result.as_ref().and_then(|r| r.as_ref().ok())
     }

@@ -166,6 +166,7 @@ pub struct FilesView {
 }
 
 impl FilesView {
+    /// The view of `image` at Layers-pane row `history_row`, showing that layer's changes until its files are read.
     pub fn new(image: String, history_row: usize) -> FilesView {
         FilesView {
             image,
@@ -185,6 +186,7 @@ impl FilesView {
         }
     }
 
+    /// The minimum size `s` chose, in bytes, for the header and the filter.
     pub fn min_bytes(&self) -> u64 {
         MIN_SIZES.get(self.min_size).copied().unwrap_or(0)
     }
@@ -269,6 +271,7 @@ impl FilesView {
             .min(self.rows.len().saturating_sub(1));
     }
 
+    /// The row the keys act on; `None` when nothing is shown.
     pub fn selected_row(&self) -> Option<&Row> {
         self.rows.get(self.selected)
     }

@@ -15,6 +15,7 @@ use crate::tui::model::Model;
 use crate::workbench::image_files::ImageDiff;
 use crate::workbench::image_files::diff::signed_bytes;
 
+/// Draws the comparison centred over `area` (everything above the status line).
 pub fn render(model: &Model, compare: &Compare, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;
     let width = area.width.saturating_sub(4).min(110);
