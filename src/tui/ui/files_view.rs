@@ -142,7 +142,11 @@ fn header(model: &Model, view: &FilesView, files: &ImageFiles) -> Vec<Line<'stat
         ),
         Scope::Layer => {
             let row = history.get(view.history_row);
-            let what = row.map_or(String::new(), |l| short_created_by(&l.created_by, 60));
+            // A base image's history often records no instruction for its root layer.
+            let what = match row.map(|l| short_created_by(&l.created_by, 60)) {
+                Some(text) if !text.trim().is_empty() => text,
+                _ => "(no instruction recorded)".to_string(),
+            };
             let line = row
                 .and_then(|l| l.line)
                 .map_or(String::new(), |l| format!(" (l.{l})"));
