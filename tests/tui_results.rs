@@ -205,6 +205,7 @@ fn tune_saving(saved: u64) -> Model {
         let event = Event::Tried {
             attempt: Box::new(a.clone()),
             steps: Vec::new(),
+            image: None,
         };
         send(&mut model, [Msg::Tune(id, event)]);
     }

@@ -821,6 +821,7 @@ fn tried(number: usize, dockerfile: &str, size: u64, ok: bool) -> Msg {
                 dockerfile: dockerfile.to_string(),
             }),
             steps: Vec::new(),
+            image: Some(format!("sha256:tune{number}")),
         },
     )
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod ignore;
 pub mod image_export;
+pub mod image_file;
 pub mod images;
 pub mod layers;
 mod progress;

@@ -35,6 +35,8 @@ pub enum Event {
     Tried {
         attempt: Box<Attempt>,
         steps: Vec<String>,
+        /// The image the attempt built; tune removes it when it ends.
+        image: Option<String>,
     },
     /// A matrix variant was built and run, as soon as it was: its row
     /// (`ok` and `chosen` are decided once every variant is in).

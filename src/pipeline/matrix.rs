@@ -172,6 +172,7 @@ async fn measure(
                 chosen: false,
                 reference: i == 0,
                 dockerfile: the_plan.variants[i].1.clone(),
+                image_id: built.0.as_ref().ok().map(|o| o.image_id.clone()),
             };
             let _ = measured.send(row.clone());
             (built.0, row)

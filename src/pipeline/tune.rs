@@ -160,14 +160,15 @@ pub async fn tune(
             proposed = number;
             let (outcome, image) =
                 try_proposal(engine, &proposal, &own, &tag, options, on_event, cancel).await?;
-            if let Some(id) = image {
-                images.push((number, id));
+            if let Some(id) = &image {
+                images.push((number, id.clone()));
             }
             tuner.record(proposal, outcome);
             if let Some(attempt) = tuner.attempts().last().cloned() {
                 on_event(Event::Tried {
                     attempt: Box::new(attempt),
                     steps: tuner.account(),
+                    image,
                 });
             }
         }

@@ -171,6 +171,7 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
             .as_ref()
             .map(|r| r.first_line().to_string())
             .unwrap_or_default(),
+        image_id: Some(finished.outcome.image_id.clone()),
         ..Variant::labelled(&model.variants, text, model.catalog)
     };
     model.variants.push(variant);

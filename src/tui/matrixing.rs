@@ -64,6 +64,7 @@ fn on_measured(model: &mut Model, row: &MatrixRow) {
             .as_ref()
             .map(|r| r.first_line().to_string())
             .unwrap_or_default(),
+        image_id: row.image_id.clone(),
         ..Variant::labelled(&model.variants, row.dockerfile.clone(), model.catalog)
     };
     model.variants.push(variant);

@@ -2,9 +2,12 @@
 
 pub mod app;
 mod building;
+pub mod compare;
 mod editing;
 pub mod file_switch;
 mod file_worker;
+pub mod files;
+pub mod files_view;
 pub mod highlight;
 pub mod keycast;
 pub mod lesson;

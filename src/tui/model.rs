@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use ratatui_textarea::TextArea;
 
+use super::compare::Compare;
 use super::file_switch::FileSwitch;
+use super::files_view::{FilesLoad, FilesView};
 use super::highlight::Highlighted;
 use super::keycast::KeyCast;
 use super::msg::BuildId;
@@ -285,6 +287,15 @@ pub struct Model {
     pub last_build: Option<LastBuild>,
     /// The lesson being followed (`dockstage learn NAME`).
     pub lesson: Option<super::lesson::LessonRun>,
+    /// What each image's export held, by image id, read once per session.
+    pub files: HashMap<String, FilesLoad>,
+    /// The Files view of the last build's image, when open (Enter or `f`
+    /// in the Layers pane).
+    pub files_view: Option<FilesView>,
+    /// The variant `m` marked in the Variants pane, to compare with (`d`).
+    pub variant_marked: Option<usize>,
+    /// Two variants' images compared, when shown.
+    pub compare: Option<Compare>,
 }
 
 /// A build that ended, as the lesson checks read it.
@@ -361,6 +372,10 @@ impl Model {
             target: None,
             last_build: None,
             lesson: None,
+            files: HashMap::new(),
+            files_view: None,
+            variant_marked: None,
+            compare: None,
         };
         model.rehighlight();
         model.refresh_unsaved();

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::model::{Analysis, DockerStatus};
+use std::sync::Arc;
+
+use super::files_view::FilesError;
 use crate::engine::build::BuildOutcome;
+use crate::engine::image_file::ImageFile;
 use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
 use crate::ondisk::Seen;
@@ -14,6 +18,7 @@ use crate::pipeline::Event;
 use crate::pipeline::matrix::MatrixReport;
 use crate::pipeline::tune::TuneResult;
 use crate::workbench::explain::Explanation;
+use crate::workbench::image_files::ImageFiles;
 
 /// A build's identity, so late events of a cancelled build are ignored.
 pub type BuildId = u64;
@@ -60,6 +65,23 @@ pub enum Msg {
     },
     /// The Dockerfiles of the project directory, for the switcher (Ctrl-O).
     Dockerfiles(Result<Vec<PathBuf>, String>),
+    /// How far the export of `image` has streamed, for the Files view.
+    FilesProgress {
+        image: String,
+        layers_read: usize,
+        bytes_read: u64,
+    },
+    /// The files of `image` (an id), read from its export.
+    FilesRead {
+        image: String,
+        result: Result<Arc<ImageFiles>, FilesError>,
+    },
+    /// The first bytes of `path` in `image`; `None` when no layer has it.
+    ImageFileRead {
+        image: String,
+        path: String,
+        result: Result<Option<ImageFile>, String>,
+    },
     /// Another Dockerfile read from disk, to edit instead of the text at
     /// `version`, which the user agreed to leave.
     Opened {
@@ -151,6 +173,15 @@ pub enum Cmd {
     OpenFile {
         path: PathBuf,
         version: u64,
+    },
+    /// Read what `image` holds, layer by layer, from its export.
+    ReadFiles {
+        image: String,
+    },
+    /// Read the first bytes of `path` in `image`.
+    ReadImageFile {
+        image: String,
+        path: String,
     },
     Quit,
 }

@@ -87,13 +87,19 @@ pub(super) fn on_save_failed(model: &mut Model, error: &str) {
     model.status = Some(format!("not saved: {error}"));
 }
 
-/// Ctrl-E: the variants table as Markdown beside the Dockerfile.
+/// Ctrl-E: the variants table as Markdown beside the Dockerfile, with the
+/// last comparison of two variants (`d`) below it, so one file holds the
+/// table and what the change was made of.
 pub(super) fn export(model: &mut Model) -> Vec<Cmd> {
     if model.variants.is_empty() {
         model.status = Some("no variants yet: build first (F5)".into());
         return Vec::new();
     }
-    let text = crate::workbench::variant::markdown(&model.variants);
+    let mut text = crate::workbench::variant::markdown(&model.variants);
+    if let Some(diff) = model.compare.as_ref().and_then(|c| c.diff()) {
+        text.push('\n');
+        text.push_str(&diff.markdown(super::compare::MARKDOWN_ROWS));
+    }
     model.disk.exporting = Some(text.clone());
     vec![Cmd::Export {
         path: export_path(model),

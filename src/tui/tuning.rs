@@ -58,12 +58,12 @@ pub(super) fn on_tune_event(model: &mut Model, event: Event) {
         Event::Build(_) => {}
         // Build-only progress: each attempt's account says enough.
         Event::Context { .. } | Event::Pull(_) | Event::Base { .. } | Event::Built(_) => {}
-        Event::Tried { attempt, .. } => on_attempt(model, &attempt),
+        Event::Tried { attempt, image, .. } => on_attempt(model, &attempt, image),
         Event::Measured(_) => {}
     }
 }
 
-fn on_attempt(model: &mut Model, attempt: &Attempt) {
+fn on_attempt(model: &mut Model, attempt: &Attempt, image: Option<String>) {
     let size = attempt.size_bytes.map(human_bytes).unwrap_or_default();
     model.push_log(match (&attempt.run, attempt.ok) {
         (Some(run), true) => format!("    ok · {size} · {}", run_summary(run)),
@@ -78,6 +78,7 @@ fn on_attempt(model: &mut Model, attempt: &Attempt) {
         build_seconds: attempt.build_seconds,
         run_ok: Some(attempt.ok),
         first_line: run.first_line().to_string(),
+        image_id: image,
         ..Variant::labelled(&model.variants, attempt.dockerfile.clone(), model.catalog)
     };
     model.variants.push(variant);

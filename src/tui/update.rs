@@ -15,7 +15,7 @@ use super::model::{BuildState, DockerStatus, Model, Overlay, Pane};
 use super::msg::{Cmd, Msg};
 use super::on_disk::{export, on_conflict_key, on_disk, on_exported, on_focus, save};
 use super::tuning::{on_offer_key, on_tune_event, on_tune_failed, on_tuned, request_tune};
-use super::{file_switch, present};
+use super::{compare, file_switch, files, present};
 use crate::dockerfile::edit::{Change, Context, Toggle};
 use crate::dockerfile::parse;
 
@@ -106,7 +106,10 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 return Vec::new();
             }
             match result {
-                Ok(finished) => on_built(model, *finished),
+                Ok(finished) => {
+                    on_built(model, *finished);
+                    return files::follow_build(model);
+                }
                 Err(failure) => on_failed(model, failure),
             }
             Vec::new()
@@ -171,6 +174,26 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             version,
             text,
         } => file_switch::on_opened(model, path, version, text),
+        Msg::FilesProgress {
+            image,
+            layers_read,
+            bytes_read,
+        } => {
+            files::on_progress(model, &image, layers_read, bytes_read);
+            Vec::new()
+        }
+        Msg::FilesRead { image, result } => {
+            files::on_read(model, image, result);
+            Vec::new()
+        }
+        Msg::ImageFileRead {
+            image,
+            path,
+            result,
+        } => {
+            files::on_file_read(model, &image, &path, result);
+            Vec::new()
+        }
     }
 }
 
@@ -287,6 +310,19 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return Vec::new();
         }
         Overlay::None => {}
+    }
+    // The comparison and the Files view take the keys they use; Ctrl and
+    // F keys still reach the workbench (F5 builds, Ctrl-Q quits).
+    let plain = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        && !matches!(key.code, KeyCode::F(_));
+    if plain && model.compare.as_ref().is_some_and(|c| c.shown) {
+        compare::on_key(model, key);
+        return Vec::new();
+    }
+    if plain && model.files_view.is_some() {
+        return files::on_key(model, key);
     }
     // Debug builds only: lets the end-to-end tests check that a panic
     // restores the terminal and keeps the buffer.
@@ -435,6 +471,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 KeyCode::Down => {
                     model.layer_selected = (model.layer_selected + 1).min(count.saturating_sub(1))
                 }
+                KeyCode::Enter | KeyCode::Char('f') => return files::open(model),
                 _ => return Vec::new(),
             }
             let line = model
@@ -477,6 +514,8 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                         return edited(model);
                     }
                 }
+                KeyCode::Char('m') => compare::mark(model),
+                KeyCode::Char('d') => return compare::request(model),
                 _ => {}
             }
             Vec::new()
@@ -548,6 +587,11 @@ fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 }
 
 fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
+    // The Files view and the comparison cover the panes: a click there
+    // must not move focus to a pane that is not on screen.
+    if model.files_view.is_some() || model.compare.as_ref().is_some_and(|c| c.shown) {
+        return Vec::new();
+    }
     let layout = super::ui::layout(model.size, model);
     let at = ratatui::layout::Position::new(mouse.column, mouse.row);
     let pane = layout

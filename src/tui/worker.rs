@@ -10,14 +10,19 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
+use super::files_view::{FilesError, PREVIEW_BYTES};
 use super::model::{DockerStatus, analyze};
 use super::msg::{BuildFailure, Cmd, Finished, Msg};
 use crate::catalog::Catalog;
 use crate::dockerfile::parse;
+use crate::engine::image_export::ExportProgress;
 use crate::engine::{Engine, EngineError};
 use crate::goproject::GoFacts;
 use crate::pipeline::Event;
 use crate::pipeline::build::{BuildError, BuildJob, BuildOptions, build};
+use crate::pipeline::files::image_files;
 use crate::pipeline::matrix::{MatrixJob, matrix};
 use crate::pipeline::tune::{TuneJob, TuneOptions, tune};
 use crate::workbench::expect::Expectation;
@@ -141,6 +146,7 @@ async fn docker_worker(
 ) {
     let mut engine = connect(&tx).await;
     let mut builds: HashMap<u64, CancellationToken> = HashMap::new();
+    let mut preview: Option<CancellationToken> = None;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -181,13 +187,48 @@ async fn docker_worker(
                         builds.insert(id, token.clone());
                         tokio::spawn(matrix_task(engine, id, (text, args), dir, token, tx.clone()));
                     }
+                    Cmd::ReadFiles { image } => {
+                        let Some(engine) = engine.clone() else {
+                            let _ = tx.send(Msg::FilesRead { image, result: Err(FilesError {
+                                message: "no Docker daemon".into(), gone: false,
+                            })});
+                            continue;
+                        };
+                        tokio::spawn(files_task(engine, image, tx.clone()));
+                    }
+                    Cmd::ReadImageFile { image, path } => {
+                        let Some(engine) = engine.clone() else {
+                            let _ = tx.send(Msg::ImageFileRead {
+                                image, path, result: Err("no Docker daemon".into()),
+                            });
+                            continue;
+                        };
+                        // Latest wins: each preview streams the whole export
+                        // again, so an older one still reading stops.
+                        if let Some(older) = preview.take() {
+                            older.cancel();
+                        }
+                        let token = CancellationToken::new();
+                        preview = Some(token.clone());
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            let result = engine
+                                .read_image_file_until(&image, &path, PREVIEW_BYTES, &token)
+                                .await;
+                            if matches!(result, Err(EngineError::Cancelled)) {
+                                return;
+                            }
+                            let result = result.map_err(|e| e.to_string());
+                            let _ = tx.send(Msg::ImageFileRead { image, path, result });
+                        });
+                    }
                     Cmd::CancelBuild(id) => {
                         if let Some(token) = builds.remove(&id) {
                             token.cancel();
                         }
                     }
                     Cmd::Quit => {
-                        for token in builds.values() {
+                        for token in builds.values().chain(preview.iter()) {
                             token.cancel();
                         }
                         if let Some(engine) = &engine {
@@ -220,6 +261,41 @@ async fn docker_worker(
         }
     }
     let _ = done.send(());
+}
+
+/// Reads an image's files from its export, sending progress as each layer
+/// is indexed. An image no longer on the daemon says so, apart from other
+/// errors, so the workbench can say how to get it back.
+async fn files_task(engine: Engine, image: String, tx: mpsc::UnboundedSender<Msg>) {
+    let result = match engine.local_image(&image).await {
+        Ok(None) => Err(FilesError {
+            message: format!("no image {image} on the daemon"),
+            gone: true,
+        }),
+        Err(e) => Err(FilesError {
+            message: e.to_string(),
+            gone: false,
+        }),
+        Ok(Some(_)) => {
+            let send = tx.clone();
+            let name = image.clone();
+            let on_progress = move |p: ExportProgress| {
+                let _ = send.send(Msg::FilesProgress {
+                    image: name.clone(),
+                    layers_read: p.layers_read,
+                    bytes_read: p.bytes_read,
+                });
+            };
+            image_files(&engine, &image, on_progress)
+                .await
+                .map(Arc::new)
+                .map_err(|e| FilesError {
+                    message: e.to_string(),
+                    gone: false,
+                })
+        }
+    };
+    let _ = tx.send(Msg::FilesRead { image, result });
 }
 
 async fn tune_task(

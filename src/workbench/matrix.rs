@@ -146,6 +146,10 @@ pub struct MatrixRow {
     /// This variant's own Dockerfile, the one a user would keep.
     #[serde(skip)]
     pub dockerfile: String,
+    /// The image built, for a front end to read its files; `None` when it
+    /// did not build.
+    #[serde(skip)]
+    pub image_id: Option<String>,
 }
 
 /// Whether `run` is a good run: one that works (exits 0, or becomes healthy)
@@ -289,6 +293,7 @@ mod tests {
             ok: false,
             chosen: false,
             reference: false,
+            image_id: None,
         }
     }
 

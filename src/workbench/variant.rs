@@ -28,6 +28,10 @@ pub struct Variant {
     /// flags, e.g. "l.33 ≠ #1": the label must tell different files apart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub differs: Option<String>,
+    /// The image built, to read its files and compare it with another
+    /// variant's; `None` when the build kept no image to read.
+    #[serde(skip)]
+    pub image_id: Option<String>,
 }
 
 impl Variant {
@@ -46,6 +50,7 @@ impl Variant {
             first_line: String::new(),
             dockerfile,
             differs,
+            image_id: None,
         }
     }
 
@@ -222,6 +227,7 @@ mod tests {
             first_line: "Hello | World!".into(),
             dockerfile: String::new(),
             differs: None,
+            image_id: None,
         };
         let md = markdown(&[v]);
         assert!(

@@ -1,6 +1,8 @@
 //! Rendering: a read-only function of the model. No I/O, no locks, no await.
 
+mod compare;
 pub mod editor;
+mod files_view;
 mod graph_canvas;
 mod lesson_pane;
 mod overlay;
@@ -151,6 +153,13 @@ pub fn render(model: &Model, frame: &mut Frame) {
     }
     if model.present {
         present::keycast(model, frame, present::keycast_row(size));
+    }
+    let above_status = Rect::new(0, 0, size.0, size.1 - 1);
+    if let Some(view) = &model.files_view {
+        files_view::render(model, view, frame, above_status);
+    }
+    if let Some(c) = model.compare.as_ref().filter(|c| c.shown) {
+        compare::render(model, c, frame, above_status);
     }
     status::render(model, frame, Rect::new(0, size.1 - 1, size.0, 1));
     overlay::render(model, frame);

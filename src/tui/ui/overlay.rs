@@ -23,11 +23,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Tab, Shift-Tab, click", "move focus between panes"),
     ("Ctrl-S", "save the Dockerfile (atomically)"),
     ("Ctrl-Q", "quit (asks when there are unsaved changes)"),
-    ("Ctrl-Z, Ctrl-Y", "undo, redo (toggles too)"),
-    ("Ctrl-F", "search the Dockerfile"),
-    ("Ctrl-T", "next theme: dark, light, high-contrast"),
-    ("Ctrl-E", "export the variants table as Markdown"),
-    ("Ctrl-O", "open another Dockerfile of the project"),
+    (
+        "Ctrl-Z, Ctrl-Y · Ctrl-F",
+        "undo, redo (toggles too) · search",
+    ),
+    ("Ctrl-T · Ctrl-O", "next theme · open another Dockerfile"),
+    ("Ctrl-E", "export variants and a comparison as Markdown"),
     ("F9", "presenter mode: large panes, keys on screen"),
     (
         "Toggles: ←/→, 1–6",
@@ -39,10 +40,21 @@ pub const KEYS: &[(&str, &str)] = &[
         "FROM line · build only it · the layer's line",
     ),
     (
+        "Layers: Enter, f",
+        "the layer's files: added, changed, removed",
+    ),
+    (
+        "Files: ←/→ Enter / s a l [ ]",
+        "fold · filter · size · all · largest · layer",
+    ),
+    (
         "Build · Run: ↑/↓ PgUp PgDn End",
         "scroll the log; End follows it",
     ),
-    ("Variants: Enter", "put that variant's Dockerfile back"),
+    (
+        "Variants: Enter · m, d",
+        "restore one · mark one, compare it",
+    ),
     ("F1, ?", "this help"),
 ];
 
