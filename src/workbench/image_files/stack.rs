@@ -112,13 +112,14 @@ pub fn stack(image: &str, layers: Vec<(String, Option<String>, LayerIndex)>) -> 
         for entry in &index.entries {
             match entry.kind {
                 EntryKind::Whiteout => {
-                    let was_dir = tree
+                    // A directory can be only implied by the paths under it.
+                    let was_file = tree
                         .get(&entry.path)
-                        .is_some_and(|n| n.kind == EntryKind::Dir);
+                        .is_some_and(|n| n.kind != EntryKind::Dir);
                     let removed = remove_under(&mut tree, &entry.path, true);
                     // dive sizes a removed directory by what was under it,
                     // and a removed file as nothing.
-                    let dive_size = if was_dir { removed.bytes } else { 0 };
+                    let dive_size = if was_file { 0 } else { removed.bytes };
                     let cost = costs.entry(entry.path.clone()).or_default();
                     record(cost, dive_size);
                     for (path, size) in &removed.files {
