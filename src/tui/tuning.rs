@@ -59,7 +59,7 @@ pub(super) fn on_tune_event(model: &mut Model, event: Event) {
         // Build-only progress: each attempt's account says enough.
         Event::Context { .. } | Event::Pull(_) | Event::Base { .. } | Event::Built(_) => {}
         Event::Tried { attempt, .. } => on_attempt(model, &attempt),
-        Event::Measured(_) => {}
+        Event::Measured(_) | Event::CacheMisses { .. } => {}
     }
 }
 
