@@ -462,8 +462,12 @@ impl Model {
         let misses: Vec<&CacheMiss> = self
             .cache_misses
             .iter()
-            .filter(|m| m.stage == stage && m.cause != MissCause::FirstBuild)
+            .filter(|m| m.stage == stage)
             .collect();
+        // A stage's first build ran because nothing was cached: no news.
+        if misses.iter().any(|m| m.cause == MissCause::FirstBuild) {
+            return None;
+        }
         match misses.iter().find(|m| !m.is_cascade()) {
             Some(cause) => Some(format!("↯ l.{}", cause.line)),
             None if !misses.is_empty() => Some("↻".to_string()),
