@@ -47,7 +47,7 @@ fn builds_dir() -> Option<PathBuf> {
 /// The file for the project in `dir` built from `dockerfile`, named by a
 /// hash of both paths made absolute, so moving into the directory or naming
 /// it differently finds the same file.
-pub fn memory_path(dir: &Path, dockerfile: Option<&Path>) -> Option<PathBuf> {
+fn path_in(builds: &Path, dir: &Path, dockerfile: Option<&Path>) -> PathBuf {
     let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut hasher = Sha256::new();
     hasher.update(absolute(dir).to_string_lossy().as_bytes());
@@ -61,13 +61,17 @@ pub fn memory_path(dir: &Path, dockerfile: Option<&Path>) -> Option<PathBuf> {
         .take(12)
         .map(|b| format!("{b:02x}"))
         .collect();
-    Some(builds_dir()?.join(format!("{name}.json")))
+    builds.join(format!("{name}.json"))
 }
 
 /// The last build remembered for this project; `None` when there is none,
 /// or the file cannot be read (the build is then treated as the first).
 pub fn recall(dir: &Path, dockerfile: Option<&Path>) -> Option<BuildRecord> {
-    let text = std::fs::read(memory_path(dir, dockerfile)?).ok()?;
+    recall_from(&builds_dir()?, dir, dockerfile)
+}
+
+fn recall_from(builds: &Path, dir: &Path, dockerfile: Option<&Path>) -> Option<BuildRecord> {
+    let text = std::fs::read(path_in(builds, dir, dockerfile)).ok()?;
     serde_json::from_slice::<Remembered>(&text)
         .ok()
         .map(|r| r.record)
@@ -79,7 +83,17 @@ pub fn remember(
     dockerfile: Option<&Path>,
     record: &BuildRecord,
 ) -> Result<(), MemoryError> {
-    let path = memory_path(dir, dockerfile).ok_or(MemoryError::NoStateDir)?;
+    let builds = builds_dir().ok_or(MemoryError::NoStateDir)?;
+    remember_in(&builds, dir, dockerfile, record)
+}
+
+fn remember_in(
+    builds: &Path,
+    dir: &Path,
+    dockerfile: Option<&Path>,
+    record: &BuildRecord,
+) -> Result<(), MemoryError> {
+    let path = path_in(builds, dir, dockerfile);
     let remembered = Remembered {
         dir: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
         dockerfile: dockerfile.map(Path::to_path_buf),
@@ -98,4 +112,45 @@ pub fn remember(
         let _ = std::fs::remove_file(&tmp);
         write(e)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workbench::cache_misses::StageRecord;
+
+    #[test]
+    fn a_build_is_recalled_for_its_project_and_dockerfile_only() {
+        let root = std::env::temp_dir().join(format!(
+            "dockstage-build-memory-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let (builds, project) = (root.join("state"), root.join("project"));
+        std::fs::create_dir_all(&project).unwrap_or_else(|e| panic!("{e}"));
+        let dockerfile = project.join("Dockerfile");
+        let record = BuildRecord {
+            stages: vec![StageRecord {
+                name: "builder".into(),
+                ..StageRecord::default()
+            }],
+            ..BuildRecord::default()
+        };
+        assert_eq!(recall_from(&builds, &project, Some(&dockerfile)), None);
+        remember_in(&builds, &project, Some(&dockerfile), &record)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            recall_from(&builds, &project, Some(&dockerfile)),
+            Some(record)
+        );
+        let other = project.join("Dockerfile.single");
+        assert_eq!(recall_from(&builds, &project, Some(&other)), None);
+        assert!(!project.join(".dockstage").exists());
+        assert_eq!(
+            std::fs::read_dir(&project).map(|d| d.count()).ok(),
+            Some(0),
+            "nothing is written into the build context"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
