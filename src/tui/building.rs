@@ -70,11 +70,7 @@ pub(super) fn start_job(
 pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
     let (id, text) = start_job(model, Job::Build, |id| format!("── build {id} ──"));
     model.status = None;
-    let previous = model
-        .build_memory
-        .as_ref()
-        .filter(|(path, _)| *path == model.file.path)
-        .map(|(_, record)| record.clone());
+    let previous = model.build_memory.get(&model.file.path).cloned();
     vec![Cmd::Build {
         previous,
         id,
@@ -120,7 +116,7 @@ pub(super) fn on_job_event(model: &mut Model, event: Event) {
         ),
         Event::Note(text) => text,
         Event::CacheMisses { misses, record } => {
-            model.build_memory = Some((model.file.path.clone(), record));
+            model.build_memory.insert(model.file.path.clone(), record);
             model.cache_misses = misses;
             return log_cache_misses(model);
         }

@@ -254,9 +254,9 @@ pub struct Model {
     /// Why the last build's steps missed the cache, for the graph, the log
     /// and the status line.
     pub cache_misses: Vec<CacheMiss>,
-    /// What the last build of a Dockerfile (this path) was made from, kept
+    /// What the last build of each Dockerfile (by path) was made from, kept
     /// for this session so the next build can say why the cache missed.
-    pub build_memory: Option<(PathBuf, Arc<BuildRecord>)>,
+    pub build_memory: HashMap<PathBuf, Arc<BuildRecord>>,
     pub log: VecDeque<String>,
     /// Lines scrolled up from the tail; 0 follows the tail.
     pub log_scroll: usize,
@@ -345,7 +345,7 @@ impl Model {
             next_build: 1,
             steps: HashMap::new(),
             cache_misses: Vec::new(),
-            build_memory: None,
+            build_memory: HashMap::new(),
             log: VecDeque::new(),
             log_scroll: 0,
             layers: None,

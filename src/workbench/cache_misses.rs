@@ -134,43 +134,73 @@ pub fn cache_misses(previous: Option<&BuildRecord>, current: &BuildRecord) -> Ve
     let prev_record = previous.unwrap_or(&empty);
     let mut out = Vec::new();
     for stage in &current.stages {
-        let prev = prev_record.stages.iter().find(|s| s.name == stage.name);
         let mut misses = StageMisses {
             stage,
             out: &mut out,
         };
-        let base_changed = prev.is_some_and(|p| {
-            p.base_id.is_some() && stage.base_id.is_some() && p.base_id != stage.base_id
-        });
+        match prev_record.stages.iter().find(|s| s.name == stage.name) {
+            Some(prev) => {
+                let builds = Builds {
+                    previous: prev_record,
+                    current,
+                    reran: &reran,
+                };
+                builds.stage_misses(prev, &mut misses);
+            }
+            None => first_build_misses(&mut misses),
+        }
+    }
+    out.sort_by_key(|m| m.line);
+    out
+}
+
+/// A stage never built before: its first step that ran is a first build,
+/// the rest follow from it.
+fn first_build_misses(misses: &mut StageMisses<'_>) {
+    let mut cause = MissCause::FirstBuild;
+    for step in misses
+        .stage
+        .steps
+        .iter()
+        .filter(|s| s.state == StepRun::Ran)
+    {
+        misses.push(step.line, cause, Vec::new(), Vec::new());
+        cause = MissCause::PreviousStepRan;
+    }
+}
+
+/// The two builds compared, and the stages that ran a step this time.
+struct Builds<'a> {
+    previous: &'a BuildRecord,
+    current: &'a BuildRecord,
+    reran: &'a BTreeSet<&'a str>,
+}
+
+impl Builds<'_> {
+    fn stage_misses(&self, prev: &StageRecord, misses: &mut StageMisses<'_>) {
+        let stage = misses.stage;
+        let base_changed =
+            prev.base_id.is_some() && stage.base_id.is_some() && prev.base_id != stage.base_id;
+        let from_stage_ran = stage
+            .steps
+            .first()
+            .and_then(|s| s.from_stage.as_deref())
+            .is_some_and(|s| self.reran.contains(s));
         let mut broken = false;
         for (i, step) in stage.steps.iter().enumerate() {
             if step.state != StepRun::Ran {
                 continue;
             }
-            let files = changed_files(
-                prev_record,
-                current,
-                prev.and_then(|p| p.steps.get(i)),
-                step,
-            );
-            let Some(prev) = prev else {
-                let cause = if broken {
-                    MissCause::PreviousStepRan
-                } else {
-                    MissCause::FirstBuild
-                };
-                misses.push(step.line, cause, files, Vec::new());
+            let before = counterpart(prev, i, step);
+            let files = changed_files(self.previous, self.current, before, step);
+            let Some(before) = before else {
+                // Edited, or new: either way its own text is the cause.
+                misses.push(step.line, MissCause::CommandChanged, files, Vec::new());
                 broken = true;
                 continue;
             };
-            let same_text = prev.steps.get(i).is_some_and(|p| p.text == step.text);
             // A FROM the builder resolved again is no miss unless its image changed.
-            if i == 0 && same_text && !base_changed {
-                continue;
-            }
-            if !same_text {
-                misses.push(step.line, MissCause::CommandChanged, files, Vec::new());
-                broken = true;
+            if i == 0 && !base_changed {
                 continue;
             }
             if broken {
@@ -178,35 +208,39 @@ pub fn cache_misses(previous: Option<&BuildRecord>, current: &BuildRecord) -> Ve
                 continue;
             }
             broken = true;
-            let changed_before = (0..i).find(|&j| {
-                prev.steps.get(j).map(|p| &p.text) != stage.steps.get(j).map(|s| &s.text)
-            });
-            if let Some(earlier) = changed_before.and_then(|j| stage.steps.get(j)) {
-                let cause = match earlier.text.starts_with("ARG ") {
+            let changed_above = stage
+                .steps
+                .iter()
+                .take(i)
+                .enumerate()
+                .find(|(j, s)| counterpart(prev, *j, s).is_none())
+                .map(|(_, s)| s);
+            if let Some(above) = changed_above {
+                let cause = match above.text.starts_with("ARG ") {
                     true => MissCause::BuildArgChanged,
                     false => MissCause::CommandChanged,
                 };
-                misses.push(earlier.line, cause, Vec::new(), Vec::new());
+                misses.push(above.line, cause, Vec::new(), Vec::new());
                 misses.push(step.line, MissCause::PreviousStepRan, files, Vec::new());
             } else if base_changed {
-                if i > 0
-                    && let Some(from) = stage.steps.first()
-                {
-                    misses.push(from.line, MissCause::BaseChanged, Vec::new(), Vec::new());
-                    misses.push(step.line, MissCause::PreviousStepRan, files, Vec::new());
-                } else {
-                    misses.push(step.line, MissCause::BaseChanged, files, Vec::new());
+                match stage.steps.first().filter(|_| i > 0) {
+                    Some(from) => {
+                        misses.push(from.line, MissCause::BaseChanged, Vec::new(), Vec::new());
+                        misses.push(step.line, MissCause::PreviousStepRan, files, Vec::new());
+                    }
+                    None => misses.push(step.line, MissCause::BaseChanged, files, Vec::new()),
                 }
-            } else if step
-                .from_stage
-                .as_deref()
-                .is_some_and(|s| reran.contains(s))
+            } else if from_stage_ran
+                || step
+                    .from_stage
+                    .as_deref()
+                    .is_some_and(|s| self.reran.contains(s))
             {
                 misses.push(step.line, MissCause::PreviousStepRan, files, Vec::new());
             } else if !files.is_empty() {
                 misses.push(step.line, MissCause::FilesChanged, files, Vec::new());
             } else {
-                let args = changed_args(prev.steps.get(i), step);
+                let args = changed_args(Some(before), step);
                 let cause = match args.is_empty() {
                     true => MissCause::Unknown,
                     false => MissCause::BuildArgChanged,
@@ -215,8 +249,17 @@ pub fn cache_misses(previous: Option<&BuildRecord>, current: &BuildRecord) -> Ve
             }
         }
     }
-    out.sort_by_key(|m| m.line);
-    out
+}
+
+/// The previous build's step that `step`, at position `i`, is: the one at
+/// the same position with the same text, else the first with the same text
+/// (a step moved down by one inserted above it). `None` for an edited or new
+/// instruction.
+fn counterpart<'a>(prev: &'a StageRecord, i: usize, step: &StepRecord) -> Option<&'a StepRecord> {
+    prev.steps
+        .get(i)
+        .filter(|p| p.text == step.text)
+        .or_else(|| prev.steps.iter().find(|p| p.text == step.text))
 }
 
 struct StageMisses<'a> {
@@ -244,7 +287,7 @@ fn changed_files(
     prev_step: Option<&StepRecord>,
     step: &StepRecord,
 ) -> Vec<String> {
-    let Some(prev_step) = prev_step.filter(|p| p.text == step.text) else {
+    let Some(prev_step) = prev_step else {
         return Vec::new();
     };
     let paths: BTreeSet<&String> = prev_step.files.iter().chain(&step.files).collect();
@@ -278,10 +321,12 @@ fn changed_args(prev: Option<&StepRecord>, step: &StepRecord) -> Vec<String> {
         .collect()
 }
 
-/// The miss the others follow from: the first by line that is not a
-/// cascade.
+/// The miss the others follow from: the first by line that is neither a
+/// cascade nor a stage's first build (which explains nothing).
 pub fn first_cause(misses: &[CacheMiss]) -> Option<&CacheMiss> {
-    misses.iter().find(|m| !m.is_cascade())
+    misses
+        .iter()
+        .find(|m| !m.is_cascade() && m.cause != MissCause::FirstBuild)
 }
 
 /// The cause in the user's words: "main.go changed", "the command changed".
@@ -317,7 +362,7 @@ fn files_text(files: &[String]) -> String {
 /// "cache broke at line 5: main.go changed" for the build's first cause,
 /// `None` when nothing missed or the build is the stage's first.
 pub fn summary(misses: &[CacheMiss]) -> Option<String> {
-    let first = first_cause(misses).filter(|m| m.cause != MissCause::FirstBuild)?;
+    let first = first_cause(misses)?;
     Some(format!(
         "cache broke at line {}: {}",
         first.line,

@@ -243,3 +243,60 @@ fn the_json_names_are_snake_case() {
     let documented: Vec<&str> = MissCause::ALL.iter().map(|(n, _)| *n).collect();
     assert_eq!(names, documented);
 }
+
+#[test]
+fn a_step_inserted_above_is_the_cause_and_the_moved_steps_only_reran() {
+    let before = built(HELLO, &[], FILES, "sha256:go");
+    let inserted = HELLO.replace("WORKDIR /src\n", "WORKDIR /src\nRUN apt-get update\n");
+    let after = built(&inserted, &[3, 4, 5, 6, 7, 10], FILES, "sha256:go");
+    assert_eq!(
+        causes(&cache_misses(Some(&before), &after)),
+        vec![
+            (3, MissCause::CommandChanged),
+            (4, MissCause::PreviousStepRan),
+            (5, MissCause::PreviousStepRan),
+            (6, MissCause::PreviousStepRan),
+            (7, MissCause::PreviousStepRan),
+            (10, MissCause::PreviousStepRan),
+        ]
+    );
+}
+
+#[test]
+fn a_stage_built_on_a_stage_that_ran_reran_because_of_it() {
+    let text = "FROM golang:1.24 AS builder\nCOPY . .\nRUN go build\nFROM builder AS test\nRUN go test ./...\n";
+    let before = built(text, &[], FILES, "sha256:go");
+    let after = built(
+        text,
+        &[2, 3, 5],
+        &[("go.mod", "module hello"), ("main.go", "v2")],
+        "sha256:go",
+    );
+    let misses = cache_misses(Some(&before), &after);
+    assert_eq!(
+        causes(&misses),
+        vec![
+            (2, MissCause::FilesChanged),
+            (3, MissCause::PreviousStepRan),
+            (5, MissCause::PreviousStepRan),
+        ]
+    );
+}
+
+#[test]
+fn a_new_stage_does_not_hide_the_cause_in_another() {
+    let before = built(HELLO, &[], FILES, "sha256:go");
+    let with_test = format!("FROM golang:1.24 AS lint\nRUN go vet ./...\n{HELLO}");
+    let after = built(
+        &with_test,
+        &[2, 7, 8, 11],
+        &[("go.mod", "module hello"), ("main.go", "v2")],
+        "sha256:go",
+    );
+    let misses = cache_misses(Some(&before), &after);
+    assert_eq!(misses[0].cause, MissCause::FirstBuild);
+    assert_eq!(
+        summary(&misses).as_deref(),
+        Some("cache broke at line 7: main.go changed")
+    );
+}
