@@ -67,7 +67,14 @@ async fn an_edited_file_is_named_and_an_ignored_one_breaks_nothing() {
     };
     let (copy_line, build_line) = (line_of("COPY . ."), line_of("RUN go build"));
 
-    build(project.path(), state.path(), &tag);
+    // Nothing remembered yet: at most a first build, never a guessed cause.
+    let first = build(project.path(), state.path(), &tag);
+    for miss in cache_misses(&first) {
+        assert!(
+            miss["cause"] == "first_build" || miss["cause"] == "previous_step_ran",
+            "{miss}"
+        );
+    }
     let edit = |name: &str, text: &str| {
         std::fs::write(project.path().join(name), text).unwrap_or_else(|e| panic!("{e}"))
     };

@@ -155,17 +155,16 @@ pub fn cache_misses(previous: Option<&BuildRecord>, current: &BuildRecord) -> Ve
 }
 
 /// A stage never built before: its first step that ran is a first build,
-/// the rest follow from it.
+/// the rest follow from it. The FROM is left out: the builder reports it
+/// done, not cached, even when every step after it comes from the cache.
 fn first_build_misses(misses: &mut StageMisses<'_>) {
     let mut cause = MissCause::FirstBuild;
-    for step in misses
-        .stage
-        .steps
-        .iter()
-        .filter(|s| s.state == StepRun::Ran)
-    {
-        misses.push(step.line, cause, Vec::new(), Vec::new());
-        cause = MissCause::PreviousStepRan;
+    let stage = misses.stage;
+    for step in stage.steps.iter().skip(1) {
+        if step.state == StepRun::Ran {
+            misses.push(step.line, cause, Vec::new(), Vec::new());
+            cause = MissCause::PreviousStepRan;
+        }
     }
 }
 
