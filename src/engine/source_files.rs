@@ -27,8 +27,9 @@ pub struct CopiedFiles {
     pub digests: BTreeMap<String, FileDigest>,
 }
 
-/// Matches each of `sources` (one COPY or ADD's source paths each) against
-/// the context and hashes the files they match. A digest in `known` with the
+/// Matches each of `sources` (one COPY or ADD's source paths each, then its
+/// `--exclude` patterns after a `!`) against the context and hashes the
+/// files they match. A digest in `known` with the
 /// same size and mtime is reused unread.
 pub fn copied_files(
     ctx: &BuildContext,
@@ -37,11 +38,16 @@ pub fn copied_files(
 ) -> Result<CopiedFiles, EngineError> {
     let mut out = CopiedFiles::default();
     for list in sources {
-        let matchers: Vec<Source> = list.iter().map(|s| Source::new(s)).collect();
+        let (excludes, paths): (Vec<&String>, Vec<&String>) =
+            list.iter().partition(|s| s.starts_with('!'));
+        let matchers: Vec<Source> = paths.iter().map(|s| Source::new(s)).collect();
+        let excluded =
+            DockerIgnore::from_patterns(&excludes.iter().map(|e| &e[1..]).collect::<Vec<_>>());
         let matched: Vec<&Entry> = ctx
             .entries()
             .iter()
             .filter(|e| e.kind != Kind::Dir && matchers.iter().any(|m| m.copies(&e.rel)))
+            .filter(|e| !excluded.is_excluded(&e.rel))
             .collect();
         for entry in &matched {
             if out.digests.contains_key(&entry.rel) {
@@ -154,6 +160,7 @@ mod tests {
             vec![".".to_string()],
             vec!["./cmd/".to_string()],
             vec!["*.go".to_string()],
+            vec![".".to_string(), "!cmd".to_string()],
         ];
         let copied =
             copied_files(&ctx, &sources, &BTreeMap::new()).unwrap_or_else(|e| panic!("{e}"));
@@ -164,6 +171,7 @@ mod tests {
         );
         assert_eq!(copied.per_step[2], vec!["cmd/tool/tool.go"]);
         assert_eq!(copied.per_step[3], vec!["main.go"]);
+        assert_eq!(copied.per_step[4], vec!["go.mod", "main.go"]);
         assert!(!copied.digests.contains_key("notes.txt"));
         // sha256sum of "module hello\n"
         assert_eq!(

@@ -190,8 +190,9 @@ fn unquote(text: &str) -> &str {
 }
 
 /// What a COPY or ADD takes from the build context, as written: every
-/// argument but the destination. Empty for `--from`, heredocs and URLs,
-/// which copy nothing from the context.
+/// argument but the destination, then each `--exclude` pattern after a `!`
+/// (as in `.dockerignore`). Empty for `--from`, heredocs and URLs, which
+/// copy nothing from the context.
 fn context_sources(ins: &Instruction) -> Vec<String> {
     if !matches!(ins.keyword, Keyword::Copy | Keyword::Add)
         || ins.flag("from").is_some()
@@ -209,7 +210,11 @@ fn context_sources(ins: &Instruction) -> Vec<String> {
         None => Vec::new(),
     };
     words.pop();
-    words.retain(|w| !w.contains("://") && !w.starts_with("git@"));
+    words.retain(|w| !w.contains("://") && !w.starts_with("git@") && !w.starts_with('!'));
+    if !words.is_empty() {
+        let excludes = ins.flags.iter().filter(|f| f.name == "exclude");
+        words.extend(excludes.filter_map(|f| Some(format!("!{}", unquote(f.value.as_deref()?)))));
+    }
     words
 }
 
@@ -230,6 +235,9 @@ mod tests {
         );
         let b = &r.stages[0];
         assert_eq!(b.steps[2].sources, vec!["go.mod", "go.sum"]);
+        let df = parse("FROM scratch\nCOPY --exclude=*.md --exclude=docs . /app\n");
+        let r2 = plan(&df, &StageGraph::new(&df));
+        assert_eq!(r2.stages[0].steps[1].sources, vec![".", "!*.md", "!docs"]);
         assert_eq!(b.steps[3].sources, vec!["cmd/hello"]);
         assert_eq!(b.steps[3].text, "COPY cmd/hello ./cmd/");
         assert_eq!(
