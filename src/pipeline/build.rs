@@ -344,6 +344,7 @@ async fn build_and_run(
     let (cache_misses, record) = match (steps_seen, hashing.await) {
         (Some(states), Ok(copied)) => {
             fill_record(&mut record, &states, copied);
+            record.builder = outcome.builder.name().to_string();
             let misses = cache_misses(previous, &record);
             let record = Arc::new(record.merged(previous));
             on_event(Event::CacheMisses {

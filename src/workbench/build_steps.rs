@@ -22,6 +22,7 @@ pub fn plan(df: &Dockerfile, graph: &StageGraph) -> BuildRecord {
         .map(|stage| plan_stage(df, graph, stage))
         .collect();
     BuildRecord {
+        builder: String::new(),
         stages,
         files: BTreeMap::new(),
     }

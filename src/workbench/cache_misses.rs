@@ -15,6 +15,10 @@ use crate::outcome::FileDigest;
 /// one with: per stage its steps, and the context files they copied.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildRecord {
+    /// `buildkit` or `legacy`: each keeps its own cache, so a build with the
+    /// other one is compared with nothing.
+    #[serde(default)]
+    pub builder: String,
     pub stages: Vec<StageRecord>,
     /// Every context file a COPY or ADD copied, by path.
     pub files: BTreeMap<String, FileDigest>,
@@ -131,7 +135,9 @@ pub fn cache_misses(previous: Option<&BuildRecord>, current: &BuildRecord) -> Ve
         .map(|s| s.name.as_str())
         .collect();
     let empty = BuildRecord::default();
-    let prev_record = previous.unwrap_or(&empty);
+    let prev_record = previous
+        .filter(|p| p.builder == current.builder)
+        .unwrap_or(&empty);
     let mut out = Vec::new();
     for stage in &current.stages {
         let mut misses = StageMisses {
@@ -373,7 +379,7 @@ impl BuildRecord {
     /// This build's record with the stages it did not build kept from
     /// `previous`, so building one target does not forget another.
     pub fn merged(mut self, previous: Option<&BuildRecord>) -> BuildRecord {
-        let Some(previous) = previous else {
+        let Some(previous) = previous.filter(|p| p.builder == self.builder) else {
             return self;
         };
         let built = |s: &StageRecord| s.steps.iter().any(|st| st.state != StepRun::Unseen);

@@ -207,6 +207,16 @@ fn a_first_build_says_there_is_nothing_to_compare_with() {
 }
 
 #[test]
+fn a_build_with_the_other_builder_is_compared_with_nothing() {
+    let before = built(HELLO, &[], FILES, "sha256:go");
+    let mut after = built(HELLO, &[2, 3, 4, 5, 6, 9], FILES, "sha256:go");
+    after.builder = "legacy".into();
+    let misses = cache_misses(Some(&before), &after);
+    assert_eq!(misses[0].cause, MissCause::FirstBuild);
+    assert_eq!(summary(&misses), None);
+}
+
+#[test]
 fn unchanged_inputs_that_ran_anyway_are_unknown() {
     let before = built(HELLO, &[], FILES, "sha256:go");
     let after = built(HELLO, &[4, 5, 6, 9], FILES, "sha256:go");
