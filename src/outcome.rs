@@ -2,7 +2,7 @@
 //! workbench explains. They live below both layers, so neither imports the
 //! other (see docs/architecture.md).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dockerfile::StageIndex;
 
@@ -142,4 +142,15 @@ pub struct ServiceAnswer {
     /// The first bytes of the body (lossy UTF-8).
     pub body: String,
     pub body_truncated: bool,
+}
+
+/// A context file's content, as a SHA-256 hash, with the size and mtime it
+/// had when read: the engine hashes it, the workbench compares two builds'
+/// hashes to say which file broke the cache, and a file whose size and
+/// mtime are unchanged is not read again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub sha256: String,
 }

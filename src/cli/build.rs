@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Failure, status};
@@ -17,7 +18,9 @@ use crate::ondisk::{self, Seen};
 use crate::outcome::RunResult;
 use crate::pipeline::Event;
 use crate::pipeline::build::{BuildError, BuildJob, BuildOptions, BuildReport, build};
+use crate::pipeline::build_memory;
 use crate::workbench::build_failure::StepReport;
+use crate::workbench::cache_misses::{self, CacheMiss};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BuildFormat {
@@ -93,6 +96,7 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
             stage_sizes: args.stage_sizes,
             args: args.service.args.clone(),
             probe: args.service.probe(),
+            previous_build: build_memory::recall(&args.dir, Some(&path)).map(Arc::new),
         },
     };
     let mut printer = Printer::default();
@@ -110,7 +114,14 @@ async fn build_and_run(args: BuildArgs) -> Result<u8, Failure> {
         Err(e) => eprintln!("warning: cleanup failed: {e}; run `dockstage clean`"),
     }
     let report = match result {
-        Ok(result) => result.report(&job.text, changes.iter().map(ToString::to_string).collect()),
+        Ok(mut result) => {
+            if let Some(record) = result.record.take()
+                && let Err(e) = build_memory::remember(&args.dir, Some(&path), &record)
+            {
+                eprintln!("warning: the next build cannot say why the cache missed: {e}");
+            }
+            result.report(&job.text, changes.iter().map(ToString::to_string).collect())
+        }
         Err(BuildError::Engine(EngineError::Cancelled)) => {
             return Err(Failure {
                 status: 130,
@@ -197,9 +208,34 @@ impl Printer {
                 outcome.steps
             ),
             Event::Note(text) => eprintln!("{text}"),
+            Event::CacheMisses { misses, .. } => eprint!("{}", cache_lines(&misses)),
             Event::Trying { .. } | Event::Tried { .. } | Event::Measured(_) => {}
         }
     }
+}
+
+/// "cache broke at line 5: main.go changed" and the steps that ran because
+/// of it, one a line; nothing when every step came from the cache or the
+/// build is the project's first.
+fn cache_lines(misses: &[CacheMiss]) -> String {
+    let Some(summary) = cache_misses::summary(misses) else {
+        return String::new();
+    };
+    let mut out = format!("{summary}\n");
+    let first = cache_misses::first_cause(misses).map(|m| m.line);
+    for miss in misses.iter().filter(|m| Some(m.line) != first) {
+        let how = match miss.is_cascade() {
+            true => "reran",
+            false => "also missed",
+        };
+        let _ = writeln!(
+            out,
+            "l.{:<4} {how}: {}",
+            miss.line,
+            cache_misses::cause_text(miss)
+        );
+    }
+    out
 }
 
 /// Why each step failed and what to do, under the builder's own error:
@@ -325,6 +361,10 @@ fn text_summary(r: &BuildReport) -> String {
             let _ = writeln!(out, "  [{}] {:<16} {size}", s.index, s.name);
         }
     }
+    if let Some(summary) = cache_misses::summary(&r.cache_misses) {
+        let reran = r.cache_misses.iter().filter(|m| m.is_cascade()).count();
+        let _ = writeln!(out, "\n{summary} ({reran} later step(s) reran)");
+    }
     if let Some(run) = &r.run {
         let _ = writeln!(out);
         out.push_str(&run_lines(run));
@@ -357,6 +397,9 @@ fn markdown(name: &str, r: &BuildReport) -> String {
         r.build_seconds
     );
     out.push_str(&super::layers_table::markdown(&r.layers, r.size_bytes));
+    if let Some(summary) = cache_misses::summary(&r.cache_misses) {
+        let _ = writeln!(out, "\n{summary}");
+    }
     if let Some(service) = r.run.as_ref().and_then(|run| run.service.as_deref()) {
         let said = crate::workbench::service::summary(service).replace('|', "\\|");
         let _ = writeln!(out, "\nRun: {said}");

@@ -224,9 +224,15 @@ pub enum Command {
             Containers and stage images are labelled io.dockstage.session and removed afterwards. \
             The image itself is kept, as docker build keeps it, under dockstage/cache:<input>: \
             when nothing that goes into a build has changed, the next build reuses it at once \
-            (the 12 used last are kept; `dockstage clean` removes them). --tag NAME tags it instead.",
+            (the 12 used last are kept; `dockstage clean` removes them). --tag NAME tags it instead.\n\n\
+            After each build, every step that ran although the previous build of the project had \
+            it is explained: \"cache broke at line N: main.go changed\", then the steps that \
+            reran because of it. What was built is remembered per project directory and \
+            Dockerfile under $XDG_STATE_HOME/dockstage/builds (never in the context, which it \
+            would change). --format json lists them as cache_misses: [{line, stage, cause, \
+            files, args}]; the causes are listed below.",
         after_help = examples!(build),
-        after_long_help = concat!(examples!(build), "\n\n", "Exit status:\n  0  built, and the run exited 0 (or --no-run)\n  1  the build failed, or the run failed, timed out or ran out of memory\n  2  could not start: no daemon, a missing base image, bad input\n  130  cancelled with Ctrl-C; nothing is left behind"),
+        after_long_help = concat!(examples!(build), "\n\n", "Exit status:\n  0  built, and the run exited 0 (or --no-run)\n  1  the build failed, or the run failed, timed out or ran out of memory\n  2  could not start: no daemon, a missing base image, bad input\n  130  cancelled with Ctrl-C; nothing is left behind", "\n\n", "Cache miss causes (cache_misses[].cause):\n  files_changed      files the COPY/ADD copies changed (in files; ignored ones never count)\n  command_changed    the instruction changed (after expansion), or an ENV before it\n  build_arg_changed  a build arg the step sees changed (args names it)\n  base_changed       the FROM image has a new id\n  previous_step_ran  a step it builds on ran: the cascade\n  first_build        no earlier build of the stage to compare with\n  unknown            no input changed; the builder's cache was likely pruned"),
     )]
     Build {
         /// The build context directory

@@ -214,7 +214,7 @@ fn print_event(event: Event) {
         // Build-only progress: a tune prints its own account instead.
         Event::Context { .. } | Event::Pull(_) | Event::Base { .. } | Event::Built(_) => {}
         Event::Tried { attempt, .. } => eprintln!("    {}", attempt_outcome(&attempt)),
-        Event::Measured(_) => {}
+        Event::Measured(_) | Event::CacheMisses { .. } => {}
     }
 }
 

@@ -117,6 +117,12 @@ impl BuildContext {
         self.dockerfile_name.hash(h);
     }
 
+    /// The directory's entries as they will be sent, `.dockerignore`
+    /// applied, for hashing what COPY and ADD copy.
+    pub(super) fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// The uncompressed tar `docker build` would upload, read from disk on
     /// first use.
     pub fn tar(&self) -> Result<&[u8], EngineError> {

@@ -23,6 +23,7 @@ mod progress;
 pub mod run;
 pub mod service;
 pub mod session;
+pub mod source_files;
 pub mod stages;
 
 use bollard::Docker;

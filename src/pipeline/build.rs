@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -14,15 +15,18 @@ use super::{Event, EventSink};
 use crate::dockerfile::{Dockerfile, Keyword, StageGraph, parse};
 use crate::engine::build::{BuildOutcome, BuildRequest, BuilderChoice, BuilderKind};
 use crate::engine::context;
-use crate::engine::events::{BuildEvent, StepMapper};
+use crate::engine::events::{BuildEvent, StepMapper, StepState};
 use crate::engine::images::required_images;
 use crate::engine::layers::{ImageLayers, Layer};
 use crate::engine::run::{RunOptions, RunResult};
 use crate::engine::service::ServiceProbe;
 use crate::engine::session::{ContextSent, ContextTransfer};
+use crate::engine::source_files::{CopiedFiles, copied_files};
 use crate::engine::stages::StageSize;
 use crate::engine::{Engine, EngineError, cache};
 use crate::workbench::build_failure::{StepReport, explain_steps};
+use crate::workbench::build_steps;
+use crate::workbench::cache_misses::{BuildRecord, CacheMiss, StepRun, cache_misses};
 use crate::workbench::explain::{Explanation, explain_run};
 
 /// A build to do: the Dockerfile text (as edited), the context directory,
@@ -49,6 +53,9 @@ pub struct BuildOptions {
     pub args: Vec<String>,
     /// --port, --probe and --ready for an image that listens.
     pub probe: ServiceProbe,
+    /// What the last build of this project was made from, to say why this
+    /// one missed the cache; `None` for the first build.
+    pub previous_build: Option<Arc<BuildRecord>>,
 }
 
 impl Default for BuildOptions {
@@ -62,6 +69,7 @@ impl Default for BuildOptions {
             stage_sizes: false,
             args: Vec::new(),
             probe: ServiceProbe::default(),
+            previous_build: None,
         }
     }
 }
@@ -80,6 +88,11 @@ pub struct BuildResult {
     pub context_bytes: u64,
     pub context_ignored: usize,
     pub secrets: Vec<String>,
+    /// Steps that ran although the previous build had them, and why.
+    pub cache_misses: Vec<CacheMiss>,
+    /// What to remember of this build for the next one; `None` when it
+    /// reused an earlier image and so learnt nothing new.
+    pub record: Option<Arc<BuildRecord>>,
 }
 
 /// The build's result as scripts read it (the CLI contract's `build` object).
@@ -104,6 +117,9 @@ pub struct BuildReport {
     pub context: ContextReport,
     pub dockerfile: String,
     pub changes: Vec<String>,
+    /// Steps that ran although the previous build of this project had them,
+    /// with why (`dockstage build --help` lists the causes).
+    pub cache_misses: Vec<CacheMiss>,
 }
 
 /// The context as the build saw it and sent it.
@@ -147,6 +163,7 @@ impl BuildResult {
             },
             dockerfile: text.to_string(),
             changes,
+            cache_misses: self.cache_misses,
         }
     }
 }
@@ -238,12 +255,23 @@ async fn build_and_run(
         summary: ctx.summary(),
         secrets: ctx.secrets.clone(),
     });
+    let previous = options.previous_build.as_deref();
+    let mut record = build_steps::plan(df, &graph);
+    // Hashed while the bases are checked: the build need not wait for it.
+    let hashing = hash_copied_files(&ctx, &record, previous);
     let buildkit = options.builder != BuilderChoice::Legacy;
     let required = required_images(df, &graph, buildkit);
     let present = engine
         .preflight(&required, &mut |p| on_event(Event::Pull(p)))
         .await?;
     let base_ids: Vec<String> = present.iter().map(|(_, l)| l.id.clone()).collect();
+    for stage in &mut record.stages {
+        let from_line = stage.steps.first().map(|s| s.line);
+        stage.base_id = present
+            .iter()
+            .find(|(image, _)| image.used_by == "FROM" && Some(image.line) == from_line)
+            .map(|(_, local)| local.id.clone());
+    }
     for (image, local) in present {
         on_event(Event::Base { image, local });
     }
@@ -260,6 +288,7 @@ async fn build_and_run(
     };
     // A new build may push an older kept one out; a reused one cannot.
     let prune_after = kept.is_none() && lease.is_some();
+    let mut steps_seen = None;
     let outcome = if let Some((image_id, builder)) = kept {
         on_event(Event::Build(BuildEvent::Note {
             text: "nothing changed since the last build of this input: reusing its image".into(),
@@ -290,15 +319,49 @@ async fn build_and_run(
             tag,
             labels,
         };
+        let mut states = HashMap::new();
         let outcome = engine
-            .build(&request, &mut |e| on_event(Event::Build(e)), cancel)
+            .build(
+                &request,
+                &mut |e| {
+                    if let BuildEvent::Step { step, state } = &e
+                        && let Some(line) = step.line
+                    {
+                        states.insert(line, state.clone());
+                    }
+                    on_event(Event::Build(e))
+                },
+                cancel,
+            )
             .await?;
+        steps_seen = Some(states);
         if lease.is_some() {
             engine.mark_used(&key, &outcome.image_id).await?;
         }
         outcome
     };
     on_event(Event::Built(outcome.clone()));
+    let (cache_misses, record) = match (steps_seen, hashing.await) {
+        (Some(states), Ok(copied)) => {
+            fill_record(&mut record, &states, copied);
+            record.builder = outcome.builder.name().to_string();
+            let misses = cache_misses(previous, &record);
+            let record = Arc::new(record.merged(previous));
+            on_event(Event::CacheMisses {
+                misses: misses.clone(),
+                record: Arc::clone(&record),
+            });
+            (misses, Some(record))
+        }
+        (Some(_), Err(why)) => {
+            on_event(Event::Note(format!(
+                "cannot say why the cache missed: {why}"
+            )));
+            (Vec::new(), None)
+        }
+        // An earlier image reused: nothing ran, nothing new to remember.
+        (None, _) => (Vec::new(), None),
+    };
     // The run, the layers and the prune of older kept builds go at once:
     // the lease keeps this build's image out of the prune's reach.
     let run_options = RunOptions {
@@ -360,5 +423,48 @@ async fn build_and_run(
         context_bytes: ctx.bytes,
         context_ignored: ctx.ignored,
         secrets: ctx.secrets,
+        cache_misses,
+        record,
     })
+}
+
+/// Hashes the files each COPY and ADD of `record` copies, off the async
+/// threads, reusing `previous`'s hashes of files whose size and mtime are
+/// unchanged.
+fn hash_copied_files(
+    ctx: &context::BuildContext,
+    record: &BuildRecord,
+    previous: Option<&BuildRecord>,
+) -> impl Future<Output = Result<CopiedFiles, String>> + use<> {
+    let sources: Vec<Vec<String>> = record
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .map(|step| step.sources.clone())
+        .collect();
+    let known = previous.map(|p| p.files.clone()).unwrap_or_default();
+    let ctx = ctx.clone();
+    let task = tokio::task::spawn_blocking(move || copied_files(&ctx, &sources, &known));
+    async move {
+        match task.await {
+            Ok(Ok(copied)) => Ok(copied),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(format!("hashing the context stopped ({e})")),
+        }
+    }
+}
+
+/// Puts what the build did into `record`: each step cached or ran, and the
+/// files each COPY or ADD copied.
+fn fill_record(record: &mut BuildRecord, states: &HashMap<usize, StepState>, copied: CopiedFiles) {
+    let mut per_step = copied.per_step.into_iter();
+    for step in record.stages.iter_mut().flat_map(|s| &mut s.steps) {
+        step.files = per_step.next().unwrap_or_default();
+        step.state = match states.get(&step.line) {
+            Some(StepState::Cached) => StepRun::Cached,
+            Some(StepState::Done) => StepRun::Ran,
+            _ => StepRun::Unseen,
+        };
+    }
+    record.files = copied.digests;
 }

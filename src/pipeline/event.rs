@@ -1,8 +1,11 @@
 //! The one typed stream of progress every pipeline job sends.
 
+use std::sync::Arc;
+
 use crate::engine::build::BuildOutcome;
 use crate::engine::events::BuildEvent;
 use crate::engine::images::{LocalImage, PullProgress, RequiredImage};
+use crate::workbench::cache_misses::{BuildRecord, CacheMiss};
 use crate::workbench::matrix::MatrixRow;
 use crate::workbench::tune::Attempt;
 
@@ -24,6 +27,13 @@ pub enum Event {
     },
     Build(BuildEvent),
     Built(BuildOutcome),
+    /// Right after `Built`: the steps that ran although the previous build
+    /// of the project had them, and why (empty when none did), with what to
+    /// remember of this build for the next one's comparison.
+    CacheMisses {
+        misses: Vec<CacheMiss>,
+        record: Arc<BuildRecord>,
+    },
     /// Said once, worded for the user: bases left out, how the context went.
     Note(String),
     /// Tune attempt `number` starts: "scratch, strip, trimpath".

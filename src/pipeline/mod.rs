@@ -7,6 +7,7 @@
 //! a front end only shows what it is given.
 
 pub mod build;
+pub mod build_memory;
 mod event;
 pub mod files;
 pub mod matrix;

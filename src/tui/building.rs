@@ -10,6 +10,7 @@ use super::msg::{BuildFailure, Cmd, Finished};
 use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
 use crate::pipeline::Event;
+use crate::workbench::cache_misses::{cause_text, first_cause, summary};
 use crate::workbench::explain::explain_run;
 use crate::workbench::variant::{Variant, change_text, size_text};
 
@@ -59,6 +60,7 @@ pub(super) fn start_job(
         target: model.target.clone(),
     };
     model.steps.clear();
+    model.cache_misses.clear();
     model.log.clear();
     model.log_scroll = 0;
     model.push_log(heading(id));
@@ -68,7 +70,9 @@ pub(super) fn start_job(
 pub(super) fn start_build(model: &mut Model) -> Vec<Cmd> {
     let (id, text) = start_job(model, Job::Build, |id| format!("── build {id} ──"));
     model.status = None;
+    let previous = model.build_memory.get(&model.file.path).cloned();
     vec![Cmd::Build {
+        previous,
         id,
         text,
         dir: model.file.dir.clone(),
@@ -111,6 +115,11 @@ pub(super) fn on_job_event(model: &mut Model, event: Event) {
             }
         ),
         Event::Note(text) => text,
+        Event::CacheMisses { misses, record } => {
+            model.build_memory.insert(model.file.path.clone(), record);
+            model.cache_misses = misses;
+            return log_cache_misses(model);
+        }
         Event::Built(_) | Event::Trying { .. } | Event::Tried { .. } | Event::Measured(_) => {
             return;
         }
@@ -139,6 +148,32 @@ fn on_build_event(model: &mut Model, event: BuildEvent) {
         BuildEvent::Log { text, .. } => model.push_log(format!("  │ {text}")),
         BuildEvent::Note { text } => model.push_log(text),
         BuildEvent::Image { .. } => {}
+    }
+}
+
+/// "cache broke at line 5: main.go changed" in the log, and each step that
+/// reran because of it.
+fn log_cache_misses(model: &mut Model) {
+    let Some(heading) = summary(&model.cache_misses) else {
+        return;
+    };
+    let first = first_cause(&model.cache_misses).map(|m| m.line);
+    let lines: Vec<String> = model
+        .cache_misses
+        .iter()
+        .filter(|m| Some(m.line) != first)
+        .map(|m| {
+            let how = if m.is_cascade() {
+                "reran"
+            } else {
+                "also missed"
+            };
+            format!("  l.{} {how}: {}", m.line, cause_text(m))
+        })
+        .collect();
+    model.push_log(heading);
+    for line in lines {
+        model.push_log(line);
     }
 }
 
@@ -177,8 +212,11 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
     model.variants.push(variant);
     model.variant_selected = model.variants.len() - 1;
     let delta = previous.map(|p| delta_text(p, size)).unwrap_or_default();
+    let cache = summary(&model.cache_misses)
+        .map(|s| format!(" · {s}"))
+        .unwrap_or_default();
     model.status = Some(format!(
-        "built in {:.1} s: {}{delta}",
+        "built in {:.1} s: {}{delta}{cache}",
         finished.outcome.seconds,
         size_text(size)
     ));

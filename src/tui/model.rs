@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use ratatui_textarea::TextArea;
@@ -24,6 +25,7 @@ use crate::engine::images::LocalImage;
 use crate::engine::layers::ImageLayers;
 use crate::goproject::GoFacts;
 use crate::outcome::RunResult;
+use crate::workbench::cache_misses::{BuildRecord, CacheMiss, MissCause};
 use crate::workbench::explain::Explanation;
 use crate::workbench::variant::Variant;
 
@@ -251,6 +253,12 @@ pub struct Model {
     pub next_build: BuildId,
     /// Step state per Dockerfile line, for the graph and the gutter.
     pub steps: HashMap<usize, StepState>,
+    /// Why the last build's steps missed the cache, for the graph, the log
+    /// and the status line.
+    pub cache_misses: Vec<CacheMiss>,
+    /// What the last build of each Dockerfile (by path) was made from, kept
+    /// for this session so the next build can say why the cache missed.
+    pub build_memory: HashMap<PathBuf, Arc<BuildRecord>>,
     pub log: VecDeque<String>,
     /// Lines scrolled up from the tail; 0 follows the tail.
     pub log_scroll: usize,
@@ -347,6 +355,8 @@ impl Model {
             build: BuildState::Idle,
             next_build: 1,
             steps: HashMap::new(),
+            cache_misses: Vec::new(),
+            build_memory: HashMap::new(),
             log: VecDeque::new(),
             log_scroll: 0,
             layers: None,
@@ -459,6 +469,25 @@ impl Model {
             return Some(StepState::Cached);
         }
         Some(StepState::Done)
+    }
+
+    /// How the stage graph marks `stage` after a build whose cache broke:
+    /// `↯ l.5` where a cause is, `↻` where steps only reran because of one.
+    pub fn cache_mark(&self, stage: &str) -> Option<String> {
+        let misses: Vec<&CacheMiss> = self
+            .cache_misses
+            .iter()
+            .filter(|m| m.stage == stage)
+            .collect();
+        // A stage's first build ran because nothing was cached: no news.
+        if misses.iter().any(|m| m.cause == MissCause::FirstBuild) {
+            return None;
+        }
+        match misses.iter().find(|m| !m.is_cascade()) {
+            Some(cause) => Some(format!("↯ l.{}", cause.line)),
+            None if !misses.is_empty() => Some("↻".to_string()),
+            None => None,
+        }
     }
 
     /// The line the editor should mark as failed, after a failed build.

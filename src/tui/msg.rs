@@ -1,6 +1,7 @@
 //! What flows into `update` (messages) and out of it (commands for workers).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
@@ -17,6 +18,7 @@ use crate::outcome::RunResult;
 use crate::pipeline::Event;
 use crate::pipeline::matrix::MatrixReport;
 use crate::pipeline::tune::TuneResult;
+use crate::workbench::cache_misses::BuildRecord;
 use crate::workbench::explain::Explanation;
 use crate::workbench::image_files::ImageFiles;
 
@@ -129,6 +131,8 @@ pub enum Cmd {
         args: Vec<String>,
         /// The stage to build (`--target`); `None` builds the last one.
         target: Option<String>,
+        /// The last build of this Dockerfile, to say why the cache missed.
+        previous: Option<Arc<BuildRecord>>,
     },
     /// Search bases and toggles for the smallest image that behaves like `text`.
     Tune {

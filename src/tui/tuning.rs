@@ -39,6 +39,8 @@ pub(super) fn request_tune(model: &mut Model) -> Vec<Cmd> {
 pub(super) fn on_tune_event(model: &mut Model, event: Event) {
     match event {
         Event::Note(text) => model.push_log(text),
+        // Tune starts every attempt afresh: no cache comparison to show.
+        Event::CacheMisses { .. } => {}
         Event::Trying { number, summary } => {
             model.push_log(format!("[{number}] {summary} …"));
             model.status = Some(format!("tuning: trying {summary}…"));

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -25,6 +26,7 @@ use crate::pipeline::build::{BuildError, BuildJob, BuildOptions, build};
 use crate::pipeline::files::image_files;
 use crate::pipeline::matrix::{MatrixJob, matrix};
 use crate::pipeline::tune::{TuneJob, TuneOptions, tune};
+use crate::workbench::cache_misses::BuildRecord;
 use crate::workbench::expect::Expectation;
 
 /// How often the daemon is checked, so one that stops or starts shows soon.
@@ -154,7 +156,7 @@ async fn docker_worker(
             cmd = cmds.recv() => {
                 let Some(cmd) = cmd else { break };
                 match cmd {
-                    Cmd::Build { id, text, dir, dockerfile, args, target } => {
+                    Cmd::Build { id, text, dir, dockerfile, args, target, previous } => {
                         let Some(engine) = engine.clone() else {
                             let _ = tx.send(Msg::BuildDone(id, Err(BuildFailure {
                                 message: "no Docker daemon".into(), ..BuildFailure::default()
@@ -163,7 +165,7 @@ async fn docker_worker(
                         };
                         let token = CancellationToken::new();
                         builds.insert(id, token.clone());
-                        tokio::spawn(build_task(engine, id, (text, args, target), dir, dockerfile, token, tx.clone()));
+                        tokio::spawn(build_task(engine, id, (text, args, target, previous), dir, dockerfile, token, tx.clone()));
                     }
                     Cmd::Tune { id, text, dir, args } => {
                         let Some(engine) = engine.clone() else {
@@ -354,7 +356,12 @@ async fn matrix_task(
 async fn build_task(
     engine: Engine,
     id: u64,
-    (text, args, target): (String, Vec<String>, Option<String>),
+    (text, args, target, previous_build): (
+        String,
+        Vec<String>,
+        Option<String>,
+        Option<Arc<BuildRecord>>,
+    ),
     dir: PathBuf,
     dockerfile: PathBuf,
     cancel: CancellationToken,
@@ -371,6 +378,7 @@ async fn build_task(
         options: BuildOptions {
             args,
             target,
+            previous_build,
             ..BuildOptions::default()
         },
     };

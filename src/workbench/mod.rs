@@ -4,6 +4,8 @@
 //! above it (docs/architecture.md).
 
 pub mod build_failure;
+pub mod build_steps;
+pub mod cache_misses;
 pub mod causes;
 pub mod expect;
 pub mod explain;

@@ -230,6 +230,13 @@ fn graph(model: &Model, frame: &mut Frame, rect: Rect) {
                 (None, Some(size)) => (size.clone(), size),
                 (None, None) => (String::new(), String::new()),
             };
+            let (detail, short) = match model.cache_mark(&stage.display_name()) {
+                Some(cache) if !detail.is_empty() => {
+                    (format!("{detail} {cache}"), format!("{short} {cache}"))
+                }
+                Some(cache) => (cache.clone(), cache),
+                None => (detail, short),
+            };
             let star = if target { " ★" } else { "" };
             Card {
                 title: format!("{}{star}", stage.display_name()),
