@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::model::{Analysis, DockerStatus};
-use std::sync::Arc;
 
 use super::files_view::FilesError;
 use crate::engine::build::BuildOutcome;

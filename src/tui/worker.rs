@@ -11,8 +11,6 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use std::sync::Arc;
-
 use super::files_view::{FilesError, PREVIEW_BYTES};
 use super::model::{DockerStatus, analyze};
 use super::msg::{BuildFailure, Cmd, Finished, Msg};
