@@ -7,6 +7,7 @@ pub mod build_failure;
 pub mod causes;
 pub mod expect;
 pub mod explain;
+pub mod gate;
 pub mod image_files;
 pub mod init;
 pub mod lesson;
