@@ -159,3 +159,51 @@ fn cgo_on_with_two_inline_settings_flips_the_one_the_shell_takes() {
     // cgo=on removed the last `CGO_ENABLED=0` and left the first in force.
     assert_flips_cleanly("FROM\nRUN CGO_ENABLED=0 CGO_ENABLED=0 go build");
 }
+
+/// The `layer_tar` fuzz target's properties (fuzz/layer_tar_check.rs),
+/// replayed on inputs that reach its corners.
+#[path = "../fuzz/layer_tar_check.rs"]
+mod layer_tar_check;
+
+#[test]
+fn layer_tar_corners_keep_the_books_balanced() {
+    let mut inputs: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0],
+        // Raw bytes that are no tar at all, in one to four layers.
+        vec![0, 0xff, 0x00, 0x13, 0x37],
+        [vec![6], vec![b'x'; 2048]].concat(),
+        // Entries: a file, overwritten by a directory, then whited out.
+        vec![1, 0, 2, 200, 0, 0, 0, 6, 2, 0],
+        // A file under a directory that an opaque marker then hides, in
+        // separate layers, with the file rewritten after.
+        vec![7, 1, 0, 0, 2, 2, 50, 5, 2, 0, 2, 2, 60],
+        // `.wh.a` at the root takes everything under a; `./d/../a/b` is a/b.
+        vec![5, 2, 2, 90, 6, 2, 0, 7, 2, 30, 7, 2, 31],
+        // The same path twice in one layer.
+        vec![1, 3, 2, 10, 3, 2, 20],
+    ];
+    // A real layer tar cut at every byte, as raw layers.
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, size) in [
+        ("etc/motd", 700usize),
+        ("etc/.wh.issue", 0),
+        ("var/.wh..wh..opq", 0),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_size(size as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, vec![9u8; size].as_slice())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let tar = builder.into_inner().unwrap_or_else(|e| panic!("{e}"));
+    for cut in (0..tar.len()).step_by(97) {
+        inputs.push([vec![0], tar[..cut].to_vec()].concat());
+    }
+    for input in inputs {
+        layer_tar_check::check(&input);
+    }
+}

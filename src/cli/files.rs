@@ -3,10 +3,11 @@
 //! export as it streams (no `docker save` file). A project directory is
 //! built first (without running it) and its final image is read.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use serde::Serialize;
 
 use super::{Failure, status};
 use crate::engine::Engine;
@@ -14,7 +15,8 @@ use crate::engine::image_export::ExportProgress;
 use crate::human::human_bytes;
 use crate::layer_tar::EntryKind;
 use crate::pipeline::files::{build_for_files, image_files};
-use crate::workbench::image_files::{ChangeKind, ImageDiff, ImageFiles, diff};
+use crate::workbench::image_files::stack::Waste;
+use crate::workbench::image_files::{Change, ChangeKind, ImageDiff, ImageFiles, diff};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FilesFormat {
@@ -55,7 +57,14 @@ pub fn run_files(
             )));
         }
         match format {
-            FilesFormat::Json => println!("{}", json(&files, layer, tree)),
+            FilesFormat::Json => {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                write_json(&mut out, &files, layer, tree)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out))
+                    .and_then(|()| out.flush())
+                    .map_err(|e| Failure::usage(format!("cannot write the JSON: {e}")))?;
+            }
             FilesFormat::Text => print!("{}", text(&files, layer, tree)),
         }
         Ok(status::OK)
@@ -269,41 +278,82 @@ fn one_line(s: &str, max: usize) -> String {
     }
 }
 
-fn json(files: &ImageFiles, layer: Option<usize>, tree: bool) -> String {
-    let layers: Vec<serde_json::Value> = files
+/// `files --format json`, written straight to `out` from the image's own
+/// data: no `serde_json::Value` copy of every change and no text of it all
+/// in memory, so an image of many files costs little more than its index.
+fn write_json(
+    out: impl std::io::Write,
+    files: &ImageFiles,
+    layer: Option<usize>,
+    tree: bool,
+) -> serde_json::Result<()> {
+    #[derive(Serialize)]
+    struct LayerJson<'a> {
+        index: usize,
+        id: &'a str,
+        created_by: Option<&'a str>,
+        size_bytes: u64,
+        files: usize,
+        changes: &'a [Change],
+    }
+    #[derive(Serialize)]
+    struct TreeJson<'a> {
+        path: &'a str,
+        kind: EntryKind,
+        size_bytes: u64,
+        layer: usize,
+    }
+    /// The tree, serialized one path at a time.
+    struct Tree<'a>(&'a ImageFiles);
+    impl Serialize for Tree<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.tree.iter().map(|(p, n)| TreeJson {
+                path: p,
+                kind: n.kind,
+                size_bytes: n.size_bytes,
+                layer: n.layer,
+            }))
+        }
+    }
+    #[derive(Serialize)]
+    struct FilesJson<'a> {
+        image: &'a str,
+        layers: Vec<LayerJson<'a>>,
+        layer_bytes: u64,
+        final_bytes: u64,
+        wasted_bytes: u64,
+        efficiency: f64,
+        dive_wasted_bytes: u64,
+        waste: &'a [Waste],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tree: Option<Tree<'a>>,
+    }
+    let layers = files
         .layers
         .iter()
         .enumerate()
         .filter(|(n, _)| layer.is_none_or(|l| l == *n))
-        .map(|(n, l)| {
-            serde_json::json!({
-                "index": n,
-                "id": l.id,
-                "created_by": l.created_by,
-                "size_bytes": l.size_bytes,
-                "files": l.files,
-                "changes": l.changes,
-            })
+        .map(|(n, l)| LayerJson {
+            index: n,
+            id: &l.id,
+            created_by: l.created_by.as_deref(),
+            size_bytes: l.size_bytes,
+            files: l.files,
+            changes: &l.changes,
         })
         .collect();
-    let mut value = serde_json::json!({
-        "image": files.image,
-        "layers": layers,
-        "layer_bytes": files.layer_bytes,
-        "final_bytes": files.final_bytes,
-        "wasted_bytes": files.wasted_bytes,
-        "efficiency": files.efficiency,
-        "dive_wasted_bytes": files.dive_wasted_bytes,
-        "waste": files.waste.iter().take(100).collect::<Vec<_>>(),
-    });
-    if tree {
-        value["tree"] = files
-            .tree
-            .iter()
-            .map(|(p, n)| serde_json::json!({"path": p, "kind": n.kind, "size_bytes": n.size_bytes, "layer": n.layer}))
-            .collect();
-    }
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    let json = FilesJson {
+        image: &files.image,
+        layers,
+        layer_bytes: files.layer_bytes,
+        final_bytes: files.final_bytes,
+        wasted_bytes: files.wasted_bytes,
+        efficiency: files.efficiency,
+        dive_wasted_bytes: files.dive_wasted_bytes,
+        waste: &files.waste[..files.waste.len().min(100)],
+        tree: tree.then_some(Tree(files)),
+    };
+    serde_json::to_writer_pretty(out, &json)
 }
 
 fn diff_text(d: &ImageDiff) -> String {

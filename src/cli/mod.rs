@@ -2,6 +2,7 @@
 
 pub mod bases;
 pub mod build;
+pub mod check;
 pub mod clean;
 pub mod doctor;
 pub mod edit;
@@ -69,6 +70,9 @@ macro_rules! examples {
     };
     (files) => {
         "Examples:\n  dockstage files golang:1.24\n  dockstage files assets/examples/hello --layer 1\n  dockstage files myapp:latest --tree --format json"
+    };
+    (check) => {
+        "Examples:\n  dockstage check assets/examples/hello --max-size 100MB\n  dockstage check . --max-size 20MB --min-efficiency 95% --max-wasted 5MB --lint error\n  dockstage check . --format json             # rules from ./.dockstage-check.toml\n  dockstage check . --rules ci/size.toml --max-size 30MB   # a flag overrides the file\n\n.dockstage-check.toml (in DIR; every key optional):\n  max_size = \"20MB\"        # every layer's files, as `docker images` counts them\n  min_efficiency = 0.95     # dive's score, 0 to 1, or \"95%\"\n  max_wasted = \"5MB\"       # copies a later layer overwrote or removed, each once\n  lint = \"error\"           # or \"warning\": fail on findings at or above it"
     };
     (diff) => {
         "Examples:\n  dockstage diff debian:bookworm-slim gcr.io/distroless/static-debian12\n  dockstage diff app:slim app:scratch --format markdown >> README.md"
@@ -455,6 +459,48 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: files::DiffFormat,
     },
+    /// A CI gate: build DIR and check its image's size, efficiency, waste and lint
+    #[command(
+        long_about = "Build DIR's Dockerfile (without running it), read its final image from the \
+            daemon's export, and check it against limits, as a CI step:\n\n\
+            --max-size S: the image's size, every layer's files as `docker images` counts them \
+            (20MB, 1.5GB, 300MiB, a byte count).\n\
+            --min-efficiency F: dive's efficiency score, a fraction from 0 to 1 (0.95) or a \
+            percent (95%).\n\
+            --max-wasted S: bytes of file copies a later layer overwrote or removed, each copy \
+            counted once (dive counts the copy still in the image too).\n\
+            --lint error|warning: fail when lint finds anything at or above that severity; \
+            with only --lint, nothing is built.\n\n\
+            Each rule prints its figure and its limit, pass or FAIL. The same rules can live in \
+            DIR/.dockstage-check.toml (or the file --rules names), so CI and people run the \
+            same gate; a flag overrides the file's value for its rule.",
+        after_help = examples!(check),
+        after_long_help = concat!(examples!(check), "\n\n", "Exit status:\n  0  every rule passed\n  1  a rule failed (its figure and limit are printed)\n  2  the input could not be used: no directory, no Dockerfile, a bad value or rules file, no rules, no daemon, or the build failed"),
+    )]
+    Check {
+        /// The project directory (the build context)
+        dir: PathBuf,
+        /// The Dockerfile, relative to DIR (default DIR/Dockerfile)
+        #[arg(long, short = 'f')]
+        file: Option<PathBuf>,
+        /// Largest image size allowed, e.g. 20MB
+        #[arg(long, value_name = "S")]
+        max_size: Option<String>,
+        /// Lowest efficiency allowed, 0 to 1 or a percent, e.g. 0.95 or 95%
+        #[arg(long, value_name = "F")]
+        min_efficiency: Option<String>,
+        /// Most wasted bytes allowed, e.g. 5MB
+        #[arg(long, value_name = "S")]
+        max_wasted: Option<String>,
+        /// Fail on lint findings at or above this severity: error or warning
+        #[arg(long, value_name = "error|warning")]
+        lint: Option<String>,
+        /// Read the rules from this TOML file instead of DIR/.dockstage-check.toml
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Check that this machine is ready for a workshop, and say how to fix what is not
     #[command(
         long_about = "Check, the morning of a workshop, that this machine can run the lessons, \
@@ -709,6 +755,25 @@ pub fn run(command: Command) -> ExitCode {
             format,
         } => files::run_files(&target, file.as_deref(), layer, tree, format),
         Command::Diff { a, b, format } => files::run_diff(&a, &b, format),
+        Command::Check {
+            dir,
+            file,
+            max_size,
+            min_efficiency,
+            max_wasted,
+            lint,
+            rules,
+            format,
+        } => check::run(&check::CheckArgs {
+            dir,
+            file,
+            max_size,
+            min_efficiency,
+            max_wasted,
+            lint,
+            rules,
+            format,
+        }),
         Command::Doctor { format, images } => doctor::run(format, &images),
     };
     match result {

@@ -90,17 +90,29 @@ impl Engine {
             .map_err(std::io::Error::other);
         let reader = SyncIoBridge::new(StreamReader::new(stream));
         let name = image.to_string();
-        let read = tokio::task::spawn_blocking(move || read_export(reader, &mut on_progress))
+        tokio::task::spawn_blocking(move || read_layers(&name, reader, &mut on_progress))
             .await
             .map_err(|e| EngineError::Other(format!("reading the export stopped: {e}")))?
-            .map_err(|e| {
-                EngineError::Other(format!(
-                    "the export of `{name}` could not be read (the daemon stopped sending, or \
-                     the image was removed meanwhile): {e}"
-                ))
-            })?;
-        order_layers(image, read)
     }
+}
+
+/// Reads an export archive (what `docker save` writes) from `reader` as it
+/// arrives, indexing each layer's tar on the way, and returns the layers in
+/// the manifest's order. `image` names it in errors. Any reader will do: the
+/// daemon's stream, a saved file, or cut bytes in a test; a reader that
+/// stops early is an error, never a panic or half an answer.
+pub fn read_layers<R: Read>(
+    image: &str,
+    reader: R,
+    on_progress: &mut impl FnMut(ExportProgress),
+) -> Result<Vec<ExportedLayer>, EngineError> {
+    let read = read_export(reader, on_progress).map_err(|e| {
+        EngineError::Other(format!(
+            "the export of `{image}` could not be read (the daemon stopped sending, or \
+             the image was removed meanwhile): {e}"
+        ))
+    })?;
+    order_layers(image, read)
 }
 
 fn read_export<R: Read>(

@@ -9,6 +9,7 @@ pub mod cache_misses;
 pub mod causes;
 pub mod expect;
 pub mod explain;
+pub mod gate;
 pub mod image_files;
 pub mod init;
 pub mod lesson;
