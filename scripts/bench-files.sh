@@ -127,10 +127,13 @@ docker image inspect golang:1.24 >/dev/null
 # One warm-up each so neither pays for a cold page cache alone.
 "$ds" files golang:1.24 --format json >/dev/null 2>&1 || true
 timed ds_go "$ds" files golang:1.24 --format json
+# The same through the export, as on a remote daemon or unreadable storage.
+timed ds_go_export env DOCKSTAGE_FILES_FROM=export "$ds" files golang:1.24 --format json
 run_dive dive_go golang:1.24
 [[ -s $work/ds_go.out ]] || { echo "dockstage files failed:" >&2; cat "$work/ds_go.err" >&2; exit 1; }
 [[ -s $work/dive_go.json ]] || { echo "dive failed:" >&2; cat "$work/dive_go.err" >&2; exit 1; }
 printf '  dockstage %6.2f s  %5s MB peak RSS  %6s s CPU\n' "$(secs ds_go)" "$(rss_mb ds_go)" "$(cpu ds_go)"
+printf '  dockstage %6.2f s  %5s MB peak RSS  %6s s CPU  (through the export)\n' "$(secs ds_go_export)" "$(rss_mb ds_go_export)" "$(cpu ds_go_export)"
 printf '  dive      %6.2f s  %5s MB peak RSS  %6s s CPU\n' "$(secs dive_go)" "$(rss_mb dive_go)" "$(cpu dive_go)"
 # The floor for any tool that reads the export: the daemon writing it.
 timed save_go sh -c 'docker save golang:1.24 | wc -c'

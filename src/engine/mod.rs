@@ -18,6 +18,7 @@ pub mod ignore;
 pub mod image_export;
 pub mod image_file;
 pub mod images;
+pub mod layer_dirs;
 pub mod layers;
 mod progress;
 pub mod run;
