@@ -60,7 +60,7 @@ fn changes(v: &serde_json::Value) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn layer_directories_and_the_export_agree_on_whiteouts_and_hard_links() {
     let test = "files_local";
-    let Some(_engine) = support::docker_with(test, &["busybox:stable"]).await else {
+    let Some(engine) = support::docker_with(test, &["busybox:stable"]).await else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("dockstage-files-local-{}", std::process::id()));
@@ -78,6 +78,28 @@ async fn layer_directories_and_the_export_agree_on_whiteouts_and_hard_links() {
         String::from_utf8_lossy(&built.stderr)
     );
     let (local, export) = (files(false), files(true));
+    // A file's first bytes come from the topmost layer that has it, and a
+    // removed one (a whiteout, its directory removed, an opaque directory)
+    // is gone.
+    let read = |path: &'static str| {
+        let engine = engine.clone();
+        async move {
+            engine
+                .read_image_file(IMAGE, path, 64)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"))
+        }
+    };
+    match read("/data/a/n").await.map(|f| f.head) {
+        Some(dockstage::engine::image_file::FileHead::File { head, size_bytes }) => {
+            assert_eq!((head.as_slice(), size_bytes), (&b"new\n"[..], 4));
+        }
+        other => panic!("/data/a/n: {other:?}"),
+    }
+    for gone in ["/data/a/f1", "/data/b/f2", "/keep/k", "/keep"] {
+        assert_eq!(read(gone).await, None, "{gone} was removed");
+    }
+    assert!(read("/bin/busybox").await.is_some());
     let _ = Command::new("docker")
         .args(["image", "rm", "-f", IMAGE])
         .output();

@@ -86,6 +86,22 @@ impl Engine {
                 "no image `{image}` on the daemon; `docker images` lists what is here"
             )));
         }
+        // The daemon's layer directories, when they are on this machine,
+        // answer without streaming the whole export (see `layer_dirs`).
+        let from_export = std::env::var("DOCKSTAGE_FILES_FROM").is_ok_and(|v| v == "export");
+        if self.endpoint.host.starts_with("unix://") && !from_export {
+            let inspect = self.docker().inspect_image(image).await?;
+            let wanted = path.to_string();
+            let local = tokio::task::spawn_blocking(move || {
+                super::layer_dirs::read_local_file(&inspect, &wanted, max_bytes)
+            })
+            .await
+            .ok()
+            .flatten();
+            if let Some(found) = local {
+                return Ok(found);
+            }
+        }
         let stream = self
             .docker()
             .export_image(image)

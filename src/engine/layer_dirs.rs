@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 use bollard::models::ImageInspect;
 use serde::Deserialize;
 
+use std::io::Read;
+
 use super::image_export::ExportedLayer;
+use super::image_file::{FileHead, ImageFile};
 use crate::layer_tar::{Entry, EntryKind, LayerIndex};
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,9 +40,8 @@ struct History {
     empty_layer: bool,
 }
 
-/// The layers of `inspect`'s image read from the daemon's own storage, or
-/// `None` when that storage is not here to read.
-pub fn read_local_layers(inspect: &ImageInspect) -> Option<Vec<ExportedLayer>> {
+/// Each layer's `diff` directory, oldest first, when they are all here.
+fn layer_dirs(inspect: &ImageInspect) -> Option<Vec<PathBuf>> {
     let driver = inspect.graph_driver.as_ref()?;
     if driver.name != "overlay2" {
         return None;
@@ -53,9 +55,91 @@ pub fn read_local_layers(inspect: &ImageInspect) -> Option<Vec<ExportedLayer>> {
     dirs.reverse();
     dirs.push(PathBuf::from(driver.data.get("UpperDir")?));
     let expected = inspect.root_fs.as_ref()?.layers.as_ref()?.len();
-    if dirs.len() != expected || !dirs.iter().all(|d| d.is_dir()) {
-        return None;
+    (dirs.len() == expected && dirs.iter().all(|d| d.is_dir())).then_some(dirs)
+}
+
+fn layer_id(dir: &Path) -> String {
+    dir.parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn is_whiteout(meta: &std::fs::Metadata) -> bool {
+    meta.file_type().is_char_device() && meta.rdev() == 0
+}
+
+fn is_opaque(path: &Path) -> bool {
+    let mut flag = [0u8; 1];
+    rustix::fs::getxattr(path, "trusted.overlay.opaque", &mut flag[..])
+        .is_ok_and(|n| n == 1 && flag[0] == b'y')
+}
+
+/// The first `max_bytes` of `path` in `inspect`'s image from the topmost
+/// layer directory that has it, honouring whiteouts and opaque directories.
+/// `None` when the storage is not here to read; `Some(None)` when no layer
+/// has the path or a higher one removed it.
+pub fn read_local_file(
+    inspect: &ImageInspect,
+    path: &str,
+    max_bytes: usize,
+) -> Option<Option<ImageFile>> {
+    let dirs = layer_dirs(inspect)?;
+    let wanted = crate::layer_tar::clean_path(path);
+    let parts: Vec<&str> = wanted.split('/').filter(|p| !p.is_empty()).collect();
+    for dir in dirs.iter().rev() {
+        let mut at = dir.clone();
+        let mut hidden_below = false;
+        for (i, part) in parts.iter().enumerate() {
+            if is_opaque(&at) && i > 0 {
+                hidden_below = true;
+            }
+            at.push(part);
+            let Ok(meta) = std::fs::symlink_metadata(&at) else {
+                break;
+            };
+            if is_whiteout(&meta) || (i + 1 < parts.len() && !meta.is_dir()) {
+                return Some(None);
+            }
+            if i + 1 == parts.len() {
+                let head = if meta.is_file() {
+                    let mut head = Vec::new();
+                    std::fs::File::open(&at)
+                        .and_then(|f| f.take(max_bytes as u64).read_to_end(&mut head))
+                        .ok()?;
+                    FileHead::File {
+                        size_bytes: meta.len(),
+                        head,
+                    }
+                } else if meta.file_type().is_symlink() {
+                    FileHead::Symlink(
+                        std::fs::read_link(&at)
+                            .map(|t| t.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    )
+                } else if meta.is_dir() {
+                    FileHead::Dir
+                } else {
+                    FileHead::Other
+                };
+                return Some(Some(ImageFile {
+                    path: wanted,
+                    layer: layer_id(dir),
+                    head,
+                }));
+            }
+        }
+        if hidden_below {
+            return Some(None);
+        }
     }
+    Some(None)
+}
+
+/// The layers of `inspect`'s image read from the daemon's own storage, or
+/// `None` when that storage is not here to read.
+pub fn read_local_layers(inspect: &ImageInspect) -> Option<Vec<ExportedLayer>> {
+    let dirs = layer_dirs(inspect)?;
     let id = inspect.id.as_deref()?;
     let created_by = created_by(&dirs[0], id);
     let mut layers = Vec::with_capacity(dirs.len());
@@ -64,11 +148,7 @@ pub fn read_local_layers(inspect: &ImageInspect) -> Option<Vec<ExportedLayer>> {
         let mut seen = HashSet::new();
         walk(dir, dir, &mut entries, &mut seen).ok()?;
         layers.push(ExportedLayer {
-            id: dir
-                .parent()
-                .and_then(Path::file_name)
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            id: layer_id(dir),
             created_by: created_by.as_ref().and_then(|c| c.get(n).cloned()),
             index: LayerIndex { entries },
         });
@@ -115,7 +195,7 @@ fn walk(
             .to_string_lossy()
             .into_owned();
         let kind = meta.file_type();
-        if kind.is_char_device() && meta.rdev() == 0 {
+        if is_whiteout(&meta) {
             out.push(Entry {
                 path: relative,
                 kind: EntryKind::Whiteout,
@@ -127,10 +207,7 @@ fn walk(
                 kind: EntryKind::Dir,
                 size: 0,
             });
-            let mut flag = [0u8; 1];
-            if rustix::fs::getxattr(&path, "trusted.overlay.opaque", &mut flag[..])
-                .is_ok_and(|n| n == 1 && flag[0] == b'y')
-            {
+            if is_opaque(&path) {
                 out.push(Entry {
                     path: relative,
                     kind: EntryKind::Opaque,
