@@ -111,13 +111,65 @@ fn remember_in(
     std::fs::rename(&tmp, &path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         write(e)
-    })
+    })?;
+    forget_gone_projects(builds);
+    Ok(())
+}
+
+/// Removes what is remembered of projects whose directory is gone (a
+/// checkout deleted, a temporary copy built once), so hours of use, or a
+/// test suite's temporary projects, do not pile up files.
+fn forget_gone_projects(builds: &Path) {
+    #[derive(Deserialize)]
+    struct Project {
+        dir: PathBuf,
+    }
+    let Ok(entries) = std::fs::read_dir(builds) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let gone = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Project>(&bytes).ok())
+            .is_some_and(|p| !p.dir.exists());
+        if gone {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::workbench::cache_misses::StageRecord;
+
+    #[test]
+    fn a_project_whose_directory_is_gone_is_forgotten_at_the_next_build() {
+        let root = std::env::temp_dir().join(format!(
+            "dockstage-build-memory-gone-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let builds = root.join("state");
+        let (gone, kept) = (root.join("gone"), root.join("kept"));
+        for dir in [&gone, &kept] {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let record = BuildRecord::default();
+        remember_in(&builds, &gone, None, &record).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_dir_all(&gone).unwrap_or_else(|e| panic!("{e}"));
+        remember_in(&builds, &kept, None, &record).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !path_in(&builds, &gone, None).exists(),
+            "the gone project is forgotten"
+        );
+        assert_eq!(recall_from(&builds, &kept, None), Some(record));
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn a_build_is_recalled_for_its_project_and_dockerfile_only() {
