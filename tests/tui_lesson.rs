@@ -206,3 +206,49 @@ fn presenter_mode_keeps_the_lesson_pane_for_the_room() {
     assert!(shown.contains("Lesson · A typo · step 1 of 2"), "{shown}");
     assert!(shown.contains("▶ Fix the base's spelling."), "{shown}");
 }
+
+/// `t` in the Stages pane: F5 builds that stage, the graph draws it as the
+/// target (the stages it does not need dimmed), and `t` on the last stage
+/// goes back to the whole file.
+#[test]
+fn t_in_the_stages_pane_builds_one_stage_and_the_graph_shows_it() {
+    const THREE: &str = "FROM golang:1.24 AS builder\nRUN go build -o /app .\n\nFROM builder AS dev\nRUN go vet ./...\n\nFROM scratch AS runtime\nCOPY --from=builder /app /app\n";
+    let dir = Path::new("/tmp/dockstage-target-headless");
+    let file = FileState {
+        path: dir.join("Dockerfile"),
+        dir: dir.to_path_buf(),
+        saved: THREE.to_string(),
+        note: None,
+    };
+    let mut m = Model::new(file, THREE, Theme::monochrome());
+    analyzed(&mut m);
+    m.docker = dockstage::tui::model::DockerStatus::Ready {
+        version: "20.10".into(),
+        endpoint: "unix:///var/run/docker.sock".into(),
+    };
+    let graph = |m: &Model| m.analysis.as_ref().map(|a| a.graph.clone());
+    assert_eq!(graph(&m).and_then(|g| g.target).map(|t| t.0), Some(2));
+    m.focus = dockstage::tui::model::Pane::Graph;
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Char('t'));
+    assert_eq!(m.target.as_deref(), Some("dev"));
+    let g = graph(&m).unwrap_or_default();
+    assert_eq!(g.target.map(|t| t.0), Some(1), "dev is drawn as the target");
+    assert!(
+        g.is_unused(dockstage::dockerfile::StageIndex(2)),
+        "runtime is not needed for dev"
+    );
+    let cmds = key(&mut m, KeyCode::F(5));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Build { target: Some(t), .. } if t == "dev")),
+        "{cmds:?}"
+    );
+    // A new analysis (after an edit) keeps drawing dev as the target.
+    analyzed(&mut m);
+    assert_eq!(graph(&m).and_then(|g| g.target).map(|t| t.0), Some(1));
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Char('t'));
+    assert_eq!(m.target, None);
+    assert_eq!(graph(&m).and_then(|g| g.target).map(|t| t.0), Some(2));
+}

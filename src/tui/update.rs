@@ -17,7 +17,7 @@ use super::on_disk::{export, on_conflict_key, on_disk, on_exported, on_focus, sa
 use super::tuning::{on_offer_key, on_tune_event, on_tune_failed, on_tuned, request_tune};
 use super::{compare, file_switch, files, present};
 use crate::dockerfile::edit::{Change, Context, Toggle};
-use crate::dockerfile::parse;
+use crate::dockerfile::{StageGraph, parse};
 
 pub use super::building::delta_text;
 
@@ -75,6 +75,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             if version >= model.analyzed_version {
                 model.analyzed_version = version;
                 model.analysis = Some(*analysis);
+                show_target(model);
             }
             if model.pending_build && version == model.version {
                 model.pending_build = false;
@@ -197,6 +198,33 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     }
 }
 
+/// Draws the stage graph for the stage F5 builds: its ★, and the stages it
+/// does not need dimmed. A target that no longer names a stage (renamed or
+/// removed in the editor) is dropped, so F5 builds the whole file again.
+fn show_target(model: &mut Model) {
+    let Some(target) = model.target.clone() else {
+        return;
+    };
+    if model.analyzed_version != model.version {
+        return;
+    }
+    let text = editor_text(model);
+    let graph = StageGraph::with_target(&parse(&text), Some(&target));
+    if graph.diagnostics.iter().any(|d| d.rule == "UnknownTarget") {
+        model.target = None;
+        model.status = Some(format!(
+            "no stage is named `{target}` any more: F5 builds the whole file"
+        ));
+    }
+    if let Some(analysis) = model.analysis.as_mut() {
+        analysis.graph = if model.target.is_some() {
+            graph
+        } else {
+            StageGraph::new(&parse(&text))
+        };
+    }
+}
+
 /// `t` in the Stages pane: F5 builds the selected stage (`--target`), or
 /// the whole file again when it is the last stage or the target already.
 fn choose_target(model: &mut Model) {
@@ -229,6 +257,20 @@ fn choose_target(model: &mut Model) {
             stage.index.0
         ),
     });
+    let status = model.status.take();
+    show_target(model);
+    if model.status.is_none() {
+        model.status = status;
+    }
+    if model.target.is_none() {
+        // Back to the last stage: the analysis' own graph again.
+        if model.analyzed_version == model.version {
+            let graph = StageGraph::new(&parse(&editor_text(model)));
+            if let Some(analysis) = model.analysis.as_mut() {
+                analysis.graph = graph;
+            }
+        }
+    }
 }
 
 fn ctrl(key: &KeyEvent, c: char) -> bool {
