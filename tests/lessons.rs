@@ -86,6 +86,8 @@ struct Learner {
     rx: mpsc::UnboundedReceiver<Msg>,
     dir: PathBuf,
     builds: usize,
+    /// Progress saves asked for, one per step done.
+    saves: usize,
 }
 
 impl Learner {
@@ -116,6 +118,7 @@ impl Learner {
             rx,
             dir: dir.to_path_buf(),
             builds: 0,
+            saves: 0,
         }
     }
 
@@ -125,6 +128,12 @@ impl Learner {
         }
         for cmd in update(&mut self.model, msg) {
             assert_ne!(cmd, Cmd::Quit);
+            // The progress would go to the user's own data directory: a test
+            // run must never write over a learner's progress.
+            if matches!(cmd, Cmd::SaveLessonProgress { .. }) {
+                self.saves += 1;
+                continue;
+            }
             self.workers.send(cmd);
         }
     }
@@ -246,6 +255,11 @@ async fn follow(name: &str) {
                 .unwrap_or_default()
         );
     }
+    assert_eq!(
+        learner.saves,
+        steps.len(),
+        "{name}: the progress is saved once per step"
+    );
     eprintln!(
         "{name}: lesson done in {:.1} s with {} build(s)",
         started.elapsed().as_secs_f64(),
