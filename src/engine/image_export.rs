@@ -44,8 +44,10 @@ struct ManifestEntry {
     layers: Vec<String>,
 }
 
+/// The part of an image's config that says which instruction made each
+/// layer; the export and the daemon's image store hold the same JSON.
 #[derive(Debug, Default, Deserialize)]
-struct Config {
+pub(super) struct Config {
     #[serde(default)]
     history: Vec<History>,
 }
@@ -56,6 +58,18 @@ struct History {
     created_by: String,
     #[serde(default)]
     empty_layer: bool,
+}
+
+impl Config {
+    /// The instruction of each layer with files, oldest first (history
+    /// entries such as ENV make no layer).
+    pub(super) fn layer_instructions(self) -> Vec<String> {
+        self.history
+            .into_iter()
+            .filter(|h| !h.empty_layer)
+            .map(|h| h.created_by)
+            .collect()
+    }
 }
 
 /// What the export held, before the layers are put in order.
@@ -197,11 +211,7 @@ fn order_layers(image: &str, mut read: Read_) -> Result<Vec<ExportedLayer>, Engi
         .get(&entry.config)
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    let mut created_by = config
-        .history
-        .into_iter()
-        .filter(|h| !h.empty_layer)
-        .map(|h| h.created_by);
+    let mut created_by = config.layer_instructions().into_iter();
     let mut layers = Vec::with_capacity(entry.layers.len());
     for path in &entry.layers {
         // One layer can be listed twice (two identical steps); the export

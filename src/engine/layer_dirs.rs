@@ -18,27 +18,12 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use bollard::models::ImageInspect;
-use serde::Deserialize;
 
 use std::io::Read;
 
-use super::image_export::ExportedLayer;
+use super::image_export::{Config, ExportedLayer};
 use super::image_file::{FileHead, ImageFile};
 use crate::layer_tar::{Entry, EntryKind, LayerIndex};
-
-#[derive(Debug, Default, Deserialize)]
-struct Config {
-    #[serde(default)]
-    history: Vec<History>,
-}
-
-#[derive(Debug, Deserialize)]
-struct History {
-    #[serde(default)]
-    created_by: String,
-    #[serde(default)]
-    empty_layer: bool,
-}
 
 /// Each layer's `diff` directory, oldest first, when they are all here.
 fn layer_dirs(inspect: &ImageInspect) -> Option<Vec<PathBuf>> {
@@ -164,14 +149,7 @@ fn created_by(first_layer: &Path, image_id: &str) -> Option<Vec<String>> {
     let hex = image_id.strip_prefix("sha256:").unwrap_or(image_id);
     let path = root.join("image/overlay2/imagedb/content/sha256").join(hex);
     let config: Config = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    Some(
-        config
-            .history
-            .into_iter()
-            .filter(|h| !h.empty_layer)
-            .map(|h| h.created_by)
-            .collect(),
-    )
+    Some(config.layer_instructions())
 }
 
 /// Lists `dir` under `root` in the order a layer tar holds it (sorted by
