@@ -131,6 +131,14 @@ async fn clean_removes_leftovers_of_killed_sessions() {
         "true",
     ]);
     assert!(!id.trim().is_empty());
+    // A session running now (a workbench, a build, another test run) keeps
+    // its objects through a clean; once it ends they go.
+    let live = dockstage::engine::new_session_id();
+    let alive = dockstage::engine::liveness::mark_alive(&live);
+    assert!(alive.is_some(), "cannot mark a session alive here");
+    let live_label = format!("io.dockstage.session={live}");
+    let live_id = docker(&["create", "--label", &live_label, "busybox:stable", "true"]);
+    assert!(!live_id.trim().is_empty());
     let out = dockstage(&["clean"]);
     assert!(
         out.status.success(),
@@ -147,6 +155,22 @@ async fn clean_removes_leftovers_of_killed_sessions() {
         ])
         .trim(),
         ""
+    );
+    let live_filter = format!("label={live_label}");
+    assert_eq!(
+        docker(&["ps", "-aq", "--filter", &live_filter])
+            .trim()
+            .len(),
+        12,
+        "clean removed the container of a session that is running"
+    );
+    drop(alive);
+    let out = dockstage(&["clean"]);
+    assert!(out.status.success());
+    assert_eq!(
+        docker(&["ps", "-aq", "--filter", &live_filter]).trim(),
+        "",
+        "the ended session's container is left"
     );
     // Stand-in bases are never touched.
     assert!(

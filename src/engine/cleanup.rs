@@ -23,6 +23,47 @@ pub struct Removed {
 }
 
 impl Engine {
+    /// Ids of the containers and images labelled by another dockstage
+    /// session that is running now (see `liveness`).
+    async fn live_session_objects(&self) -> Result<Vec<String>, EngineError> {
+        let filters = HashMap::from([("label".to_string(), vec![SESSION_LABEL.to_string()])]);
+        let alive = |labels: Option<&HashMap<String, String>>| {
+            labels
+                .and_then(|l| l.get(SESSION_LABEL))
+                .is_some_and(|s| *s != self.session && super::liveness::is_alive(s))
+        };
+        let mut live = Vec::new();
+        for c in self
+            .docker()
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters.clone()),
+                ..Default::default()
+            }))
+            .await?
+        {
+            if alive(c.labels.as_ref())
+                && let Some(id) = c.id
+            {
+                live.push(id);
+            }
+        }
+        for i in self
+            .docker()
+            .list_images(Some(ListImagesOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await?
+        {
+            if alive(Some(&i.labels)) {
+                live.push(i.id);
+            }
+        }
+        Ok(live)
+    }
+
     /// Removes this session's containers and images.
     pub async fn cleanup_session(&self) -> Result<Removed, EngineError> {
         self.remove_labelled(&format!("{SESSION_LABEL}={}", self.session))
@@ -74,7 +115,13 @@ impl Engine {
     }
 
     async fn remove_labelled(&self, label: &str) -> Result<Removed, EngineError> {
-        let (containers, images) = self.labelled(label).await?;
+        let (mut containers, mut images) = self.labelled(label).await?;
+        if label == SESSION_LABEL {
+            // Every session's objects: spare those of sessions running now.
+            let live = self.live_session_objects().await?;
+            containers.retain(|id| !live.contains(id));
+            images.retain(|(id, _)| !live.contains(id));
+        }
         let mut removed = Removed::default();
         for id in containers {
             let options = RemoveContainerOptions {

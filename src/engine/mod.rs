@@ -20,6 +20,7 @@ pub mod image_file;
 pub mod images;
 pub mod layer_dirs;
 pub mod layers;
+pub mod liveness;
 mod progress;
 pub mod run;
 pub mod service;
@@ -47,6 +48,8 @@ pub struct Engine {
     pub endpoint: Endpoint,
     pub server: ServerInfo,
     pub session: String,
+    /// Held while this session runs, so `clean` elsewhere spares its objects.
+    _alive: Option<std::sync::Arc<liveness::Alive>>,
 }
 
 impl Engine {
@@ -56,11 +59,13 @@ impl Engine {
         let endpoint =
             connect::resolve_endpoint(&connect::process_env, connect::home_dir().as_deref());
         let (docker, server) = connect::open(&endpoint).await?;
+        let session = new_session_id();
         Ok(Self {
             docker,
             endpoint,
             server,
-            session: new_session_id(),
+            _alive: liveness::mark_alive(&session).map(std::sync::Arc::new),
+            session,
         })
     }
 
