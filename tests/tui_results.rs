@@ -273,3 +273,17 @@ fn two_builds_of_different_files_with_the_same_toggles_get_different_labels() {
     assert_eq!(rows.len(), 2, "{shown}");
     assert!(rows[1].contains("l.1 ≠ #1"), "{shown}");
 }
+
+/// A build of one stage (`t` in the Stages pane, `--target`) is recorded as
+/// that stage in the variants table, not under the last stage's base.
+#[test]
+fn a_build_of_one_stage_is_labelled_by_that_stage() {
+    let mut model = hello();
+    focus(&mut model, Pane::Graph);
+    send(&mut model, [key(KeyCode::Char('t'))]);
+    assert_eq!(model.target.as_deref(), Some("builder"));
+    let (id, _) = start_build(&mut model);
+    send(&mut model, [done(id, 650_000_000)]);
+    let v = model.variants.last().map(|v| v.base.clone());
+    assert_eq!(v.as_deref(), Some("stage builder"));
+}

@@ -186,7 +186,7 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
     else {
         return;
     };
-    remember_build(model, &text, target, None);
+    remember_build(model, &text, target.clone(), None);
     let previous = model.variants.last().map(|v| v.size_bytes);
     let size = finished.layers.size_bytes;
     model.explanation = finished.run.as_ref().filter(|r| !r.ok()).and_then(|r| {
@@ -208,6 +208,15 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
             .unwrap_or_default(),
         image_id: Some(finished.outcome.image_id.clone()),
         ..Variant::labelled(&model.variants, text, model.catalog)
+    };
+    // A build of one stage (`t`, --target) is that stage's image, not the
+    // last stage's base: the table says which stage it is.
+    let variant = match target {
+        Some(stage) => Variant {
+            base: format!("stage {stage}"),
+            ..variant
+        },
+        None => variant,
     };
     model.variants.push(variant);
     model.variant_selected = model.variants.len() - 1;
