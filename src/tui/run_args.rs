@@ -3,6 +3,45 @@
 //! them, and a service may need a flag to start. Quoting follows the shell's
 //! rules for words, which is what a user copies from a README.
 
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::building::request_build;
+use super::model::{DockerStatus, Model, Overlay};
+use super::msg::Cmd;
+
+/// Typing the run arguments (F6): Enter takes them and builds and runs with
+/// them, Esc keeps the ones there were.
+pub(super) fn on_run_args_key(model: &mut Model, mut line: String, key: KeyEvent) -> Vec<Cmd> {
+    match key.code {
+        KeyCode::Esc => model.overlay = Overlay::None,
+        KeyCode::Enter => match split(&line) {
+            Ok(words) => {
+                model.overlay = Overlay::None;
+                model.status = Some(if words.is_empty() {
+                    "run arguments: none (the image's own CMD)".into()
+                } else {
+                    format!("run arguments: {}", join(&words))
+                });
+                model.run_args = words;
+                if matches!(model.docker, DockerStatus::Ready { .. }) {
+                    return request_build(model);
+                }
+            }
+            Err(why) => model.status = Some(format!("run arguments: {why}")),
+        },
+        KeyCode::Backspace => {
+            line.pop();
+            model.overlay = Overlay::RunArgs(line);
+        }
+        KeyCode::Char(c) => {
+            line.push(c);
+            model.overlay = Overlay::RunArgs(line);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
 /// Splits `text` into words: whitespace separates, single quotes keep
 /// everything, double quotes keep everything but `\"` and `\\`, and a
 /// backslash outside quotes keeps the next character.

@@ -1,7 +1,7 @@
 //! `update`: the one place state changes. Pure: it returns commands for the
 //! workers instead of doing I/O, so every behaviour is testable headless.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::{CursorMove, Input};
 
 use super::building::{
@@ -17,7 +17,7 @@ use super::on_disk::{export, on_conflict_key, on_disk, on_exported, on_focus, sa
 use super::tuning::{on_offer_key, on_tune_event, on_tune_failed, on_tuned, request_tune};
 use super::{compare, file_switch, files, present};
 use crate::dockerfile::edit::{Change, Context, Toggle};
-use crate::dockerfile::{StageGraph, parse};
+use crate::dockerfile::parse;
 
 pub use super::building::delta_text;
 
@@ -58,7 +58,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             on_key(model, key)
         }
         Msg::Key(_) => Vec::new(),
-        Msg::Mouse(mouse) => on_mouse(model, mouse),
+        Msg::Mouse(mouse) => super::mouse::on_mouse(model, mouse),
         Msg::Paste(text) => {
             if model.focus == Pane::Editor && model.overlay == Overlay::None {
                 let inserted = model.editor.insert_str(text.replace("\r\n", "\n"));
@@ -75,7 +75,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             if version >= model.analyzed_version {
                 model.analyzed_version = version;
                 model.analysis = Some(*analysis);
-                show_target(model);
+                super::targeting::show_target(model);
             }
             if model.pending_build && version == model.version {
                 model.pending_build = false;
@@ -198,81 +198,6 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     }
 }
 
-/// Draws the stage graph for the stage F5 builds: its ★, and the stages it
-/// does not need dimmed. A target that no longer names a stage (renamed or
-/// removed in the editor) is dropped, so F5 builds the whole file again.
-fn show_target(model: &mut Model) {
-    let Some(target) = model.target.clone() else {
-        return;
-    };
-    if model.analyzed_version != model.version {
-        return;
-    }
-    let text = editor_text(model);
-    let graph = StageGraph::with_target(&parse(&text), Some(&target));
-    if graph.diagnostics.iter().any(|d| d.rule == "UnknownTarget") {
-        model.target = None;
-        model.status = Some(format!(
-            "no stage is named `{target}` any more: F5 builds the whole file"
-        ));
-    }
-    if let Some(analysis) = model.analysis.as_mut() {
-        analysis.graph = if model.target.is_some() {
-            graph
-        } else {
-            StageGraph::new(&parse(&text))
-        };
-    }
-}
-
-/// `t` in the Stages pane: F5 builds the selected stage (`--target`), or
-/// the whole file again when it is the last stage or the target already.
-fn choose_target(model: &mut Model) {
-    let Some(graph) = model.analysis.as_ref().map(|a| &a.graph) else {
-        return;
-    };
-    let Some(stage) = graph.stages.get(model.graph_selected) else {
-        return;
-    };
-    let last = model.graph_selected + 1 == graph.stages.len();
-    let name = stage.name.clone();
-    model.status = Some(match name {
-        _ if last => {
-            model.target = None;
-            "F5 builds the last stage, the whole file".to_string()
-        }
-        Some(name) if model.target.as_deref() == Some(name.as_str()) => {
-            model.target = None;
-            "F5 builds the last stage again (t on a stage targets it)".to_string()
-        }
-        Some(name) => {
-            let text = format!(
-                "F5 builds stage `{name}` only (--target {name}); t again builds the whole file"
-            );
-            model.target = Some(name);
-            text
-        }
-        None => format!(
-            "stage {} has no name to target: add `AS name` to its FROM line",
-            stage.index.0
-        ),
-    });
-    let status = model.status.take();
-    show_target(model);
-    if model.status.is_none() {
-        model.status = status;
-    }
-    if model.target.is_none() {
-        // Back to the last stage: the analysis' own graph again.
-        if model.analyzed_version == model.version {
-            let graph = StageGraph::new(&parse(&editor_text(model)));
-            if let Some(analysis) = model.analysis.as_mut() {
-                analysis.graph = graph;
-            }
-        }
-    }
-}
-
 fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
@@ -325,7 +250,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Overlay::ChangedOnDisk(conflict) => return on_conflict_key(model, *conflict, key),
         Overlay::OpenFile(switch) => return file_switch::on_switch_key(model, switch, key),
         Overlay::ConfirmOpen(path) => return file_switch::on_confirm_key(model, path, key),
-        Overlay::RunArgs(line) => return on_run_args_key(model, line, key),
+        Overlay::RunArgs(line) => return super::run_args::on_run_args_key(model, line, key),
         Overlay::Search(mut pattern) => {
             match key.code {
                 KeyCode::Esc => model.overlay = Overlay::None,
@@ -501,7 +426,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                         model.focus = Pane::Editor;
                     }
                 }
-                KeyCode::Char('t') => choose_target(model),
+                KeyCode::Char('t') => super::targeting::choose_target(model),
                 _ => {}
             }
             Vec::new()
@@ -622,80 +547,6 @@ fn on_toggles_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                     Vec::new()
                 }
             };
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
-    // The Files view and the comparison cover the panes: a click there
-    // must not move focus to a pane that is not on screen.
-    if model.files_view.is_some() || model.compare.as_ref().is_some_and(|c| c.shown) {
-        return Vec::new();
-    }
-    let layout = super::ui::layout(model.size, model);
-    let at = ratatui::layout::Position::new(mouse.column, mouse.row);
-    let pane = layout
-        .iter()
-        .find(|(_, rect)| rect.contains(at))
-        .map(|(p, r)| (*p, *r));
-    match mouse.kind {
-        MouseEventKind::Down(_) => {
-            if let Some((pane, rect)) = pane {
-                model.focus = pane;
-                if pane == Pane::Editor {
-                    let (row, col) =
-                        super::ui::editor::position_at(model, rect, mouse.column, mouse.row);
-                    model.editor.move_cursor(CursorMove::Jump(
-                        u16::try_from(row).unwrap_or(u16::MAX),
-                        u16::try_from(col).unwrap_or(u16::MAX),
-                    ));
-                }
-            }
-        }
-        MouseEventKind::ScrollUp => match pane.map(|(p, _)| p) {
-            Some(Pane::Editor) => model.editor.move_cursor(CursorMove::Up),
-            Some(Pane::Log) => model.log_scroll = (model.log_scroll + 3).min(model.log.len()),
-            _ => {}
-        },
-        MouseEventKind::ScrollDown => match pane.map(|(p, _)| p) {
-            Some(Pane::Editor) => model.editor.move_cursor(CursorMove::Down),
-            Some(Pane::Log) => model.log_scroll = model.log_scroll.saturating_sub(3),
-            _ => {}
-        },
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// Typing the run arguments (F6): Enter takes them and builds and runs with
-/// them, Esc keeps the ones there were.
-fn on_run_args_key(model: &mut Model, mut line: String, key: KeyEvent) -> Vec<Cmd> {
-    match key.code {
-        KeyCode::Esc => model.overlay = Overlay::None,
-        KeyCode::Enter => match super::run_args::split(&line) {
-            Ok(words) => {
-                model.overlay = Overlay::None;
-                model.status = Some(if words.is_empty() {
-                    "run arguments: none (the image's own CMD)".into()
-                } else {
-                    format!("run arguments: {}", super::run_args::join(&words))
-                });
-                model.run_args = words;
-                if matches!(model.docker, DockerStatus::Ready { .. }) {
-                    return request_build(model);
-                }
-            }
-            Err(why) => model.status = Some(format!("run arguments: {why}")),
-        },
-        KeyCode::Backspace => {
-            line.pop();
-            model.overlay = Overlay::RunArgs(line);
-        }
-        KeyCode::Char(c) => {
-            line.push(c);
-            model.overlay = Overlay::RunArgs(line);
         }
         _ => {}
     }
