@@ -242,9 +242,14 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
 /// Keeps what the lesson checks read about the build that just ended.
 fn remember_build(model: &mut Model, text: &str, target: Option<String>, failure: Option<String>) {
     let number = model.last_build.as_ref().map_or(1, |b| b.number + 1);
+    let df = parse(text);
+    let base = crate::dockerfile::edit::Context::new(&df, model.catalog)
+        .base()
+        .map(|b| b.key.clone());
     model.last_build = Some(LastBuild {
         number,
         dockerfile: text.to_string(),
+        base,
         target,
         failure,
     });

@@ -6,8 +6,6 @@ use std::time::Instant;
 
 use super::model::{BuildState, Model};
 use super::msg::Cmd;
-use crate::dockerfile::edit::Context;
-use crate::dockerfile::parse;
 use crate::workbench::lesson::{LastBuild, Lesson, Observed, Progress, Step};
 
 /// A lesson as the learner is following it.
@@ -23,6 +21,10 @@ pub struct LessonRun {
     /// a step that asks for a build waits for a new one.
     since_build: u64,
     step_started: Instant,
+    /// What the checks last read (text version, analysis, build, variants):
+    /// an update that changes none of it, such as a build log line, cannot
+    /// finish a step, so it is not checked again.
+    checked: Option<(u64, u64, u64, usize)>,
 }
 
 impl LessonRun {
@@ -34,6 +36,7 @@ impl LessonRun {
             learned: None,
             since_build: 0,
             step_started: Instant::now(),
+            checked: None,
         }
     }
 
@@ -61,6 +64,16 @@ pub fn toggle_hint(model: &mut Model) -> bool {
 /// Marks every step whose checks now hold as done, in order; asks for the
 /// progress to be saved when one was.
 pub fn advance(model: &mut Model) -> Vec<Cmd> {
+    let seen = (
+        model.version,
+        model.analyzed_version,
+        model.last_build.as_ref().map_or(0, |b| b.number),
+        model.variants.len(),
+    );
+    match model.lesson.as_mut() {
+        Some(run) if run.checked != Some(seen) => run.checked = Some(seen),
+        _ => return Vec::new(),
+    }
     let mut done_any = false;
     while let Some(step) = model.lesson.as_ref().and_then(LessonRun::current) {
         if !step_holds(model, step) {
@@ -102,12 +115,6 @@ fn step_holds(model: &Model, step: &Step) -> bool {
     let since = model.lesson.as_ref().map_or(0, |r| r.since_build);
     let text = model.text();
     let last = model.last_build.as_ref().filter(|b| b.number > since);
-    let base = last.and_then(|b| {
-        let df = parse(&b.dockerfile);
-        Context::new(&df, model.catalog)
-            .base()
-            .map(|base| base.key.clone())
-    });
     let size = match (&model.build, &model.layers) {
         (BuildState::Built, Some(layers)) => Some(layers.size_bytes),
         _ => None,
@@ -122,7 +129,7 @@ fn step_holds(model: &Model, step: &Step) -> bool {
         variants: model.variants.len(),
         last: last.map(|b| LastBuild {
             dockerfile: &b.dockerfile,
-            base: base.as_deref(),
+            base: b.base.as_deref(),
             target: b.target.as_deref(),
             size_bytes: size,
             failure: b.failure.as_deref(),

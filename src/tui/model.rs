@@ -313,6 +313,8 @@ pub struct LastBuild {
     /// build made after it began.
     pub number: u64,
     pub dockerfile: String,
+    /// The runtime base's catalog key, read once from `dockerfile`.
+    pub base: Option<String>,
     pub target: Option<String>,
     pub failure: Option<String>,
 }
