@@ -469,6 +469,7 @@ fn finished(n: usize) -> Finished {
             error: None,
             service: None,
         }),
+        explanation: None,
     }
 }
 

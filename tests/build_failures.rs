@@ -747,6 +747,15 @@ async fn a_dynamic_binary_on_busybox_exec_form_and_shell_form() {
     let why = out.ran_with("DynamicBinary");
     assert_eq!(why["detail"], "/bin/sh: /app: not found", "{why}");
     assert!(out.stderr.contains("Run: exit 127") || out.json["run"]["exit_code"] == 127);
+    // The workbench shows the pipeline's own reading of the run.
+    let model = workbench_build(&f).await;
+    let seen = model.explanation.as_ref().map(|e| (e.id, e.detail.clone()));
+    assert_eq!(
+        seen,
+        Some(("DynamicBinary", "/bin/sh: /app: not found".to_string())),
+        "{:?}",
+        model.build
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -323,6 +323,7 @@ fn built() -> Box<Finished> {
             layers: Vec::new(),
         },
         run: None,
+        explanation: None,
     })
 }
 

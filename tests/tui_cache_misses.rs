@@ -87,6 +87,7 @@ fn done(id: u64) -> Msg {
                 layers: Vec::new(),
             },
             run: None,
+            explanation: None,
         })),
     )
 }

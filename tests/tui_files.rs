@@ -194,6 +194,7 @@ fn built(image: &str, history: Vec<Layer>, size: u64) -> Box<Finished> {
             duration_ms: 3,
             ..RunResult::default()
         }),
+        explanation: None,
     })
 }
 

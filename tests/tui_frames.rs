@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dockstage::catalog::Catalog;
-use dockstage::dockerfile::StageIndex;
+use dockstage::dockerfile::{StageIndex, parse};
 use dockstage::engine::EngineError;
 use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::{BuildEvent, FailedStep, Step, StepState};
@@ -14,6 +14,7 @@ use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
 use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::pipeline::Event;
+use dockstage::pipeline::build::failed_run_explanation;
 use dockstage::tui::model::{DockerStatus, FileState, Model, Pane, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
@@ -124,15 +125,23 @@ fn finished(size: u64, layers: Vec<Layer>, run: RunResult) -> Msg {
                 layers,
             },
             run: Some(run),
+            explanation: None,
         })),
     )
 }
 
-/// Sends a BuildDone built by `finished` for build `id`.
+/// Sends a BuildDone built by `finished` for build `id`, with the reading
+/// of a failed run that the pipeline gives `dockstage build` too.
 fn done(model: &mut Model, id: u64, msg: Msg) {
-    let Msg::BuildDone(_, result) = msg else {
+    let Msg::BuildDone(_, mut result) = msg else {
         return;
     };
+    if let Ok(finished) = &mut result {
+        finished.explanation = finished
+            .run
+            .as_ref()
+            .and_then(|r| failed_run_explanation(r, &parse(&model.text())));
+    }
     drive(model, Msg::BuildDone(id, result));
 }
 

@@ -151,6 +151,7 @@ fn built(text: &str, size: (u16, u16)) -> Model {
                     layers: Vec::new(),
                 },
                 run: None,
+                explanation: None,
             })),
         ),
     );

@@ -123,6 +123,7 @@ fn finished(size: u64, run: RunResult, seconds: f64) -> Box<Finished> {
             }],
         },
         run: Some(run),
+        explanation: None,
     })
 }
 

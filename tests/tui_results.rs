@@ -112,6 +112,7 @@ fn done(id: u64, size: u64) -> Msg {
                 }],
             },
             run: Some(hello_run()),
+            explanation: None,
         })),
     )
 }

@@ -150,6 +150,7 @@ fn finished(size: u64, stdout: &str, stderr: &str, exit: i64) -> Box<Finished> {
             duration_ms: 3,
             ..RunResult::default()
         }),
+        explanation: None,
     })
 }
 

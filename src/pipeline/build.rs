@@ -404,15 +404,7 @@ async fn build_and_run(
     } else {
         None
     };
-    // The cause in the user's words, when the run failed for a known one.
-    let explanation = run.as_ref().filter(|r| !r.ok()).and_then(|r| {
-        explain_run(
-            &[&r.stderr, r.error.as_deref().unwrap_or("")],
-            r.health_log.as_deref(),
-            r.exit_code,
-            df,
-        )
-    });
+    let explanation = run.as_ref().and_then(|r| failed_run_explanation(r, df));
     Ok(BuildResult {
         outcome,
         layers,
@@ -467,4 +459,18 @@ fn fill_record(record: &mut BuildRecord, states: &HashMap<usize, StepState>, cop
         };
     }
     record.files = copied.digests;
+}
+
+/// The cause of a failed run in the user's words, when it is a known one:
+/// every front end shows this one reading, so they never disagree.
+pub fn failed_run_explanation(run: &RunResult, df: &Dockerfile) -> Option<Explanation> {
+    if run.ok() {
+        return None;
+    }
+    explain_run(
+        &[&run.stderr, run.error.as_deref().unwrap_or("")],
+        run.health_log.as_deref(),
+        run.exit_code,
+        df,
+    )
 }

@@ -11,7 +11,6 @@ use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
 use crate::pipeline::Event;
 use crate::workbench::cache_misses::{cause_text, first_cause, summary};
-use crate::workbench::explain::explain_run;
 use crate::workbench::variant::{Variant, change_text, size_text};
 
 pub(super) fn request_build(model: &mut Model) -> Vec<Cmd> {
@@ -189,14 +188,7 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
     remember_build(model, &text, target.clone(), None);
     let previous = model.variants.last().map(|v| v.size_bytes);
     let size = finished.layers.size_bytes;
-    model.explanation = finished.run.as_ref().filter(|r| !r.ok()).and_then(|r| {
-        explain_run(
-            &[&r.stderr, r.error.as_deref().unwrap_or("")],
-            r.health_log.as_deref(),
-            r.exit_code,
-            &parse(&text),
-        )
-    });
+    model.explanation = finished.explanation;
     let variant = Variant {
         size_bytes: size,
         build_seconds: finished.outcome.seconds,

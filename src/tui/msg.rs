@@ -30,6 +30,8 @@ pub struct Finished {
     pub outcome: BuildOutcome,
     pub layers: ImageLayers,
     pub run: Option<RunResult>,
+    /// The pipeline's reading of a failed run, as `dockstage build` prints it.
+    pub explanation: Option<Explanation>,
 }
 
 #[derive(Debug, Clone)]

@@ -386,6 +386,7 @@ async fn build_task(
             outcome: r.outcome,
             layers: r.layers,
             run: r.run,
+            explanation: r.explanation,
         })),
         Err(e) => Err(failure(e)),
     };
