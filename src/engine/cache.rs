@@ -9,16 +9,17 @@
 //! dockstage tags a kept build again after each build and each reuse. Its
 //! creation time cannot stand in for it: a fully cached rebuild reuses the
 //! old image config, creation time and all, so the image just built would
-//! look the oldest. A build of this process also holds a `CacheLease` on its
-//! tag until it is done, and a prune leaves leased images alone.
+//! look the oldest. A build also holds a `CacheLease` on its tag until it is
+//! done, and a prune leaves leased images alone, whichever process leased
+//! them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::{Mutex, PoisonError};
 
 use bollard::query_parameters::{ListImagesOptions, RemoveImageOptions, TagImageOptions};
 
 use super::build::BuilderChoice;
+use super::cache_lease::{CacheLease, Removal};
 use super::context::BuildContext;
 use super::{Engine, EngineError, IMAGE_REPOSITORY};
 
@@ -28,15 +29,6 @@ pub const CACHE_LABEL: &str = "io.dockstage.cache";
 pub const BUILDER_LABEL: &str = "io.dockstage.builder";
 /// How many kept builds stay; the ones used longest ago are removed after each build.
 pub const KEEP: usize = 12;
-
-/// Cache tags that builds of this process are using, with how many use each.
-/// Process-wide rather than per `Engine`, because every clone and every
-/// connection of this process prunes the same daemon's images.
-static IN_USE: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
-
-/// Held by a prune from listing to the last removal, so a build cannot take
-/// a lease on an image the prune has already chosen to remove.
-static PRUNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A key for everything that decides a build's result: what the build
 /// reads (the Dockerfile text, and the context files after `.dockerignore`
@@ -85,38 +77,6 @@ pub fn cache_labels(builder: BuilderChoice) -> HashMap<String, String> {
     ])
 }
 
-/// While held, no prune of this process removes the image tagged for this
-/// build's input: the build in progress is about to return it, read its
-/// layers and run it.
-#[must_use = "the lease protects the kept build only while it is held"]
-#[derive(Debug)]
-pub struct CacheLease {
-    tag: String,
-}
-
-impl CacheLease {
-    fn take(tag: String) -> CacheLease {
-        *IN_USE
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(tag.clone())
-            .or_default() += 1;
-        CacheLease { tag }
-    }
-}
-
-impl Drop for CacheLease {
-    fn drop(&mut self) {
-        let mut in_use = IN_USE.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = in_use.get_mut(&self.tag) {
-            *count -= 1;
-            if *count == 0 {
-                in_use.remove(&self.tag);
-            }
-        }
-    }
-}
-
 /// A kept build as a prune weighs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptImage<T> {
@@ -126,19 +86,11 @@ pub struct KeptImage<T> {
     pub last_used: T,
 }
 
-/// The images to remove: all but the `keep` used last, sparing any image
-/// that carries a tag in `in_use`.
-pub fn to_remove<T: Ord>(
-    mut images: Vec<KeptImage<T>>,
-    keep: usize,
-    in_use: &BTreeMap<String, usize>,
-) -> Vec<KeptImage<T>> {
+/// The images to remove: all but the `keep` used last. Those leased by a
+/// build are spared when they come to be removed.
+pub fn to_remove<T: Ord>(mut images: Vec<KeptImage<T>>, keep: usize) -> Vec<KeptImage<T>> {
     images.sort_by(|a, b| b.last_used.cmp(&a.last_used));
-    images
-        .into_iter()
-        .skip(keep)
-        .filter(|i| !i.tags.iter().any(|t| in_use.contains_key(t)))
-        .collect()
+    images.into_iter().skip(keep).collect()
 }
 
 fn is_missing(e: &bollard::errors::Error) -> bool {
@@ -174,10 +126,9 @@ impl Engine {
         &self,
         key: &str,
     ) -> Result<(CacheLease, Option<(String, String)>), EngineError> {
-        let lease = {
-            let _pruning = PRUNING.lock().await;
-            CacheLease::take(cache_tag(key))
-        };
+        // Taken before the lookup: a prune removing this image now finishes
+        // first, and the lookup then finds it gone.
+        let lease = CacheLease::take(&cache_tag(key)).await;
         let reuse = match self.cached_build(key).await? {
             // Gone since the lookup: another process pruned it, so build.
             Some((id, builder)) => self.mark_used(key, &id).await?.then_some((id, builder)),
@@ -201,9 +152,8 @@ impl Engine {
     }
 
     /// Removes kept builds beyond the `KEEP` used last; images in use by a
-    /// container or leased by a build of this process stay.
+    /// container or leased by a build stay.
     pub async fn prune_cache(&self) -> Result<usize, EngineError> {
-        let _pruning = PRUNING.lock().await;
         let filters = HashMap::from([("label".to_string(), vec![CACHE_LABEL.to_string()])]);
         let listed = self
             .docker()
@@ -226,14 +176,19 @@ impl Engine {
                 last_used: tagged.max(image.created),
             });
         }
-        let in_use = IN_USE
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
         let mut removed = 0;
-        for image in to_remove(images, KEEP, &in_use) {
-            // Another dockstage process may have used it since the list was
-            // made (leases only cover this one): then it stays.
+        for image in to_remove(images, KEEP) {
+            let tags: Vec<&str> = image
+                .tags
+                .iter()
+                .map(String::as_str)
+                .filter(|t| t.starts_with(&cache_repository()))
+                .collect();
+            let Some(removal) = Removal::try_lock(&tags) else {
+                continue;
+            };
+            // A build may have used it since the list was made and be done
+            // with it already: then it stays.
             let now = match self.docker().inspect_image(&image.id).await {
                 Ok(found) => found
                     .metadata
@@ -248,11 +203,7 @@ impl Engine {
             // when no tag and no container is left on it, so an image a
             // build of another process tagged meanwhile stays.
             let mut untagged = 0;
-            for tag in image
-                .tags
-                .iter()
-                .filter(|t| t.starts_with(&cache_repository()))
-            {
+            for tag in tags {
                 if self
                     .docker()
                     .remove_image(tag, None::<RemoveImageOptions>, None)
@@ -263,6 +214,7 @@ impl Engine {
                 }
             }
             removed += usize::from(untagged > 0);
+            removal.done();
         }
         Ok(removed)
     }
@@ -283,38 +235,7 @@ mod tests {
     #[test]
     fn the_images_used_longest_ago_go_first() {
         let images = vec![kept("a", 5), kept("b", 1), kept("c", 9), kept("d", 3)];
-        let ids: Vec<String> = to_remove(images, 2, &BTreeMap::new())
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
+        let ids: Vec<String> = to_remove(images, 2).into_iter().map(|i| i.id).collect();
         assert_eq!(ids, ["d", "b"]);
-    }
-
-    #[test]
-    fn a_leased_image_stays_however_old() {
-        let images = vec![kept("a", 5), kept("b", 1), kept("c", 9)];
-        let in_use = BTreeMap::from([("dockstage/cache:b".to_string(), 1)]);
-        let ids: Vec<String> = to_remove(images, 1, &in_use)
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, ["a"]);
-    }
-
-    #[test]
-    fn a_lease_lasts_until_its_last_holder_lets_go() {
-        let tag = "dockstage/cache:lease-test".to_string();
-        let held = |tag: &str| {
-            IN_USE
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains_key(tag)
-        };
-        let first = CacheLease::take(tag.clone());
-        let second = CacheLease::take(tag.clone());
-        drop(first);
-        assert!(held(&tag));
-        drop(second);
-        assert!(!held(&tag));
     }
 }

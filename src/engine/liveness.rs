@@ -23,12 +23,18 @@ impl Drop for Alive {
     }
 }
 
-fn dir() -> PathBuf {
+/// Where the lock files named `name` live: the user's runtime directory,
+/// which the system empties at logout and reboot, or the temp dir.
+pub(super) fn locks_dir(name: &str) -> PathBuf {
     std::env::var_os("XDG_RUNTIME_DIR")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
-        .join("dockstage-sessions")
+        .join(name)
+}
+
+fn dir() -> PathBuf {
+    locks_dir("dockstage-sessions")
 }
 
 fn path(session: &str) -> Option<PathBuf> {

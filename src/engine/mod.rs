@@ -8,6 +8,7 @@
 pub mod build;
 pub mod bundle;
 pub mod cache;
+pub mod cache_lease;
 pub mod cleanup;
 pub mod connect;
 pub mod context;
