@@ -28,9 +28,9 @@
 # this run, so neither side's build cache answers the other's build (otherwise whichever
 # side goes first on a recompile step compiles and the other finds it cached) and
 # nothing is cached from an earlier run of this script. Both sides first build and run
-# the file as written, untimed (the warm state each step starts from); the go build
-# cache mount of the fixture is BuildKit's and shared by both sides, as it is on a
-# user's daemon. Order alternates: dockstage first on odd steps, buildx first on even.
+# the file as written, untimed (the warm state each step starts from); the fixture's
+# cache mounts get an id per side (kept from run to run, as a user's are), so neither
+# side compiles into the other's go build cache. Order alternates: dockstage first on odd steps, buildx first on even.
 #
 # It prints each step (whether it recompiles, dockstage s, how dockstage's context went,
 # buildx s, the ratio dockstage / buildx), the totals and their ratio, and whether the
@@ -243,6 +243,10 @@ bench_project() {
         mkdir -p "$work/$project"
         cp -r "$src" "$work/$project/$side"
         echo "$side $run_id" >"$work/$project/$side/.bench-side"
+        # Each side its own go caches (kept across runs, as a user's are): a
+        # shared one would hand whichever side goes second the other's compile.
+        sed -i "s|--mount=type=cache,target=\([^ ]*\)|--mount=type=cache,id=dockstage-bench-$side\1,target=\1|g" \
+            "$work/$project/$side/Dockerfile"
     done
     local tag=dockstage-bench/loop-$project:buildx-$run_id
     tags+=("$tag")

@@ -29,6 +29,31 @@ fn labelled_count() -> usize {
     images.lines().count() + containers.lines().count()
 }
 
+/// An image labelled and tagged as a build kept for reuse, made offline.
+fn kept_build(tag: &str) {
+    use std::io::Write;
+    let mut child = Command::new("docker")
+        .args([
+            "build",
+            "-q",
+            "--label",
+            "io.dockstage.cache=true",
+            "-t",
+            tag,
+            "-",
+        ])
+        .env("DOCKER_BUILDKIT", "0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("docker build: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"FROM busybox:stable\n");
+    }
+    let status = child.wait().unwrap_or_else(|e| panic!("docker build: {e}"));
+    assert!(status.success(), "docker build of {tag}");
+}
+
 #[tokio::test]
 async fn build_json_follows_the_contract_and_leaves_nothing() {
     let _turn = TURN.lock().await;
@@ -139,6 +164,10 @@ async fn clean_removes_leftovers_of_killed_sessions() {
     let live_label = format!("io.dockstage.session={live}");
     let live_id = docker(&["create", "--label", &live_label, "busybox:stable", "true"]);
     assert!(!live_id.trim().is_empty());
+    // A kept build that a build is using (its lease held here) stays too.
+    let kept = format!("dockstage/cache:clean-lease-{}", std::process::id());
+    kept_build(&kept);
+    let lease = dockstage::engine::cache_lease::CacheLease::take(&kept).await;
     let out = dockstage(&["clean"]);
     assert!(
         out.status.success(),
@@ -164,9 +193,24 @@ async fn clean_removes_leftovers_of_killed_sessions() {
         12,
         "clean removed the container of a session that is running"
     );
+    assert!(
+        !docker(&["images", "-q", &kept]).trim().is_empty(),
+        "clean removed a kept build that a build holds a lease on"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("in use by a running dockstage"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     drop(alive);
+    drop(lease);
     let out = dockstage(&["clean"]);
     assert!(out.status.success());
+    assert_eq!(
+        docker(&["images", "-q", &kept]).trim(),
+        "",
+        "the kept build is left once its lease is dropped"
+    );
     assert_eq!(
         docker(&["ps", "-aq", "--filter", &live_filter]).trim(),
         "",

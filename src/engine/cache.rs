@@ -151,6 +151,22 @@ impl Engine {
         }
     }
 
+    /// The removal lock on kept image `id`'s tags, or `None` while a build
+    /// holds a lease on one of them.
+    pub(super) async fn lock_kept(&self, id: &str) -> Result<Option<Removal>, EngineError> {
+        let tags = match self.docker().inspect_image(id).await {
+            Ok(image) => image.repo_tags.unwrap_or_default(),
+            Err(e) if is_missing(&e) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let kept: Vec<&str> = tags
+            .iter()
+            .map(String::as_str)
+            .filter(|t| t.starts_with(&cache_repository()))
+            .collect();
+        Ok(Removal::try_lock(&kept))
+    }
+
     /// Removes kept builds beyond the `KEEP` used last; images in use by a
     /// container or leased by a build stay.
     pub async fn prune_cache(&self) -> Result<usize, EngineError> {

@@ -8,6 +8,8 @@ use bollard::query_parameters::{
 };
 use serde::Serialize;
 
+use super::cache::CACHE_LABEL;
+use super::cache_lease::Removal;
 use super::{Engine, EngineError, SESSION_LABEL};
 
 /// What a cleanup removed.
@@ -16,7 +18,8 @@ pub struct Removed {
     pub containers: usize,
     pub images: usize,
     pub bytes: u64,
-    /// Images still used by a container of a session that is running now.
+    /// Images left because a dockstage running now uses them: a live
+    /// session's, or a kept build that a build holds a lease on.
     pub in_use: usize,
     /// Internal networks made to probe services.
     pub networks: usize,
@@ -74,7 +77,7 @@ impl Engine {
     /// the builds kept for reuse.
     pub async fn cleanup_all(&self) -> Result<Removed, EngineError> {
         let mut removed = self.remove_labelled(SESSION_LABEL).await?;
-        let kept = self.remove_labelled(super::cache::CACHE_LABEL).await?;
+        let kept = self.remove_labelled(CACHE_LABEL).await?;
         removed.containers += kept.containers;
         removed.images += kept.images;
         removed.bytes += kept.bytes;
@@ -116,13 +119,17 @@ impl Engine {
 
     async fn remove_labelled(&self, label: &str) -> Result<Removed, EngineError> {
         let (mut containers, mut images) = self.labelled(label).await?;
+        let images_before = images.len();
         if label == SESSION_LABEL {
             // Every session's objects: spare those of sessions running now.
             let live = self.live_session_objects().await?;
             containers.retain(|id| !live.contains(id));
             images.retain(|(id, _)| !live.contains(id));
         }
-        let mut removed = Removed::default();
+        let mut removed = Removed {
+            in_use: images_before - images.len(),
+            ..Removed::default()
+        };
         for id in containers {
             let options = RemoveContainerOptions {
                 force: true,
@@ -140,6 +147,18 @@ impl Engine {
         }
         removed.networks = self.remove_labelled_networks(label).await?;
         for (id, size) in images {
+            // A kept build that a build running now holds a lease on stays.
+            let removal = if label == CACHE_LABEL {
+                match self.lock_kept(&id).await? {
+                    Some(removal) => Some(removal),
+                    None => {
+                        removed.in_use += 1;
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
             let options = RemoveImageOptions {
                 force: true,
                 ..Default::default()
@@ -148,6 +167,7 @@ impl Engine {
                 Ok(_) => {
                     removed.images += 1;
                     removed.bytes += size;
+                    removal.into_iter().for_each(Removal::done);
                 }
                 // Already gone with a child image removed before it.
                 Err(bollard::errors::Error::DockerResponseServerError {
