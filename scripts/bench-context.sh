@@ -15,7 +15,8 @@
 #
 # The context (generated in a temp dir): FILES-11 small files in 50 directories, 10 large
 # files of random bytes (LARGE_MB in all) and a Dockerfile that copies it all into a
-# busybox:stable stage: `COPY . /ctx`, nothing else. Builds are --no-run, each with a
+# busybox:stable stage: `COPY . /ctx`, nothing else; each path's copy also holds a file
+# naming the path, so none of them finds another's COPY cached. Builds are --no-run, each with a
 # --tag of its own, so dockstage builds every time rather than reusing a kept image. Each
 # path builds its own copy of the context, first as generated (the daemon has never seen
 # it) and then after one small file had a line appended. The tags it made and the temp
@@ -141,6 +142,9 @@ paths=(session tar)
 for path in "${paths[@]}"; do
     ctx=$work/$path
     cp -a "$gen" "$ctx"
+    # Each path's copy differs by one file, so no path finds another's COPY in
+    # BuildKit's cache (its keys are the content, not where it came from).
+    echo "$path $run_id" >"$ctx/bench-path.txt"
     case $path in
         session) dockstage_build "$ctx" buildkit first session
                  change_one "$ctx"
