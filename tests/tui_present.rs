@@ -4,6 +4,7 @@
 //! tui_update.rs.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dockstage::catalog::Catalog;
@@ -11,6 +12,7 @@ use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
 use dockstage::engine::session::{ContextSent, ContextTransfer};
+use dockstage::tui::keycast::SHOWN;
 use dockstage::tui::model::{DockerStatus, FileState, Model, Overlay, Pane, analyze};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
@@ -219,6 +221,36 @@ fn presenter_mode_has_two_panes_big_digits_and_the_keys_pressed() {
     assert_eq!(model.focus, Pane::Editor);
     drive(&mut model, key(KeyCode::Tab));
     assert_eq!(model.focus, Pane::Toggles);
+}
+
+#[test]
+fn the_keys_pressed_fade_a_few_seconds_after_the_last_one() {
+    let mut model = presenting(PROJECTOR);
+    let start = model.now;
+    let keys_row = |model: &Model| {
+        let text = screen(model, PROJECTOR);
+        text.lines()
+            .find(|l| l.trim_start_matches('"').trim_start().starts_with("keys"))
+            .unwrap_or_else(|| panic!("no keys row:\n{text}"))
+            .to_string()
+    };
+    drive(&mut model, key(KeyCode::F(5)));
+    drive(&mut model, Msg::Tick(start + Duration::from_secs(1)));
+    assert!(keys_row(&model).contains("▶ F5"), "{}", keys_row(&model));
+    // Another key a moment later keeps both on screen past the first's time.
+    drive(&mut model, key(KeyCode::Tab));
+    drive(
+        &mut model,
+        Msg::Tick(start + SHOWN + Duration::from_millis(500)),
+    );
+    let row = keys_row(&model);
+    assert!(row.contains("F5") && row.contains("▶ Tab"), "{row}");
+    drive(
+        &mut model,
+        Msg::Tick(start + Duration::from_secs(1) + SHOWN),
+    );
+    let row = keys_row(&model);
+    assert!(!row.contains("Tab") && !row.contains("F5"), "{row}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! slow tick, redrawing only when something changed. The event stream and the
 //! backend are parameters, so tests run the whole app headless.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
 use futures_util::{Stream, StreamExt};
@@ -72,8 +72,13 @@ where
                 None => break,
             },
             _ = tick.tick() => {
-                // Only the building clock changes with time.
-                dirty = model.is_building();
+                // Only the building clock and a fading key cast change with
+                // time; a tick that changes neither draws nothing.
+                let casting = !model.keycast.is_empty();
+                for cmd in update(&mut model, Msg::Tick(Instant::now())) {
+                    workers.send(cmd);
+                }
+                dirty = model.is_building() || (casting && model.keycast.is_empty());
                 continue;
             }
         };

@@ -1,14 +1,20 @@
 //! The last keys pressed, as a presenter's key-cast tool shows them, so an
 //! audience can follow what was typed. The keys are data in the model;
-//! presenter mode draws them. Nothing here reads a clock: keys give way to
-//! newer ones, they do not fade.
+//! presenter mode draws them. As in those tools, keys give way to newer ones
+//! and fade a few seconds after the last one. Nothing here reads a clock:
+//! the times come from the model's, which the app's tick moves on.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// How many keys stay on screen.
 pub const KEPT: usize = 6;
+
+/// How long the keys stay after the last one was pressed: long enough to be
+/// read aloud from the back of a room.
+pub const SHOWN: Duration = Duration::from_secs(3);
 
 /// Plain characters typed in a row are shown as one word, up to this many.
 const WORD: usize = 12;
@@ -33,12 +39,16 @@ impl Cast {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyCast {
     keys: VecDeque<Cast>,
+    /// When the last key was pressed.
+    last: Option<Instant>,
 }
 
 impl KeyCast {
-    /// Records `key`; `typing` (the editor has the keys) groups characters
-    /// into words, elsewhere a character is a key of its own (`1`, `?`).
-    pub fn push(&mut self, key: &KeyEvent, typing: bool) {
+    /// Records `key`, pressed at `now`; `typing` (the editor has the keys)
+    /// groups characters into words, elsewhere a character is a key of its
+    /// own (`1`, `?`).
+    pub fn push(&mut self, key: &KeyEvent, typing: bool, now: Instant) {
+        self.last = Some(now);
         if let Some(c) = typed_char(key).filter(|_| typing) {
             if let Some(Cast::Typed(word)) = self.keys.back_mut()
                 && word.chars().count() < WORD
@@ -57,6 +67,19 @@ impl KeyCast {
             self.keys.pop_front();
         }
         self.keys.push_back(cast);
+    }
+
+    /// Clears the keys once `SHOWN` has passed since the last one; true when
+    /// that changed what is on screen.
+    pub fn fade(&mut self, now: Instant) -> bool {
+        let faded = self
+            .last
+            .is_some_and(|last| now.saturating_duration_since(last) >= SHOWN);
+        if faded && !self.keys.is_empty() {
+            self.keys.clear();
+            return true;
+        }
+        false
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Cast> {
@@ -116,7 +139,7 @@ mod tests {
     use super::*;
 
     fn press(cast: &mut KeyCast, code: KeyCode, modifiers: KeyModifiers) {
-        cast.push(&KeyEvent::new(code, modifiers), true);
+        cast.push(&KeyEvent::new(code, modifiers), true, Instant::now());
     }
 
     #[test]
@@ -132,6 +155,7 @@ mod tests {
         cast.push(
             &KeyEvent::new(KeyCode::Char('1'), KeyModifiers::NONE),
             false,
+            Instant::now(),
         );
         let labels: Vec<String> = cast.keys().map(Cast::label).collect();
         assert_eq!(labels, ["Tab", "→", "“RUN”", "^S", "F5", "1"]);
@@ -146,5 +170,23 @@ mod tests {
         let labels: Vec<String> = cast.keys().map(Cast::label).collect();
         assert_eq!(labels.len(), KEPT);
         assert_eq!(labels.last().map(String::as_str), Some("F10"));
+    }
+
+    #[test]
+    fn keys_fade_a_while_after_the_last_one() {
+        let mut cast = KeyCast::default();
+        let t0 = Instant::now();
+        let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
+        cast.push(&f5, false, t0);
+        cast.push(&f5, false, t0 + Duration::from_secs(2));
+        // Counted from the last key, not the first.
+        assert!(!cast.fade(t0 + SHOWN));
+        assert_eq!(cast.keys().count(), 2);
+        assert!(cast.fade(t0 + Duration::from_secs(2) + SHOWN));
+        assert!(cast.is_empty());
+        assert!(
+            !cast.fade(t0 + Duration::from_secs(60)),
+            "nothing left to fade"
+        );
     }
 }

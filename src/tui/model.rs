@@ -283,6 +283,9 @@ pub struct Model {
     pub theme_before_present: Option<Theme>,
     /// The last keys pressed, shown in presenter mode.
     pub keycast: KeyCast,
+    /// The time as of the app's last tick: what rendering reads instead of
+    /// a clock, so a frame depends on the model alone.
+    pub now: Instant,
     pub catalog: &'static Catalog,
     pub quit: bool,
     /// Quit because of a signal, with no chance to ask about unsaved work.
@@ -377,6 +380,7 @@ impl Model {
             present: false,
             theme_before_present: None,
             keycast: KeyCast::default(),
+            now: Instant::now(),
             catalog: Catalog::bundled(),
             quit: false,
             terminated: false,

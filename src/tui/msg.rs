@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
@@ -59,6 +60,9 @@ pub enum Msg {
     Exported(Result<PathBuf, String>),
     /// The terminal has focus again: the file may have changed meanwhile.
     FocusGained,
+    /// The app's clock moved on: building times and the key cast follow it,
+    /// so rendering never reads a clock.
+    Tick(Instant),
     /// What a file holds now, from the file worker's check, or instead of a
     /// write it refused because the file changed since the workbench saw it.
     OnDisk {

@@ -54,7 +54,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => {
             let typing = model.focus == Pane::Editor && model.overlay == Overlay::None;
-            model.keycast.push(&key, typing);
+            model.keycast.push(&key, typing, model.now);
             on_key(model, key)
         }
         Msg::Key(_) => Vec::new(),
@@ -162,6 +162,11 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::FocusGained => on_focus(model),
+        Msg::Tick(now) => {
+            model.now = now;
+            model.keycast.fade(now);
+            Vec::new()
+        }
         Msg::OnDisk { file, now, refused } => {
             on_disk(model, file, now, refused);
             Vec::new()

@@ -84,7 +84,8 @@ pub fn render(model: &Model, frame: &mut Frame, rect: Rect) {
     };
     let building = match &model.build {
         BuildState::Building { started, job, .. } => {
-            format!(" {} {:.0} s ", job.doing(), started.elapsed().as_secs_f64())
+            let elapsed = model.now.saturating_duration_since(*started);
+            format!(" {} {:.0} s ", job.doing(), elapsed.as_secs_f64())
         }
         _ => String::new(),
     };
