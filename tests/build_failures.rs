@@ -7,21 +7,18 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use dockstage::catalog::Catalog;
 use dockstage::engine::EngineError;
 use dockstage::engine::error::MissingImage;
 use dockstage::engine::events::StepState;
 use dockstage::engine::images::required_images;
-use dockstage::tui::model::{BuildState, FileState, Model, analyze};
+use dockstage::tui::model::{BuildState, FileState, Model};
 use dockstage::tui::msg::{Cmd, Msg};
 use dockstage::tui::theme::Theme;
 use dockstage::tui::update::update;
-use dockstage::tui::worker::{Workers, build_failure};
+use dockstage::tui::worker::build_failure;
 use dockstage::workbench::explain::explain_run;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 const GOLANG: &str = "golang:1.24";
 const BUSYBOX: &str = "busybox:stable";
@@ -47,10 +44,6 @@ impl Fixture {
 
     fn path(&self) -> &Path {
         self.dir.path()
-    }
-
-    fn text(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("Dockerfile")).unwrap_or_default()
     }
 
     /// `dockstage build DIR --format json`: the exit status, the progress
@@ -151,48 +144,9 @@ fn go_mod(version: &str) -> String {
     format!("module example.com/app\n\ngo {version}\n")
 }
 
-/// The workbench on `fixture`: its own Docker worker builds the editor's
-/// text (F5) and every message goes through `update`, as in the terminal.
+/// The workbench on `fixture`, built once with F5 (see `support`).
 async fn workbench_build(fixture: &Fixture) -> Model {
-    let text = fixture.text();
-    let file = FileState {
-        path: fixture.path().join("Dockerfile"),
-        dir: fixture.path().to_path_buf(),
-        saved: text.clone(),
-        note: None,
-    };
-    let mut model = Model::new(file, &text, Theme::monochrome());
-    let analysis = analyze(&text, Catalog::bundled(), None);
-    let version = model.version;
-    update(&mut model, Msg::Analyzed(version, Box::new(analysis)));
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let workers = Workers::spawn(tx, None);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
-    let mut started = false;
-    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        let ready = matches!(msg, Msg::Docker(_));
-        let done = matches!(msg, Msg::BuildDone(..));
-        for cmd in update(&mut model, msg) {
-            workers.send(cmd);
-        }
-        if ready && !started {
-            started = true;
-            for cmd in update(
-                &mut model,
-                Msg::Key(crossterm::event::KeyEvent::from(
-                    crossterm::event::KeyCode::F(5),
-                )),
-            ) {
-                assert!(matches!(cmd, Cmd::Build { .. }), "{cmd:?}");
-                workers.send(cmd);
-            }
-        }
-        if done {
-            break;
-        }
-    }
-    workers.shutdown(Duration::from_secs(10)).await;
-    model
+    support::workbench_build(fixture.path()).await
 }
 
 fn line_of(text: &str, needle: &str) -> u64 {

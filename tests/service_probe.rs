@@ -163,6 +163,20 @@ async fn the_webserver_without_a_healthcheck_is_judged_by_its_answer() {
     assert_eq!(result.exit_code, Some(0), "{result:?}");
     assert!(result.stderr.contains("stopped"), "{result:?}");
 
+    // The workbench's variants table shows what the service answered.
+    let model = support::workbench_build(&copy.dir).await;
+    let said: Vec<&str> = model
+        .variants
+        .iter()
+        .map(|v| v.first_line.as_str())
+        .collect();
+    assert_eq!(
+        said,
+        ["200 text/plain · “Hello from a container!”"],
+        "{:?}",
+        model.status
+    );
+
     // --probe asks another path.
     let healthz = RunOptions {
         probe: ServiceProbe {

@@ -11,6 +11,7 @@ use crate::dockerfile::parse;
 use crate::engine::events::{BuildEvent, StepState};
 use crate::pipeline::Event;
 use crate::workbench::cache_misses::{cause_text, first_cause, summary};
+use crate::workbench::service::variant_line;
 use crate::workbench::variant::{Variant, change_text, size_text};
 
 pub(super) fn request_build(model: &mut Model) -> Vec<Cmd> {
@@ -193,11 +194,7 @@ pub(super) fn on_built(model: &mut Model, finished: Finished) {
         size_bytes: size,
         build_seconds: finished.outcome.seconds,
         run_ok: finished.run.as_ref().map(|r| r.ok()),
-        first_line: finished
-            .run
-            .as_ref()
-            .map(|r| r.first_line().to_string())
-            .unwrap_or_default(),
+        first_line: finished.run.as_ref().map(variant_line).unwrap_or_default(),
         image_id: Some(finished.outcome.image_id.clone()),
         ..Variant::labelled(&model.variants, text, model.catalog)
     };

@@ -11,6 +11,7 @@ use crate::human::human_bytes;
 use crate::pipeline::Event;
 use crate::pipeline::matrix::MatrixReport;
 use crate::workbench::matrix::MatrixRow;
+use crate::workbench::service::variant_line;
 use crate::workbench::tune::run_summary;
 use crate::workbench::variant::Variant;
 
@@ -59,11 +60,7 @@ fn on_measured(model: &mut Model, row: &MatrixRow) {
         size_bytes: row.size_bytes,
         build_seconds: row.build_seconds,
         run_ok: row.run.as_ref().map(|r| r.ok()),
-        first_line: row
-            .run
-            .as_ref()
-            .map(|r| r.first_line().to_string())
-            .unwrap_or_default(),
+        first_line: row.run.as_ref().map(variant_line).unwrap_or_default(),
         image_id: row.image_id.clone(),
         ..Variant::labelled(&model.variants, row.dockerfile.clone(), model.catalog)
     };

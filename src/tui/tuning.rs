@@ -11,6 +11,7 @@ use crate::engine::events::{BuildEvent, StepState};
 use crate::human::human_bytes;
 use crate::pipeline::Event;
 use crate::pipeline::tune::TuneResult;
+use crate::workbench::service::variant_line;
 use crate::workbench::tune::{Attempt, run_summary};
 use crate::workbench::variant::Variant;
 
@@ -79,7 +80,7 @@ fn on_attempt(model: &mut Model, attempt: &Attempt, image: Option<String>) {
         size_bytes: attempt.size_bytes.unwrap_or(0),
         build_seconds: attempt.build_seconds,
         run_ok: Some(attempt.ok),
-        first_line: run.first_line().to_string(),
+        first_line: variant_line(run),
         image_id: image,
         ..Variant::labelled(&model.variants, attempt.dockerfile.clone(), model.catalog)
     };

@@ -82,24 +82,38 @@ pub fn summary(answer: &ServiceAnswer) -> String {
             None => "never ready".into(),
         };
     };
-    let mut out = format!("ready in {ready} ms");
-    if answer.port.is_none() {
-        return out;
+    let ready = format!("ready in {ready} ms");
+    match answered(answer) {
+        Some(words) => format!("{ready} · {words}"),
+        None => ready,
     }
-    match answer.status {
-        Some(status) => {
-            out.push_str(&format!(" · {status}"));
-            if let Some(ct) = &answer.content_type {
-                out.push_str(&format!(" {}", media_type(ct)));
-            }
-        }
-        None => out.push_str(" · answers TCP, not HTTP"),
-    }
+}
+
+/// What a variant said, as the variants table shows it: a service's answer
+/// ("200 text/plain · “hello”"; its readiness time changes from run to run,
+/// so it stays on the run line), else the program's first line.
+pub fn variant_line(run: &RunResult) -> String {
+    answer(run)
+        .and_then(answered)
+        .unwrap_or_else(|| run.first_line().to_string())
+}
+
+/// The status, content type and first line of the body of a service that
+/// answered on a port; `None` when readiness was a log line only.
+fn answered(answer: &ServiceAnswer) -> Option<String> {
+    answer.port?;
+    let mut out = match answer.status {
+        Some(status) => match &answer.content_type {
+            Some(ct) => format!("{status} {}", media_type(ct)),
+            None => status.to_string(),
+        },
+        None => "answers TCP, not HTTP".to_string(),
+    };
     let line = first_line(&answer.body);
     if !line.is_empty() {
         out.push_str(&format!(" · “{line}”"));
     }
-    out
+    Some(out)
 }
 
 fn answer(run: &RunResult) -> Option<&ServiceAnswer> {
@@ -598,5 +612,20 @@ mod tests {
             ),
             "ready in 40 ms · 200 application/json · “{\"greeting\":\"hello\"}”"
         );
+    }
+
+    #[test]
+    fn a_variant_of_a_service_shows_its_answer_not_its_log() {
+        let mut run = served(200, "{\"greeting\":\"hello\"}\n");
+        run.stdout = "listening on :8080\n".into();
+        assert_eq!(
+            variant_line(&run),
+            "200 application/json · “{\"greeting\":\"hello\"}”"
+        );
+        let program = RunResult {
+            stdout: "Hello World!\n".into(),
+            ..RunResult::default()
+        };
+        assert_eq!(variant_line(&program), "Hello World!");
     }
 }

@@ -106,3 +106,53 @@ impl Drop for TempTree {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The workbench on the Dockerfile in `dir`: its own Docker worker builds
+/// the editor's text (F5) once, and every message goes through `update`, as
+/// in the terminal. Returns the model when the build has ended.
+pub async fn workbench_build(dir: &std::path::Path) -> dockstage::tui::model::Model {
+    use dockstage::catalog::Catalog;
+    use dockstage::tui::model::{FileState, Model, analyze};
+    use dockstage::tui::msg::{Cmd, Msg};
+    use dockstage::tui::theme::Theme;
+    use dockstage::tui::update::update;
+    use dockstage::tui::worker::Workers;
+    use std::time::Duration;
+
+    let path = dir.join("Dockerfile");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = FileState {
+        path,
+        dir: dir.to_path_buf(),
+        saved: text.clone(),
+        note: None,
+    };
+    let mut model = Model::new(file, &text, Theme::monochrome());
+    let analysis = analyze(&text, Catalog::bundled(), None);
+    let version = model.version;
+    update(&mut model, Msg::Analyzed(version, Box::new(analysis)));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let workers = Workers::spawn(tx, None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    let mut started = false;
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        let ready = matches!(msg, Msg::Docker(_));
+        let done = matches!(msg, Msg::BuildDone(..));
+        for cmd in update(&mut model, msg) {
+            workers.send(cmd);
+        }
+        if ready && !started {
+            started = true;
+            let f5 = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::F(5));
+            for cmd in update(&mut model, Msg::Key(f5)) {
+                assert!(matches!(cmd, Cmd::Build { .. }), "{cmd:?}");
+                workers.send(cmd);
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    workers.shutdown(Duration::from_secs(10)).await;
+    model
+}
