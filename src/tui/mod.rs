@@ -10,6 +10,7 @@ pub mod files;
 pub mod files_view;
 pub mod highlight;
 pub mod keycast;
+pub mod keymap;
 pub mod lesson;
 mod matrixing;
 pub mod model;

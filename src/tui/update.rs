@@ -10,6 +10,7 @@ use super::building::{
 use super::editing::{
     apply_change, edited, editor_text, jump_to_line, record_undo_group, redo, replace_text, undo,
 };
+use super::keymap::{self, Action};
 use super::matrixing::{on_matrix_done, on_matrix_event, on_matrix_failed, request_matrix};
 use super::model::{BuildState, DockerStatus, Model, Overlay, Pane};
 use super::msg::{Cmd, Msg};
@@ -207,6 +208,79 @@ fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
+/// Carries out a workbench-wide key's action; `None` when it does not apply
+/// now (no lesson's hint to show, nothing to cancel), so the pane gets the key.
+fn on_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
+    let none = Vec::new;
+    Some(match action {
+        Action::Quit if model.dirty() => {
+            model.overlay = Overlay::ConfirmQuit;
+            none()
+        }
+        Action::Quit => {
+            model.quit = true;
+            vec![Cmd::Quit]
+        }
+        Action::Save => save(model),
+        Action::Build => request_build(model),
+        Action::RunArgs => {
+            model.overlay = Overlay::RunArgs(super::run_args::join(&model.run_args));
+            none()
+        }
+        Action::Matrix => request_matrix(model),
+        Action::Tune => request_tune(model),
+        Action::Help => {
+            model.overlay = Overlay::Help;
+            none()
+        }
+        Action::LessonHint => {
+            if !super::lesson::toggle_hint(model) {
+                return None;
+            }
+            none()
+        }
+        Action::AutoRebuild => {
+            model.auto_rebuild = !model.auto_rebuild;
+            model.status = Some(format!(
+                "auto-rebuild {}",
+                if model.auto_rebuild { "on" } else { "off" }
+            ));
+            none()
+        }
+        Action::NextTheme => {
+            model.theme = model.theme.next();
+            model.rehighlight();
+            model.status = Some(format!("theme {}", model.theme.name));
+            none()
+        }
+        Action::Export => export(model),
+        Action::OpenFile => file_switch::open_switcher(model),
+        Action::Present => {
+            present::set(model, !model.present);
+            model.status = Some(if model.present {
+                "presenter mode: F9 goes back to the full workbench".into()
+            } else {
+                "presenter mode off".into()
+            });
+            none()
+        }
+        Action::Search => {
+            model.overlay = Overlay::Search(String::new());
+            none()
+        }
+        Action::Cancel if model.is_building() => cancel_build(model, "build cancelled"),
+        Action::Cancel => return None,
+        Action::NextPane => {
+            model.focus = next_pane(model, 1);
+            none()
+        }
+        Action::PreviousPane => {
+            model.focus = next_pane(model, -1);
+            none()
+        }
+    })
+}
+
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     match model.overlay.clone() {
         Overlay::Help => {
@@ -303,84 +377,10 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         panic!("deliberate panic (Ctrl-F12 in a debug build)");
     }
     // Keys that work everywhere.
-    if ctrl(&key, 'q') {
-        if model.dirty() {
-            model.overlay = Overlay::ConfirmQuit;
-            return Vec::new();
-        }
-        model.quit = true;
-        return vec![Cmd::Quit];
-    }
-    if ctrl(&key, 's') {
-        return save(model);
-    }
-    if key.code == KeyCode::F(5) || ctrl(&key, 'r') {
-        return request_build(model);
-    }
-    if key.code == KeyCode::F(6) {
-        model.overlay = Overlay::RunArgs(super::run_args::join(&model.run_args));
-        return Vec::new();
-    }
-    if key.code == KeyCode::F(7) {
-        return request_matrix(model);
-    }
-    if key.code == KeyCode::F(8) {
-        return request_tune(model);
-    }
-    if key.code == KeyCode::F(1) || (key.code == KeyCode::Char('?') && model.focus != Pane::Editor)
+    if let Some(action) = keymap::global(&key, model.focus == Pane::Editor)
+        && let Some(cmds) = on_action(model, action)
     {
-        model.overlay = Overlay::Help;
-        return Vec::new();
-    }
-    if key.code == KeyCode::F(3) && super::lesson::toggle_hint(model) {
-        return Vec::new();
-    }
-    if key.code == KeyCode::F(2) {
-        model.auto_rebuild = !model.auto_rebuild;
-        model.status = Some(format!(
-            "auto-rebuild {}",
-            if model.auto_rebuild { "on" } else { "off" }
-        ));
-        return Vec::new();
-    }
-    if ctrl(&key, 't') {
-        model.theme = model.theme.next();
-        model.rehighlight();
-        model.status = Some(format!("theme {}", model.theme.name));
-        return Vec::new();
-    }
-    if ctrl(&key, 'e') {
-        return export(model);
-    }
-    if ctrl(&key, 'o') {
-        return file_switch::open_switcher(model);
-    }
-    if key.code == KeyCode::F(9) {
-        present::set(model, !model.present);
-        model.status = Some(if model.present {
-            "presenter mode: F9 goes back to the full workbench".into()
-        } else {
-            "presenter mode off".into()
-        });
-        return Vec::new();
-    }
-    if ctrl(&key, 'f') {
-        model.overlay = Overlay::Search(String::new());
-        return Vec::new();
-    }
-    if key.code == KeyCode::Esc && model.is_building() {
-        return cancel_build(model, "build cancelled");
-    }
-    match key.code {
-        KeyCode::Tab => {
-            model.focus = next_pane(model, 1);
-            return Vec::new();
-        }
-        KeyCode::BackTab => {
-            model.focus = next_pane(model, -1);
-            return Vec::new();
-        }
-        _ => {}
+        return cmds;
     }
     match model.focus {
         Pane::Editor => {
