@@ -10,18 +10,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use dockstage::catalog::Catalog;
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
-use dockstage::engine::layers::ImageLayers;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
+use crossterm::event::KeyCode;
 use dockstage::ondisk::Seen;
-use dockstage::tui::model::{FileState, Model, Overlay, analyze};
+use dockstage::tui::model::{FileState, Model, Overlay};
 use dockstage::tui::msg::{Cmd, DiskFile, Finished, Msg};
 use dockstage::tui::theme::Theme;
 use dockstage::tui::update::update;
 use dockstage::tui::worker::Workers;
 use tokio::sync::mpsc;
+
+mod support;
+
+use support::workbench::{FakeBuild, ctrl, key, open};
 
 const READ: &str = "FROM golang:1.24 AS builder\nRUN go build -o /app .\n\nFROM scratch\nCOPY --from=builder /app /app\n";
 const THEIRS: &str = "FROM golang:1.24 AS builder\nRUN go build -o /app .\n\nFROM busybox:stable\nCOPY --from=builder /app /app\n";
@@ -75,25 +75,15 @@ impl Drop for Scratch {
 }
 
 fn model_of(path: &Path, text: &str) -> Model {
-    let file = FileState {
-        path: path.to_path_buf(),
-        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-        saved: text.to_string(),
-        note: None,
-    };
-    let mut model = Model::new(file, text, Theme::monochrome());
-    let analysis = analyze(&model.text(), Catalog::bundled(), None);
-    let version = model.version;
-    update(&mut model, Msg::Analyzed(version, Box::new(analysis)));
+    let mut model = open(
+        path.parent().unwrap_or(Path::new(".")),
+        text,
+        Theme::monochrome(),
+    );
+    model.file.path = path.to_path_buf();
+    let analysed = support::workbench::analysis(&model);
+    update(&mut model, analysed);
     model
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 /// The editor's text with a comment typed at the top: unsaved work.
@@ -307,24 +297,16 @@ fn a_check_asks_about_an_outside_change_but_never_over_another_question() {
 }
 
 fn built() -> Box<Finished> {
-    Box::new(Finished {
-        outcome: BuildOutcome {
-            image_id: "sha256:0123".into(),
-            builder: BuilderKind::Buildkit,
-            seconds: 1.0,
-            steps: 3,
-            cached_steps: 0,
-            context_transfer: ContextTransfer::Session,
-            context_sent: ContextSent::default(),
-        },
-        layers: ImageLayers {
-            image_id: "sha256:0123".into(),
-            size_bytes: 1_200_000,
-            layers: Vec::new(),
-        },
+    FakeBuild {
+        image_id: "sha256:0123".into(),
+        seconds: 1.0,
+        steps: 3,
+        size: 1_200_000,
+        layers: Some(Vec::new()),
         run: None,
-        explanation: None,
-    })
+        ..FakeBuild::default()
+    }
+    .finished()
 }
 
 #[test]

@@ -2,58 +2,21 @@
 //! line and in the log, the stage where it broke and the stages that only
 //! reran marked in the Stages pane, and the build remembered for the next.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use dockstage::catalog::Catalog;
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
-use dockstage::engine::layers::ImageLayers;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::pipeline::Event;
-use dockstage::tui::model::{DockerStatus, FileState, Model, analyze};
-use dockstage::tui::msg::{Cmd, Finished, Msg};
-use dockstage::tui::theme::Theme;
-use dockstage::tui::update::update;
+use dockstage::tui::model::Model;
+use dockstage::tui::msg::{Cmd, Msg};
 use dockstage::workbench::cache_misses::{BuildRecord, CacheMiss, MissCause};
-use ratatui::{Terminal, backend::TestBackend};
 
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
-}
+mod support;
+
+use support::workbench::{FakeBuild, dark, screen, send};
 
 /// The hello example, analysed, with a daemon ready, on a wide screen.
 fn hello() -> Model {
-    let dir = example_dir();
-    let text = std::fs::read_to_string(dir.join("Dockerfile")).unwrap_or_default();
-    let file = FileState {
-        path: dir.join("Dockerfile"),
-        dir,
-        saved: text.clone(),
-        note: None,
-    };
-    let theme = Theme::named("dark").unwrap_or_else(|_| Theme::monochrome());
-    let mut model = Model::new(file, &text, theme);
-    let analysis = Msg::Analyzed(
-        model.version,
-        Box::new(analyze(&model.text(), Catalog::bundled(), None)),
-    );
-    send(&mut model, [analysis]);
-    send(
-        &mut model,
-        [
-            Msg::Docker(DockerStatus::Ready {
-                version: "27.5.1".into(),
-                endpoint: "unix:///var/run/docker.sock".into(),
-            }),
-            Msg::Resize(160, 45),
-        ],
-    );
-    model
-}
-
-fn send(model: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
-    msgs.into_iter().flat_map(|m| update(model, m)).collect()
+    support::workbench::hello(dark(), (160, 45))
 }
 
 /// F5: the build's id and the record it was given to compare with.
@@ -69,27 +32,14 @@ fn start_build(model: &mut Model) -> (u64, Option<Arc<BuildRecord>>) {
 }
 
 fn done(id: u64) -> Msg {
-    Msg::BuildDone(
-        id,
-        Ok(Box::new(Finished {
-            outcome: BuildOutcome {
-                image_id: "sha256:0123456789ab".into(),
-                builder: BuilderKind::Buildkit,
-                seconds: 0.1,
-                steps: 8,
-                cached_steps: 4,
-                context_transfer: ContextTransfer::Session,
-                context_sent: ContextSent::default(),
-            },
-            layers: ImageLayers {
-                image_id: "sha256:0123456789ab".into(),
-                size_bytes: 1_400_000,
-                layers: Vec::new(),
-            },
-            run: None,
-            explanation: None,
-        })),
-    )
+    FakeBuild {
+        steps: 8,
+        cached_steps: 4,
+        layers: Some(Vec::new()),
+        run: None,
+        ..FakeBuild::default()
+    }
+    .done(id)
 }
 
 fn miss(line: usize, stage: &str, cause: MissCause, files: &[&str]) -> CacheMiss {
@@ -100,15 +50,6 @@ fn miss(line: usize, stage: &str, cause: MissCause, files: &[&str]) -> CacheMiss
         files: files.iter().map(|f| f.to_string()).collect(),
         args: Vec::new(),
     }
-}
-
-fn screen(model: &Model) -> String {
-    let (w, h) = model.size;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
-    terminal
-        .draw(|f| dockstage::tui::ui::render(model, f))
-        .unwrap_or_else(|e| panic!("{e}"));
-    terminal.backend().to_string()
 }
 
 #[test]

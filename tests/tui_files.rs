@@ -3,20 +3,14 @@
 //! `ImageFiles` stacked from layer indexes made here, and whole-screen
 //! snapshots at 160x45 and 80x24.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use dockstage::catalog::Catalog;
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
+use crossterm::event::KeyCode;
 use dockstage::engine::image_file::{FileHead, ImageFile};
-use dockstage::engine::layers::{ImageLayers, Layer};
-use dockstage::engine::run::RunResult;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
+use dockstage::engine::layers::Layer;
 use dockstage::tui::files_view::{FilesError, FilesLoad, PreviewText, Row, Scope};
-use dockstage::tui::model::{DockerStatus, FileState, Model, Pane, analyze};
+use dockstage::tui::model::{Model, Pane};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
-use dockstage::tui::theme::Theme;
 use dockstage::tui::ui::render;
 use dockstage::tui::update::update;
 use dockstage::workbench::image_files::{ChangeKind, Entry, EntryKind, ImageFiles, stack};
@@ -29,21 +23,9 @@ const SCRATCH: &str = "sha256:5c4a7c8b9d0e1f2a3b4c5d6e7f809102";
 const WIDE: (u16, u16) = (160, 45);
 const SMALL: (u16, u16) = (80, 24);
 
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
-}
+mod support;
 
-fn theme() -> Theme {
-    Theme::named("dark").unwrap_or_else(|_| Theme::monochrome())
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
+use support::workbench::{FakeBuild, build_ids, ctrl, dark, key};
 
 fn keys(model: &mut Model, codes: &[KeyCode]) -> Vec<Cmd> {
     codes.iter().flat_map(|c| update(model, key(*c))).collect()
@@ -57,29 +39,7 @@ fn typed(model: &mut Model, text: &str) {
 
 /// The hello example analysed, with a daemon ready, at `size`.
 fn hello(size: (u16, u16)) -> Model {
-    let dir = example_dir();
-    let text = std::fs::read_to_string(dir.join("Dockerfile")).unwrap_or_default();
-    let file = FileState {
-        path: dir.join("Dockerfile"),
-        dir,
-        saved: text.clone(),
-        note: None,
-    };
-    let mut model = Model::new(file, &text, theme());
-    update(&mut model, Msg::Resize(size.0, size.1));
-    let analysis = Msg::Analyzed(
-        model.version,
-        Box::new(analyze(&model.text(), Catalog::bundled(), None)),
-    );
-    update(&mut model, analysis);
-    update(
-        &mut model,
-        Msg::Docker(DockerStatus::Ready {
-            version: "27.5.1".into(),
-            endpoint: "unix:///var/run/docker.sock".into(),
-        }),
-    );
-    model
+    support::workbench::hello(dark(), size)
 }
 
 fn layer(size: u64, created_by: &str, line: Option<usize>, from_base: bool) -> Layer {
@@ -173,40 +133,23 @@ fn scratch_files() -> ImageFiles {
 }
 
 fn built(image: &str, history: Vec<Layer>, size: u64) -> Box<Finished> {
-    Box::new(Finished {
-        outcome: BuildOutcome {
-            image_id: image.into(),
-            builder: BuilderKind::Buildkit,
-            seconds: 4.2,
-            steps: 7,
-            cached_steps: 5,
-            context_transfer: ContextTransfer::Session,
-            context_sent: ContextSent::default(),
-        },
-        layers: ImageLayers {
-            image_id: image.into(),
-            size_bytes: size,
-            layers: history,
-        },
-        run: Some(RunResult {
-            exit_code: Some(0),
-            stdout: "Hello World!\n".into(),
-            duration_ms: 3,
-            ..RunResult::default()
-        }),
-        explanation: None,
-    })
+    FakeBuild {
+        image_id: image.into(),
+        seconds: 4.2,
+        steps: 7,
+        cached_steps: 5,
+        size,
+        layers: Some(history),
+        ..FakeBuild::default()
+    }
+    .finished()
 }
 
 /// F5, then the worker's report that it built `image`.
 fn build(model: &mut Model, image: &str, history: Vec<Layer>, size: u64) {
-    let id = update(model, key(KeyCode::F(5)))
-        .into_iter()
-        .find_map(|c| match c {
-            Cmd::Build { id, .. } => Some(id),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("F5 started no build"));
+    let Some(&id) = build_ids(&update(model, key(KeyCode::F(5)))).first() else {
+        panic!("F5 started no build");
+    };
     update(model, Msg::BuildDone(id, Ok(built(image, history, size))));
 }
 

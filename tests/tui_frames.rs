@@ -2,21 +2,17 @@
 //! asserts where colour carries meaning, and a sweep of terminal sizes that
 //! checks nothing panics or draws over anything else.
 
-use std::path::{Path, PathBuf};
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use dockstage::catalog::Catalog;
 use dockstage::dockerfile::{StageIndex, parse};
 use dockstage::engine::EngineError;
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::{BuildEvent, FailedStep, Step, StepState};
-use dockstage::engine::layers::{ImageLayers, Layer};
+use dockstage::engine::layers::Layer;
 use dockstage::engine::run::RunResult;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::pipeline::Event;
 use dockstage::pipeline::build::failed_run_explanation;
-use dockstage::tui::model::{DockerStatus, FileState, Model, Pane, analyze};
-use dockstage::tui::msg::{Cmd, Finished, Msg};
+use dockstage::tui::model::{DockerStatus, Model, Pane, analyze};
+use dockstage::tui::msg::Msg;
 use dockstage::tui::theme::Theme;
 use dockstage::tui::ui::{layout, render};
 use dockstage::tui::update::update;
@@ -30,57 +26,22 @@ use ratatui::text::Line;
 const WIDE: (u16, u16) = (160, 45);
 const SMALL: (u16, u16) = (80, 24);
 
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
-}
+mod support;
 
-fn hello_text() -> String {
-    std::fs::read_to_string(example_dir().join("Dockerfile")).unwrap_or_default()
-}
-
-fn dark() -> Theme {
-    Theme::named("dark").unwrap_or_else(|_| Theme::monochrome())
-}
+use support::workbench::{
+    FakeBuild, build_ids, ctrl, dark, docker_ready, hello_dir, hello_run, hello_text, key, open,
+};
 
 fn model_with(text: &str, theme: Theme, size: (u16, u16)) -> Model {
-    let dir = example_dir();
-    let file = FileState {
-        path: dir.join("Dockerfile"),
-        dir,
-        saved: text.to_string(),
-        note: None,
-    };
-    let mut model = Model::new(file, text, theme);
+    let mut model = open(&hello_dir(), text, theme);
     update(&mut model, Msg::Resize(size.0, size.1));
     model
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 /// Runs the worker's side too: analyses for every Analyze command, and the
 /// id of every build started.
 fn drive(model: &mut Model, msg: Msg) -> Vec<u64> {
-    let mut builds = Vec::new();
-    let mut queue = vec![msg];
-    while let Some(msg) = queue.pop() {
-        for cmd in update(model, msg) {
-            match cmd {
-                Cmd::Analyze { version, text } => queue.push(Msg::Analyzed(
-                    version,
-                    Box::new(analyze(&text, Catalog::bundled(), None)),
-                )),
-                Cmd::Build { id, .. } => builds.push(id),
-                _ => {}
-            }
-        }
-    }
-    builds
+    build_ids(&support::workbench::drive(model, msg))
 }
 
 fn line_of(model: &Model, needle: &str) -> usize {
@@ -107,27 +68,16 @@ fn step_event(id: u64, step: Step, state: StepState) -> Msg {
 }
 
 fn finished(size: u64, layers: Vec<Layer>, run: RunResult) -> Msg {
-    Msg::BuildDone(
-        0,
-        Ok(Box::new(Finished {
-            outcome: BuildOutcome {
-                image_id: "sha256:5e1f0c2a9b7d".into(),
-                builder: BuilderKind::Buildkit,
-                seconds: 4.2,
-                steps: 7,
-                cached_steps: 5,
-                context_transfer: ContextTransfer::Session,
-                context_sent: ContextSent::default(),
-            },
-            layers: ImageLayers {
-                image_id: "sha256:5e1f0c2a9b7d".into(),
-                size_bytes: size,
-                layers,
-            },
-            run: Some(run),
-            explanation: None,
-        })),
-    )
+    FakeBuild {
+        image_id: "sha256:5e1f0c2a9b7d".into(),
+        seconds: 4.2,
+        steps: 7,
+        cached_steps: 5,
+        size,
+        layers: Some(layers),
+        run: Some(run),
+    }
+    .done(0)
 }
 
 /// Sends a BuildDone built by `finished` for build `id`, with the reading
@@ -143,15 +93,6 @@ fn done(model: &mut Model, id: u64, msg: Msg) {
             .and_then(|r| failed_run_explanation(r, &parse(&model.text())));
     }
     drive(model, Msg::BuildDone(id, result));
-}
-
-fn hello_run() -> RunResult {
-    RunResult {
-        exit_code: Some(0),
-        stdout: "Hello World!\n".into(),
-        duration_ms: 3,
-        ..RunResult::default()
-    }
 }
 
 fn debian_layers() -> Vec<Layer> {
@@ -242,10 +183,7 @@ impl State {
 }
 
 fn ready() -> Msg {
-    Msg::Docker(DockerStatus::Ready {
-        version: "27.5.1".into(),
-        endpoint: "unix:///var/run/docker.sock".into(),
-    })
+    docker_ready("27.5.1")
 }
 
 /// The hello example in `state`, laid out for `size`.

@@ -6,17 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use dockstage::catalog::Catalog;
 use dockstage::dockerfile::{StageGraph, StageIndex, parse};
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::{BuildEvent, Step, StepState};
-use dockstage::engine::layers::ImageLayers;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::pipeline::Event;
-use dockstage::tui::model::{DockerStatus, FileState, Model, Pane, analyze};
-use dockstage::tui::msg::{Cmd, Finished, Msg};
-use dockstage::tui::theme::Theme;
+use dockstage::tui::model::{Model, Pane, analyze};
+use dockstage::tui::msg::Msg;
 use dockstage::tui::ui::stage_graph::{Card, GraphLayout, Shape, layout};
 use dockstage::tui::ui::{layout as pane_layout, render};
 use dockstage::tui::update::update;
@@ -45,59 +41,28 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn dark() -> Theme {
-    Theme::named("dark").unwrap_or_else(|_| Theme::monochrome())
-}
+mod support;
 
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
+use support::workbench::{FakeBuild, build_ids, dark, docker_ready, hello_dir, key, open};
 
 /// Runs the worker's side too: analyses for every Analyze command, and the
 /// id of every build started.
 fn drive(model: &mut Model, msg: Msg) -> Vec<u64> {
-    let mut builds = Vec::new();
-    let mut queue = vec![msg];
-    while let Some(msg) = queue.pop() {
-        for cmd in update(model, msg) {
-            match cmd {
-                Cmd::Analyze { version, text } => queue.push(Msg::Analyzed(
-                    version,
-                    Box::new(analyze(&text, Catalog::bundled(), None)),
-                )),
-                Cmd::Build { id, .. } => builds.push(id),
-                _ => {}
-            }
-        }
-    }
-    builds
+    build_ids(&support::workbench::drive(model, msg))
 }
 
 /// `text` open in the workbench, built once: every step of a stage the
 /// target needs reported (the first stage from the cache), the final image
 /// 9.8 MB, and the Stages pane focused.
 fn built(text: &str, size: (u16, u16)) -> Model {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello");
-    let file = FileState {
-        path: dir.join("Dockerfile"),
-        dir,
-        saved: text.to_string(),
-        note: None,
-    };
-    let mut model = Model::new(file, text, dark());
+    let mut model = open(&hello_dir(), text, dark());
     update(&mut model, Msg::Resize(size.0, size.1));
     let version = model.version;
     drive(
         &mut model,
         Msg::Analyzed(version, Box::new(analyze(text, Catalog::bundled(), None))),
     );
-    drive(
-        &mut model,
-        Msg::Docker(DockerStatus::Ready {
-            version: "27.5.1".into(),
-            endpoint: "unix:///var/run/docker.sock".into(),
-        }),
-    );
+    drive(&mut model, docker_ready("27.5.1"));
     let Some(&id) = drive(&mut model, key(KeyCode::F(5))).first() else {
         panic!("F5 started no build");
     };
@@ -135,24 +100,16 @@ fn built(text: &str, size: (u16, u16)) -> Model {
         &mut model,
         Msg::BuildDone(
             id,
-            Ok(Box::new(Finished {
-                outcome: BuildOutcome {
-                    image_id: "sha256:9a8b7c6d5e4f".into(),
-                    builder: BuilderKind::Buildkit,
-                    seconds: 12.5,
-                    steps: 9,
-                    cached_steps: 3,
-                    context_transfer: ContextTransfer::Session,
-                    context_sent: ContextSent::default(),
-                },
-                layers: ImageLayers {
-                    image_id: "sha256:9a8b7c6d5e4f".into(),
-                    size_bytes: 9_800_000,
-                    layers: Vec::new(),
-                },
+            Ok(FakeBuild {
+                image_id: "sha256:9a8b7c6d5e4f".into(),
+                seconds: 12.5,
+                steps: 9,
+                cached_steps: 3,
+                size: 9_800_000,
+                layers: Some(Vec::new()),
                 run: None,
-                explanation: None,
-            })),
+            }
+            .finished()),
         ),
     );
     drive(&mut model, key(KeyCode::Tab));

@@ -3,17 +3,14 @@
 //! a `TestBackend` as in tui_frames.rs; keys go through `update` as in
 //! tui_update.rs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use dockstage::catalog::Catalog;
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
-use dockstage::engine::layers::{ImageLayers, Layer};
 use dockstage::engine::run::RunResult;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::tui::keycast::SHOWN;
-use dockstage::tui::model::{DockerStatus, FileState, Model, Overlay, Pane, analyze};
+use dockstage::tui::model::{Model, Overlay, Pane};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
 use dockstage::tui::ui::{layout, render};
@@ -27,115 +24,34 @@ const PROJECTOR: (u16, u16) = (100, 30);
 const WIDE: (u16, u16) = (160, 45);
 const SMALL: (u16, u16) = (80, 24);
 
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
-}
+mod support;
 
-fn hello_text() -> String {
-    std::fs::read_to_string(example_dir().join("Dockerfile")).unwrap_or_default()
-}
-
-fn dark() -> Theme {
-    Theme::named("dark").unwrap_or_else(|_| Theme::monochrome())
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-/// Sends `msg` and plays the workers' part: every Analyze is answered and
-/// every build started is returned.
-fn drive(model: &mut Model, msg: Msg) -> Vec<Cmd> {
-    let mut out = Vec::new();
-    let mut queue = vec![msg];
-    while let Some(msg) = queue.pop() {
-        for cmd in update(model, msg) {
-            if let Cmd::Analyze { version, text } = &cmd {
-                queue.push(Msg::Analyzed(
-                    *version,
-                    Box::new(analyze(text, Catalog::bundled(), None)),
-                ));
-            }
-            out.push(cmd);
-        }
-    }
-    out
-}
-
-fn build_ids(cmds: &[Cmd]) -> Vec<u64> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            Cmd::Build { id, .. } => Some(*id),
-            _ => None,
-        })
-        .collect()
-}
+use support::workbench::{
+    FakeBuild, build_ids, ctrl, dark, docker_ready, drive, hello_dir, hello_run, hello_text, key,
+    open,
+};
 
 /// The hello example, analysed, with a daemon ready, laid out for `size`.
 fn hello(size: (u16, u16), theme: Theme) -> Model {
-    let text = hello_text();
-    let dir = example_dir();
-    let file = FileState {
-        path: dir.join("Dockerfile"),
-        dir,
-        saved: text.clone(),
-        note: None,
-    };
-    let mut model = Model::new(file, &text, theme);
+    let mut model = open(&hello_dir(), &hello_text(), theme);
     update(&mut model, Msg::Resize(size.0, size.1));
-    let version = model.version;
-    drive(
-        &mut model,
-        Msg::Analyzed(version, Box::new(analyze(&text, Catalog::bundled(), None))),
-    );
-    drive(
-        &mut model,
-        Msg::Docker(DockerStatus::Ready {
-            version: "20.10.24+dfsg1".into(),
-            endpoint: "unix:///var/run/docker.sock".into(),
-        }),
-    );
+    let analysed = support::workbench::analysis(&model);
+    drive(&mut model, analysed);
+    drive(&mut model, docker_ready("20.10.24+dfsg1"));
     model
 }
 
 fn finished(size: u64, run: RunResult, seconds: f64) -> Box<Finished> {
-    Box::new(Finished {
-        outcome: BuildOutcome {
-            image_id: "sha256:5e1f0c2a9b7d".into(),
-            builder: BuilderKind::Buildkit,
-            seconds,
-            steps: 7,
-            cached_steps: 5,
-            context_transfer: ContextTransfer::Session,
-            context_sent: ContextSent::default(),
-        },
-        layers: ImageLayers {
-            image_id: "sha256:5e1f0c2a9b7d".into(),
-            size_bytes: size,
-            layers: vec![Layer {
-                size_bytes: size,
-                created_by: "COPY /hello /hello # buildkit".into(),
-                line: Some(42),
-                stage: Some(1),
-                from_base: false,
-            }],
-        },
+    FakeBuild {
+        image_id: "sha256:5e1f0c2a9b7d".into(),
+        seconds,
+        steps: 7,
+        cached_steps: 5,
+        size,
+        layers: None,
         run: Some(run),
-        explanation: None,
-    })
-}
-
-fn hello_run() -> RunResult {
-    RunResult {
-        exit_code: Some(0),
-        stdout: "Hello World!\n".into(),
-        duration_ms: 3,
-        ..RunResult::default()
     }
+    .finished()
 }
 
 /// The presenter's two builds: debian-slim (75.9 MB), then scratch with
@@ -583,8 +499,8 @@ fn long_lines_wrap_and_the_cursor_lands_on_the_wrapped_row() {
 fn ctrl_o_lists_the_dockerfiles_and_opens_one() {
     let mut model = hello(SMALL, dark());
     let cmds = drive(&mut model, ctrl('o'));
-    assert_eq!(cmds, vec![Cmd::ListDockerfiles { dir: example_dir() }]);
-    let files = dockstage::tui::file_switch::list(&example_dir());
+    assert_eq!(cmds, vec![Cmd::ListDockerfiles { dir: hello_dir() }]);
+    let files = dockstage::tui::file_switch::list(&hello_dir());
     let names: Vec<String> = files
         .iter()
         .flatten()
@@ -599,7 +515,7 @@ fn ctrl_o_lists_the_dockerfiles_and_opens_one() {
     );
     drive(&mut model, key(KeyCode::Down));
     let cmds = drive(&mut model, key(KeyCode::Enter));
-    let single = example_dir().join("Dockerfile.single");
+    let single = hello_dir().join("Dockerfile.single");
     let version = model.version;
     assert_eq!(
         cmds,
@@ -626,8 +542,8 @@ fn ctrl_o_lists_the_dockerfiles_and_opens_one() {
 
 #[test]
 fn ctrl_o_never_drops_unsaved_changes() {
-    let single = example_dir().join("Dockerfile.single");
-    let files = Ok(vec![example_dir().join("Dockerfile"), single.clone()]);
+    let single = hello_dir().join("Dockerfile.single");
+    let files = Ok(vec![hello_dir().join("Dockerfile"), single.clone()]);
     let choose = |model: &mut Model| {
         drive(model, ctrl('o'));
         drive(model, Msg::Dockerfiles(files.clone()));

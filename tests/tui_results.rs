@@ -3,68 +3,22 @@
 //! that saved nothing worth a percent offers nothing, and two different
 //! files never share a label in the variants table.
 
-use std::path::{Path, PathBuf};
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use dockstage::catalog::Catalog;
 use dockstage::dockerfile::edit::{Change, Toggle, apply_changes};
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
-use dockstage::engine::layers::{ImageLayers, Layer};
-use dockstage::engine::run::RunResult;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::pipeline::Event;
 use dockstage::pipeline::tune::TuneResult;
-use dockstage::tui::model::{DockerStatus, FileState, Model, Overlay, Pane, analyze};
-use dockstage::tui::msg::{Cmd, Finished, Msg};
-use dockstage::tui::theme::Theme;
-use dockstage::tui::update::update;
+use dockstage::tui::model::{Model, Overlay, Pane};
+use dockstage::tui::msg::{Cmd, Msg};
 use dockstage::workbench::tune::{Attempt, TuneReport};
-use ratatui::{Terminal, backend::TestBackend};
 
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
-}
+mod support;
 
-fn hello_text() -> String {
-    std::fs::read_to_string(example_dir().join("Dockerfile")).unwrap_or_default()
-}
+use support::workbench::{FakeBuild, dark, hello_run, hello_text, key, screen, send};
 
 /// The hello example, analysed, with a daemon ready, on a wide screen.
 fn hello() -> Model {
-    let text = hello_text();
-    let dir = example_dir();
-    let file = FileState {
-        path: dir.join("Dockerfile"),
-        dir,
-        saved: text.clone(),
-        note: None,
-    };
-    let theme = Theme::named("dark").unwrap_or_else(|_| Theme::monochrome());
-    let mut model = Model::new(file, &text, theme);
-    let analysis = Msg::Analyzed(
-        model.version,
-        Box::new(analyze(&model.text(), Catalog::bundled(), None)),
-    );
-    send(&mut model, [analysis]);
-    send(
-        &mut model,
-        [
-            Msg::Docker(DockerStatus::Ready {
-                version: "27.5.1".into(),
-                endpoint: "unix:///var/run/docker.sock".into(),
-            }),
-            Msg::Resize(160, 45),
-        ],
-    );
-    model
-}
-
-fn send(model: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
-    msgs.into_iter().flat_map(|m| update(model, m)).collect()
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    support::workbench::hello(dark(), (160, 45))
 }
 
 fn focus(model: &mut Model, pane: Pane) {
@@ -88,51 +42,11 @@ fn start_build(model: &mut Model) -> (u64, String) {
 
 /// A finished build and run with no step events: a reused image reports none.
 fn done(id: u64, size: u64) -> Msg {
-    Msg::BuildDone(
-        id,
-        Ok(Box::new(Finished {
-            outcome: BuildOutcome {
-                image_id: "sha256:0123456789ab".into(),
-                builder: BuilderKind::Buildkit,
-                seconds: 0.1,
-                steps: 0,
-                cached_steps: 0,
-                context_transfer: ContextTransfer::Session,
-                context_sent: ContextSent::default(),
-            },
-            layers: ImageLayers {
-                image_id: "sha256:0123456789ab".into(),
-                size_bytes: size,
-                layers: vec![Layer {
-                    size_bytes: size,
-                    created_by: "COPY /hello /hello # buildkit".into(),
-                    line: Some(42),
-                    stage: Some(1),
-                    from_base: false,
-                }],
-            },
-            run: Some(hello_run()),
-            explanation: None,
-        })),
-    )
-}
-
-fn hello_run() -> RunResult {
-    RunResult {
-        exit_code: Some(0),
-        stdout: "Hello World!\n".into(),
-        duration_ms: 3,
-        ..RunResult::default()
+    FakeBuild {
+        size,
+        ..FakeBuild::default()
     }
-}
-
-fn screen(model: &Model) -> String {
-    let (w, h) = model.size;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
-    terminal
-        .draw(|f| dockstage::tui::ui::render(model, f))
-        .unwrap_or_else(|e| panic!("{e}"));
-    terminal.backend().to_string()
+    .done(id)
 }
 
 #[test]

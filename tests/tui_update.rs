@@ -2,62 +2,36 @@
 //! commands out, with the workers' replies (analyses, build events, results)
 //! fed in by hand.
 
-use std::path::{Path, PathBuf};
-
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use dockstage::catalog::Catalog;
 use dockstage::dockerfile::StageIndex;
-use dockstage::engine::build::{BuildOutcome, BuilderKind};
 use dockstage::engine::events::{BuildEvent, Step, StepState};
-use dockstage::engine::layers::{ImageLayers, Layer};
+use dockstage::engine::layers::Layer;
 use dockstage::engine::run::RunResult;
-use dockstage::engine::session::{ContextSent, ContextTransfer};
 use dockstage::ondisk::Seen;
 use dockstage::pipeline::Event;
-use dockstage::tui::model::{
-    BuildState, DockerStatus, FileState, LOG_LIMIT, Model, Overlay, Pane, analyze,
-};
+use dockstage::tui::model::{BuildState, DockerStatus, LOG_LIMIT, Model, Overlay, Pane};
 use dockstage::tui::msg::{BuildFailure, Cmd, Finished, Msg};
-use dockstage::tui::theme::Theme;
 use dockstage::tui::update::update;
 
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/hello")
-}
+mod support;
 
-fn hello_text() -> String {
-    std::fs::read_to_string(example_dir().join("Dockerfile")).unwrap_or_default()
-}
-
-fn theme() -> Theme {
-    Theme::named("dark").unwrap_or_else(|_| Theme::monochrome())
-}
+use support::workbench::{
+    FakeBuild, build_ids, ctrl, dark, docker_ready, hello_dir, hello_text, key, open, send,
+};
 
 /// A model of `text` as saved on disk, before the worker has answered.
 fn model_of(text: &str) -> Model {
-    let dir = example_dir();
-    let file = FileState {
-        path: dir.join("Dockerfile"),
-        dir,
-        saved: text.to_string(),
-        note: None,
-    };
-    Model::new(file, text, theme())
+    open(&hello_dir(), text, dark())
 }
 
 /// What the re-parse worker would answer for the model's current text.
 fn analysis_msg(model: &Model) -> Msg {
-    Msg::Analyzed(
-        model.version,
-        Box::new(analyze(&model.text(), Catalog::bundled(), None)),
-    )
+    support::workbench::analysis(model)
 }
 
 fn ready() -> Msg {
-    Msg::Docker(DockerStatus::Ready {
-        version: "27.5.1".into(),
-        endpoint: "unix:///var/run/docker.sock".into(),
-    })
+    docker_ready("27.5.1")
 }
 
 /// The hello example, analysed, with a daemon ready.
@@ -67,19 +41,6 @@ fn hello() -> Model {
     assert!(update(&mut model, msg).is_empty());
     assert!(update(&mut model, ready()).is_empty());
     model
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-/// Sends each message, returning all the commands in order.
-fn send(model: &mut Model, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
-    msgs.into_iter().flat_map(|m| update(model, m)).collect()
 }
 
 fn focus(model: &mut Model, pane: Pane) {
@@ -102,15 +63,6 @@ fn line_of(model: &Model, needle: &str) -> usize {
         .map_or(0, |i| i + 1)
 }
 
-fn build_ids(cmds: &[Cmd]) -> Vec<u64> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            Cmd::Build { id, .. } => Some(*id),
-            _ => None,
-        })
-        .collect()
-}
-
 fn analyze_count(cmds: &[Cmd]) -> usize {
     cmds.iter()
         .filter(|c| matches!(c, Cmd::Analyze { .. }))
@@ -122,27 +74,18 @@ fn status(model: &Model) -> String {
 }
 
 fn finished(size: u64, stdout: &str, stderr: &str, exit: i64) -> Box<Finished> {
-    Box::new(Finished {
-        outcome: BuildOutcome {
-            image_id: "sha256:0123456789ab".into(),
-            builder: BuilderKind::Buildkit,
-            seconds: 3.2,
-            steps: 7,
-            cached_steps: 5,
-            context_transfer: ContextTransfer::Session,
-            context_sent: ContextSent::default(),
-        },
-        layers: ImageLayers {
-            image_id: "sha256:0123456789ab".into(),
+    FakeBuild {
+        seconds: 3.2,
+        steps: 7,
+        cached_steps: 5,
+        size,
+        layers: Some(vec![Layer {
             size_bytes: size,
-            layers: vec![Layer {
-                size_bytes: size,
-                created_by: "COPY /hello /hello # buildkit".into(),
-                line: Some(41),
-                stage: Some(1),
-                from_base: false,
-            }],
-        },
+            created_by: "COPY /hello /hello # buildkit".into(),
+            line: Some(41),
+            stage: Some(1),
+            from_base: false,
+        }]),
         run: Some(RunResult {
             exit_code: Some(exit),
             stdout: stdout.into(),
@@ -150,8 +93,9 @@ fn finished(size: u64, stdout: &str, stderr: &str, exit: i64) -> Box<Finished> {
             duration_ms: 3,
             ..RunResult::default()
         }),
-        explanation: None,
-    })
+        ..FakeBuild::default()
+    }
+    .finished()
 }
 
 /// F5 from wherever focus is, returning the new build's id.
@@ -847,7 +791,7 @@ fn tuned_hello_after(meanwhile: impl FnOnce(&mut Model)) -> (Model, String) {
         [Cmd::Tune {
             id: TUNE_ID,
             text: text.clone(),
-            dir: example_dir(),
+            dir: hello_dir(),
             args: Vec::new(),
         }]
     );
@@ -929,7 +873,7 @@ fn tune_offers_the_winner_and_writes_only_on_yes() {
             _ => None,
         })
         .collect();
-    assert_eq!(saves, [(example_dir().join("Dockerfile"), model.text())]);
+    assert_eq!(saves, [(hello_dir().join("Dockerfile"), model.text())]);
     // One Ctrl-Z takes it back.
     send(&mut model, [ctrl('z')]);
     assert_eq!(model.text(), hello_text());

@@ -1,6 +1,8 @@
 //! Shared by the integration tests that need a real Docker daemon.
 #![allow(dead_code)]
 
+pub mod workbench;
+
 use dockstage::engine::Engine;
 
 /// A connected engine, or `None` with the reason printed when no daemon is
