@@ -1,7 +1,9 @@
-//! The keys that work from every pane, as data: `update` looks a key up here
-//! and carries out the action it names, and a test holds the help to this
-//! table, so a key cannot be bound without being documented. The keys of
-//! one pane (the toggles' Space, the graph's `t`) stay with that pane.
+//! The keys, as data. Every workbench-wide command has its keys, a doc line
+//! and a hint word here: `update` looks a key up in `COMMANDS`, and the help
+//! and the status line's hints are made from the same table, so a key
+//! cannot be bound without being documented. The keys one pane reads (the
+//! toggles' Space, the graph's `t`) are handled by that pane; the help
+//! names them in `HELP` beside the commands.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -37,13 +39,24 @@ pub struct Chord {
     pub ctrl: bool,
 }
 
-/// One binding: a chord, its action, and whether the editor keeps the key
-/// for typing (`?` is a character there).
+/// One key of a command: a chord, its action, and whether the editor keeps
+/// the key for typing (`?` is a character there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Binding {
     pub chord: Chord,
     pub action: Action,
     pub outside_editor: bool,
+}
+
+/// A command as the help shows it: its keys, what it does, and the word the
+/// status line's hint gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    pub bindings: &'static [Binding],
+    pub doc: &'static str,
+    pub hint: Option<&'static str>,
+    /// Ways to do it besides keys (`click`), named after them in the help.
+    pub also: &'static [&'static str],
 }
 
 const fn bind(code: KeyCode, ctrl: bool, action: Action) -> Binding {
@@ -62,31 +75,213 @@ const fn ctrl(c: char, action: Action) -> Binding {
     bind(KeyCode::Char(c), true, action)
 }
 
-/// Every workbench-wide key, in the order they are tried.
-pub const GLOBAL: &[Binding] = &[
-    ctrl('q', Action::Quit),
-    ctrl('s', Action::Save),
-    f(5, Action::Build),
-    ctrl('r', Action::Build),
-    f(6, Action::RunArgs),
-    f(7, Action::Matrix),
-    f(8, Action::Tune),
-    f(1, Action::Help),
-    Binding {
-        outside_editor: true,
-        ..bind(KeyCode::Char('?'), false, Action::Help)
+const fn command(bindings: &'static [Binding], doc: &'static str) -> Command {
+    Command {
+        bindings,
+        doc,
+        hint: None,
+        also: &[],
+    }
+}
+
+const fn hinted(bindings: &'static [Binding], doc: &'static str, hint: &'static str) -> Command {
+    Command {
+        hint: Some(hint),
+        ..command(bindings, doc)
+    }
+}
+
+/// Every workbench-wide command, in the order keys are looked up.
+pub const COMMANDS: &[Command] = &[
+    hinted(
+        &[ctrl('q', Action::Quit)],
+        "quit (asks when there are unsaved changes)",
+        "quit",
+    ),
+    hinted(
+        &[ctrl('s', Action::Save)],
+        "save the Dockerfile (atomically)",
+        "save",
+    ),
+    hinted(
+        &[f(5, Action::Build), ctrl('r', Action::Build)],
+        "build and run the image",
+        "build",
+    ),
+    command(
+        &[f(6, Action::RunArgs)],
+        "run arguments, as after docker run IMAGE",
+    ),
+    hinted(
+        &[f(7, Action::Matrix)],
+        "matrix: every base at once, the best offered",
+        "matrix",
+    ),
+    hinted(
+        &[f(8, Action::Tune)],
+        "tune: the smallest image that still works",
+        "tune",
+    ),
+    hinted(
+        &[
+            f(1, Action::Help),
+            Binding {
+                outside_editor: true,
+                ..bind(KeyCode::Char('?'), false, Action::Help)
+            },
+        ],
+        "this help",
+        "help",
+    ),
+    command(&[f(3, Action::LessonHint)], "a lesson's hint"),
+    command(&[f(2, Action::AutoRebuild)], "auto-rebuild on/off"),
+    command(&[ctrl('t', Action::NextTheme)], "next theme"),
+    command(
+        &[ctrl('e', Action::Export)],
+        "export variants and a comparison as Markdown",
+    ),
+    hinted(
+        &[ctrl('o', Action::OpenFile)],
+        "open another Dockerfile",
+        "open",
+    ),
+    hinted(
+        &[f(9, Action::Present)],
+        "presenter mode: large panes, keys on screen",
+        "present",
+    ),
+    command(&[ctrl('f', Action::Search)], "search"),
+    command(
+        &[bind(KeyCode::Esc, false, Action::Cancel)],
+        "cancel the build, matrix or tune",
+    ),
+    Command {
+        hint: Some("focus"),
+        also: &["click"],
+        ..command(
+            &[
+                bind(KeyCode::Tab, false, Action::NextPane),
+                bind(KeyCode::BackTab, false, Action::PreviousPane),
+            ],
+            "move focus between panes",
+        )
     },
-    f(3, Action::LessonHint),
-    f(2, Action::AutoRebuild),
-    ctrl('t', Action::NextTheme),
-    ctrl('e', Action::Export),
-    ctrl('o', Action::OpenFile),
-    f(9, Action::Present),
-    ctrl('f', Action::Search),
-    bind(KeyCode::Esc, false, Action::Cancel),
-    bind(KeyCode::Tab, false, Action::NextPane),
-    bind(KeyCode::BackTab, false, Action::PreviousPane),
 ];
+
+/// A row of the help: commands by (any) action of theirs, and the keys of
+/// one pane, which that pane handles.
+#[derive(Debug, Clone, Copy)]
+pub enum HelpItem {
+    Command(Action),
+    Pane(&'static str, &'static str),
+}
+
+use HelpItem::{Command as Cmd, Pane};
+
+/// The help, row by row: grouped so it fits an 80x24 terminal.
+pub const HELP: &[&[HelpItem]] = &[
+    &[Cmd(Action::Build)],
+    &[Cmd(Action::Cancel)],
+    &[Cmd(Action::Matrix)],
+    &[Cmd(Action::Tune)],
+    &[Cmd(Action::RunArgs)],
+    &[Cmd(Action::AutoRebuild), Cmd(Action::LessonHint)],
+    &[Cmd(Action::NextPane)],
+    &[Cmd(Action::Save)],
+    &[Cmd(Action::Quit)],
+    &[
+        Pane("Ctrl-Z, Ctrl-Y", "undo, redo (toggles too)"),
+        Cmd(Action::Search),
+    ],
+    &[Cmd(Action::NextTheme), Cmd(Action::OpenFile)],
+    &[Cmd(Action::Export)],
+    &[Cmd(Action::Present)],
+    &[Pane(
+        "Toggles: ←/→, 1–6",
+        "change the runtime base; a number jumps to one",
+    )],
+    &[Pane("Toggles: Space, Enter", "switch a toggle on or off")],
+    &[Pane(
+        "Stages: Enter, t · Layers: ↑/↓",
+        "FROM line · build only it · the layer's line",
+    )],
+    &[Pane(
+        "Layers: Enter, f",
+        "the layer's files: added, changed, removed",
+    )],
+    &[Pane(
+        "Files: ←/→ Enter / s a l [ ]",
+        "fold · filter · size · all · largest · layer",
+    )],
+    &[Pane(
+        "Build · Run: ↑/↓ PgUp PgDn End",
+        "scroll the log; End follows it",
+    )],
+    &[Pane(
+        "Variants: Enter · m, d",
+        "restore one · mark one, compare it",
+    )],
+    &[Cmd(Action::Help)],
+];
+
+/// The status line's hints, most useful first: a short line keeps the first.
+pub const HINTS: &[Action] = &[
+    Action::Build,
+    Action::Help,
+    Action::Quit,
+    Action::NextPane,
+    Action::Present,
+    Action::OpenFile,
+    Action::Save,
+    Action::Matrix,
+    Action::Tune,
+];
+
+/// The command `action` belongs to.
+pub fn command_of(action: Action) -> Option<&'static Command> {
+    COMMANDS
+        .iter()
+        .find(|c| c.bindings.iter().any(|b| b.action == action))
+}
+
+impl Command {
+    /// Its keys as the help writes them: `F5, Ctrl-R`; `Tab, Shift-Tab, click`.
+    pub fn keys(&self) -> String {
+        let mut names: Vec<String> = self.bindings.iter().map(|b| b.chord.name()).collect();
+        names.extend(self.also.iter().map(|a| a.to_string()));
+        names.join(", ")
+    }
+}
+
+/// The help's rows as (keys, what they do).
+pub fn help_rows() -> Vec<(String, String)> {
+    HELP.iter()
+        .map(|row| {
+            let (keys, docs): (Vec<String>, Vec<String>) = row
+                .iter()
+                .map(|item| match item {
+                    HelpItem::Command(action) => command_of(*action)
+                        .map(|c| (c.keys(), c.doc.to_string()))
+                        .unwrap_or_default(),
+                    HelpItem::Pane(keys, doc) => (keys.to_string(), doc.to_string()),
+                })
+                .unzip();
+            (keys.join(" · "), docs.join(" · "))
+        })
+        .collect()
+}
+
+/// The status line's hints: `F5 build`, `^Q quit`.
+pub fn hints() -> Vec<String> {
+    HINTS
+        .iter()
+        .filter_map(|action| {
+            let command = command_of(*action)?;
+            let chord = command.bindings.first()?.chord;
+            Some(format!("{} {}", chord.short_name(), command.hint?))
+        })
+        .collect()
+}
 
 impl Chord {
     fn matches(&self, key: &KeyEvent) -> bool {
@@ -110,12 +305,20 @@ impl Chord {
             key
         }
     }
+
+    /// The chord as a hint writes it, where room is short: `^O`, `F5`.
+    pub fn short_name(&self) -> String {
+        self.name().replace("Ctrl-", "^")
+    }
+}
+
+fn bindings() -> impl Iterator<Item = &'static Binding> {
+    COMMANDS.iter().flat_map(|c| c.bindings.iter())
 }
 
 /// The workbench-wide action of `key`, given whether the editor has focus.
 pub fn global(key: &KeyEvent, in_editor: bool) -> Option<Action> {
-    GLOBAL
-        .iter()
+    bindings()
         .find(|b| b.chord.matches(key) && !(b.outside_editor && in_editor))
         .map(|b| b.action)
 }
@@ -156,26 +359,45 @@ mod tests {
 
     #[test]
     fn no_chord_is_bound_twice() {
-        for (i, a) in GLOBAL.iter().enumerate() {
-            for b in &GLOBAL[i + 1..] {
+        let all: Vec<&Binding> = bindings().collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
                 assert_ne!(a.chord, b.chord, "{} is bound twice", a.chord.name());
             }
         }
     }
 
     #[test]
-    fn every_binding_is_in_the_help() {
-        let named: Vec<&str> = crate::tui::ui::overlay::KEYS
-            .iter()
-            .flat_map(|(keys, _)| keys.split([',', '·']))
-            .map(str::trim)
-            .collect();
-        for binding in GLOBAL {
-            let name = binding.chord.name();
-            assert!(
-                named.contains(&name.as_str()),
-                "{name} is bound but not in the help: {named:?}"
-            );
+    fn every_command_is_in_the_help_once() {
+        for command in COMMANDS {
+            let rows = HELP
+                .iter()
+                .flat_map(|row| row.iter())
+                .filter(|item| match item {
+                    HelpItem::Command(action) => {
+                        command.bindings.iter().any(|b| b.action == *action)
+                    }
+                    HelpItem::Pane(..) => false,
+                })
+                .count();
+            assert_eq!(rows, 1, "`{}` is in the help {rows} times", command.doc);
         }
+    }
+
+    #[test]
+    fn the_help_and_the_hints_name_the_keys_as_bound() {
+        let rows = help_rows();
+        assert!(rows.contains(&("F5, Ctrl-R".into(), "build and run the image".into())));
+        assert!(rows.contains(&(
+            "Ctrl-Z, Ctrl-Y · Ctrl-F".into(),
+            "undo, redo (toggles too) · search".into()
+        )));
+        assert!(rows.contains(&(
+            "Tab, Shift-Tab, click".into(),
+            "move focus between panes".into()
+        )));
+        let hints = hints();
+        assert_eq!(hints.len(), HINTS.len(), "every hint has a hint word");
+        assert_eq!(&hints[..3], ["F5 build", "F1 help", "^Q quit"]);
     }
 }

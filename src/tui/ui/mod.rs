@@ -5,7 +5,7 @@ pub mod editor;
 mod files_view;
 mod graph_canvas;
 mod lesson_pane;
-pub mod overlay;
+mod overlay;
 mod panes;
 pub mod present;
 mod result;

@@ -8,55 +8,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::ondisk::Seen;
 use crate::tui::file_switch::file_name;
+use crate::tui::keymap::help_rows;
 use crate::tui::model::{Model, Overlay};
 use crate::tui::msg::DiskFile;
 use crate::tui::on_disk::{DiskConflict, change_words, name};
-
-/// Every key, in the help overlay and the docs.
-pub const KEYS: &[(&str, &str)] = &[
-    ("F5, Ctrl-R", "build and run the image"),
-    ("Esc", "cancel the build, matrix or tune"),
-    ("F7", "matrix: every base at once, the best offered"),
-    ("F8", "tune: the smallest image that still works"),
-    ("F6", "run arguments, as after docker run IMAGE"),
-    ("F2 · F3", "auto-rebuild on/off · a lesson's hint"),
-    ("Tab, Shift-Tab, click", "move focus between panes"),
-    ("Ctrl-S", "save the Dockerfile (atomically)"),
-    ("Ctrl-Q", "quit (asks when there are unsaved changes)"),
-    (
-        "Ctrl-Z, Ctrl-Y · Ctrl-F",
-        "undo, redo (toggles too) · search",
-    ),
-    ("Ctrl-T · Ctrl-O", "next theme · open another Dockerfile"),
-    ("Ctrl-E", "export variants and a comparison as Markdown"),
-    ("F9", "presenter mode: large panes, keys on screen"),
-    (
-        "Toggles: ←/→, 1–6",
-        "change the runtime base; a number jumps to one",
-    ),
-    ("Toggles: Space, Enter", "switch a toggle on or off"),
-    (
-        "Stages: Enter, t · Layers: ↑/↓",
-        "FROM line · build only it · the layer's line",
-    ),
-    (
-        "Layers: Enter, f",
-        "the layer's files: added, changed, removed",
-    ),
-    (
-        "Files: ←/→ Enter / s a l [ ]",
-        "fold · filter · size · all · largest · layer",
-    ),
-    (
-        "Build · Run: ↑/↓ PgUp PgDn End",
-        "scroll the log; End follows it",
-    ),
-    (
-        "Variants: Enter · m, d",
-        "restore one · mark one, compare it",
-    ),
-    ("F1, ?", "this help"),
-];
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
@@ -74,12 +29,14 @@ pub fn render(model: &Model, frame: &mut Frame) {
     let (title, lines, width, height): (&str, Vec<Line>, u16, u16) = match &model.overlay {
         Overlay::None => return,
         Overlay::Help => {
-            let lines = KEYS
+            let rows = help_rows();
+            let count = rows.len() as u16;
+            let lines = rows
                 .iter()
                 .map(|(k, what)| Line::from(format!("{k:<31} {what}")))
                 .chain([Line::from("Any key closes this help.")])
                 .collect();
-            ("Keys", lines, 86, KEYS.len() as u16 + 3)
+            ("Keys", lines, 86, count + 3)
         }
         Overlay::ConfirmQuit => (
             "Unsaved changes",

@@ -10,21 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::result::size_and_change;
+use crate::tui::keymap::{HINTS, hints as hints_made};
 use crate::tui::model::{BuildState, DockerStatus, Model, Pane};
-
-/// Key hints, most useful first: a short line keeps the first ones. Every
-/// key here is in the help table.
-pub const HINTS: &[&str] = &[
-    "F5 build",
-    "F1 help",
-    "^Q quit",
-    "Tab focus",
-    "F9 present",
-    "^O open",
-    "^S save",
-    "F7 matrix",
-    "F8 tune",
-];
 
 /// Hints kept down to the narrowest line they fit.
 const FEW_HINTS: usize = 3;
@@ -39,8 +26,8 @@ fn hints(n: usize) -> String {
     if n == 0 {
         return String::new();
     }
-    let mut shown: Vec<&str> = HINTS.iter().take(n).copied().collect();
-    if let Some(at) = shown.iter().position(|h| *h == "^Q quit") {
+    let mut shown: Vec<String> = hints_made().into_iter().take(n).collect();
+    if let Some(at) = shown.iter().position(|h| h == "^Q quit") {
         let quit = shown.remove(at);
         shown.push(quit);
     }
