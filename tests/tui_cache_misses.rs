@@ -49,6 +49,7 @@ fn miss(line: usize, stage: &str, cause: MissCause, files: &[&str]) -> CacheMiss
         cause,
         files: files.iter().map(|f| f.to_string()).collect(),
         args: Vec::new(),
+        removed: None,
     }
 }
 

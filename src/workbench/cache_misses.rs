@@ -78,6 +78,8 @@ pub enum MissCause {
     BuildArgChanged,
     /// The image the stage's FROM names has another id.
     BaseChanged,
+    /// An instruction above it in the stage was deleted (`removed` names it).
+    StepRemoved,
     /// A step it builds on ran: the one before it in the stage, or the
     /// stage it copies from or starts from.
     PreviousStepRan,
@@ -90,11 +92,12 @@ pub enum MissCause {
 
 impl MissCause {
     /// Every cause with its meaning, for `dockstage build --help`.
-    pub const ALL: [(&'static str, &'static str); 7] = [
+    pub const ALL: [(&'static str, &'static str); 8] = [
         ("files_changed", "context files the COPY/ADD copies changed"),
         ("command_changed", "the instruction's text changed"),
         ("build_arg_changed", "a build arg the step sees changed"),
         ("base_changed", "the FROM image has a new id"),
+        ("step_removed", "an instruction above it was deleted"),
         ("previous_step_ran", "a step it builds on ran (the cascade)"),
         (
             "first_build",
@@ -115,6 +118,10 @@ pub struct CacheMiss {
     /// Build args that changed, for `build_arg_changed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// The deleted instruction, as the previous build had it, for
+    /// `step_removed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<String>,
 }
 
 impl CacheMiss {
@@ -220,6 +227,17 @@ impl Builds<'_> {
                 .enumerate()
                 .find(|(j, s)| counterpart(prev, *j, s).is_none())
                 .map(|(_, s)| s);
+            // A step deleted above it: the previous build's steps before its
+            // counterpart that this build no longer has above it.
+            let removed_above = prev
+                .steps
+                .iter()
+                .position(|p| std::ptr::eq(p, before))
+                .and_then(|at| {
+                    prev.steps[..at]
+                        .iter()
+                        .find(|p| !stage.steps[..i].iter().any(|s| s.text == p.text))
+                });
             if let Some(above) = changed_above {
                 let cause = match above.text.starts_with("ARG ") {
                     true => MissCause::BuildArgChanged,
@@ -227,6 +245,11 @@ impl Builds<'_> {
                 };
                 misses.push(above.line, cause, Vec::new(), Vec::new());
                 misses.push(step.line, MissCause::PreviousStepRan, files, Vec::new());
+            } else if let Some(gone) = removed_above {
+                misses.out.push(CacheMiss {
+                    removed: Some(gone.text.clone()),
+                    ..misses.miss(step.line, MissCause::StepRemoved, files, Vec::new())
+                });
             } else if base_changed {
                 match stage.steps.first().filter(|_| i > 0) {
                     Some(from) => {
@@ -274,13 +297,25 @@ struct StageMisses<'a> {
 
 impl StageMisses<'_> {
     fn push(&mut self, line: usize, cause: MissCause, files: Vec<String>, args: Vec<String>) {
-        self.out.push(CacheMiss {
+        let miss = self.miss(line, cause, files, args);
+        self.out.push(miss);
+    }
+
+    fn miss(
+        &self,
+        line: usize,
+        cause: MissCause,
+        files: Vec<String>,
+        args: Vec<String>,
+    ) -> CacheMiss {
+        CacheMiss {
             line,
             stage: self.stage.name.clone(),
             cause,
             files,
             args,
-        });
+            removed: None,
+        }
     }
 }
 
@@ -342,6 +377,10 @@ pub fn cause_text(miss: &CacheMiss) -> String {
         MissCause::BuildArgChanged if miss.args.is_empty() => "a build arg changed".to_string(),
         MissCause::BuildArgChanged => format!("build arg {} changed", miss.args.join(", ")),
         MissCause::BaseChanged => "the base image changed".to_string(),
+        MissCause::StepRemoved => match &miss.removed {
+            Some(gone) => format!("`{gone}` above it was deleted"),
+            None => "an instruction above it was deleted".to_string(),
+        },
         MissCause::PreviousStepRan => "a step it builds on ran".to_string(),
         MissCause::FirstBuild => {
             format!(

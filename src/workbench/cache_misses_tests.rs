@@ -243,6 +243,7 @@ fn the_json_names_are_snake_case() {
         MissCause::CommandChanged,
         MissCause::BuildArgChanged,
         MissCause::BaseChanged,
+        MissCause::StepRemoved,
         MissCause::PreviousStepRan,
         MissCause::FirstBuild,
         MissCause::Unknown,
@@ -270,6 +271,33 @@ fn a_step_inserted_above_is_the_cause_and_the_moved_steps_only_reran() {
             (7, MissCause::PreviousStepRan),
             (10, MissCause::PreviousStepRan),
         ]
+    );
+}
+
+#[test]
+fn a_step_deleted_above_is_named_on_the_first_step_that_reran() {
+    let before = built(HELLO, &[], FILES, "sha256:go");
+    let deleted = HELLO.replace("RUN go mod download\n", "");
+    assert_ne!(deleted, HELLO, "the fixture has a go mod download");
+    let copy_all = deleted
+        .lines()
+        .position(|l| l == "COPY . .")
+        .map_or(0, |i| i + 1);
+    let ran: Vec<usize> = (copy_all..=deleted.lines().count()).collect();
+    let after = built(&deleted, &ran, FILES, "sha256:go");
+    let misses = cache_misses(Some(&before), &after);
+    let first = first_cause(&misses).unwrap_or_else(|| panic!("{misses:?}"));
+    assert_eq!(first.cause, MissCause::StepRemoved, "{misses:?}");
+    assert_eq!(first.line, copy_all);
+    assert_eq!(
+        cause_text(first),
+        "`RUN go mod download` above it was deleted"
+    );
+    assert!(
+        misses[1..]
+            .iter()
+            .all(|m| m.cause == MissCause::PreviousStepRan),
+        "{misses:?}"
     );
 }
 
