@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::dockerfile::graph::mount_from;
 use crate::dockerfile::substitute::expand;
 use crate::dockerfile::syntax::{Args, Dockerfile, Instruction, ItemKind, Keyword};
 use crate::dockerfile::{Stage, StageGraph};
@@ -61,6 +62,13 @@ fn plan_stage(df: &Dockerfile, graph: &StageGraph, stage: &Stage) -> StageRecord
                 .flag("from")
                 .and_then(|f| f.value.as_deref())
                 .and_then(|v| graph.resolve(v)),
+            // `RUN --mount=...,from=stage` reads that stage's files.
+            Keyword::Run => ins
+                .flags
+                .iter()
+                .filter(|f| f.name == "mount")
+                .filter_map(|f| f.value.as_deref().and_then(mount_from))
+                .find_map(|v| graph.resolve(&v)),
             _ => None,
         }
         .and_then(|i| graph.stage(i))

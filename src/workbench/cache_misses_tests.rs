@@ -323,6 +323,26 @@ fn a_stage_built_on_a_stage_that_ran_reran_because_of_it() {
 }
 
 #[test]
+fn a_run_that_mounts_a_stage_that_ran_reran_because_of_it() {
+    let text = "FROM golang:1.24 AS builder\nCOPY . .\nRUN go build -o /app\nFROM debian:bookworm-slim\nRUN --mount=type=bind,from=builder,source=/app,target=/mnt/app cp /mnt/app /app\n";
+    let before = built(text, &[], FILES, "sha256:go");
+    let after = built(
+        text,
+        &[2, 3, 5],
+        &[("go.mod", "module hello"), ("main.go", "v2")],
+        "sha256:go",
+    );
+    assert_eq!(
+        causes(&cache_misses(Some(&before), &after)),
+        vec![
+            (2, MissCause::FilesChanged),
+            (3, MissCause::PreviousStepRan),
+            (5, MissCause::PreviousStepRan),
+        ]
+    );
+}
+
+#[test]
 fn a_new_stage_does_not_hide_the_cause_in_another() {
     let before = built(HELLO, &[], FILES, "sha256:go");
     let with_test = format!("FROM golang:1.24 AS lint\nRUN go vet ./...\n{HELLO}");
