@@ -48,6 +48,23 @@ impl LogicalLine {
     }
 }
 
+/// An instruction's text with whitespace collapsed and the keyword
+/// upper-cased, so a re-spaced or re-wrapped instruction compares equal to
+/// itself: how a build's steps are matched to the file's lines and to the
+/// previous build's.
+pub fn normalize(text: &str) -> String {
+    let mut words = text.split_whitespace();
+    let mut out = words
+        .next()
+        .map(str::to_ascii_uppercase)
+        .unwrap_or_default();
+    for w in words {
+        out.push(' ');
+        out.push_str(w);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

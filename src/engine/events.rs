@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::dockerfile::logical::normalize;
 use crate::dockerfile::syntax::{Dockerfile, Instruction, ItemKind, Keyword};
 use crate::dockerfile::{StageGraph, StageIndex};
 
@@ -34,21 +35,6 @@ pub struct StepMapper {
     bases: Vec<Option<String>>,
     /// Every instruction in file order, as the legacy builder numbers them.
     all: Vec<(usize, Option<StageIndex>, String)>,
-}
-
-/// Whitespace collapsed and the keyword upper-cased, so texts compare equal
-/// however they were spaced or continued.
-pub fn normalize(text: &str) -> String {
-    let mut words = text.split_whitespace();
-    let mut out = words
-        .next()
-        .map(str::to_ascii_uppercase)
-        .unwrap_or_default();
-    for w in words {
-        out.push(' ');
-        out.push_str(w);
-    }
-    out
 }
 
 fn instruction_text(ins: &Instruction) -> String {

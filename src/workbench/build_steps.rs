@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::dockerfile::graph::mount_from;
+use crate::dockerfile::logical::normalize;
 use crate::dockerfile::substitute::expand;
 use crate::dockerfile::syntax::{Args, Dockerfile, Instruction, ItemKind, Keyword};
 use crate::dockerfile::{Stage, StageGraph};
@@ -110,21 +111,6 @@ fn lookup<'a>(vars: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .rev()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())
-}
-
-/// Whitespace collapsed and the keyword upper-cased, so a re-spaced or
-/// re-wrapped instruction is the same step.
-fn normalize(text: &str) -> String {
-    let mut words = text.split_whitespace();
-    let mut out = words
-        .next()
-        .map(str::to_ascii_uppercase)
-        .unwrap_or_default();
-    for w in words {
-        out.push(' ');
-        out.push_str(w);
-    }
-    out
 }
 
 /// The variables in scope at a point of a stage: ARG and ENV for

@@ -8,6 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::cut::keep_end;
 use crate::human::human_bytes;
 use crate::tui::compare::Compare;
 use crate::tui::files_view::FilesLoad;
@@ -135,7 +136,7 @@ fn diff_lines(model: &Model, d: &ImageDiff, width: usize) -> Vec<Line<'static>> 
             Span::styled(
                 format!(
                     "{:<path_w$} {:>num$} {:>num$} ",
-                    fit(&dir.path, path_w),
+                    keep_end(&dir.path, path_w),
                     human_bytes(dir.before_bytes),
                     human_bytes(dir.after_bytes)
                 ),
@@ -169,7 +170,7 @@ fn diff_lines(model: &Model, d: &ImageDiff, width: usize) -> Vec<Line<'static>> 
             Span::styled(
                 format!(
                     "{:<file_w$} {:>12} ",
-                    fit(&format!("/{}", f.path), file_w),
+                    keep_end(&format!("/{}", f.path), file_w),
                     note
                 ),
                 theme.text(),
@@ -187,17 +188,4 @@ fn diff_lines(model: &Model, d: &ImageDiff, width: usize) -> Vec<Line<'static>> 
         ));
     }
     lines
-}
-
-/// Keeps the end of a path, where it differs, within `n` characters.
-fn fit(s: &str, n: usize) -> String {
-    let count = s.chars().count();
-    if count <= n {
-        s.to_string()
-    } else {
-        format!(
-            "…{}",
-            s.chars().skip(count + 1 - n.max(1)).collect::<String>()
-        )
-    }
 }

@@ -9,6 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
+use super::cut::{keep_end, keep_start};
 use crate::engine::layers::short_created_by;
 use crate::human::human_bytes;
 use crate::tui::files_view::{FilesLoad, FilesView, PreviewText, Row, Scope, Side};
@@ -256,7 +257,7 @@ fn tree_line(model: &Model, row: &Row, selected: bool, width: usize) -> Line<'st
     let indent = "  ".repeat(row.depth);
     let left = format!("{indent}{fold}{mark}{name}");
     let room = width.saturating_sub(size.chars().count() + 1);
-    let left = truncate(&left, room);
+    let left = keep_start(&left, room);
     let pad = room.saturating_sub(left.chars().count());
     let select = if selected {
         Style::default().add_modifier(Modifier::REVERSED)
@@ -341,7 +342,7 @@ fn side_panel(model: &Model, view: &FilesView, frame: &mut Frame, area: Rect) {
                         let room = width.saturating_sub(size.chars().count());
                         Line::from(vec![
                             Span::styled(size, theme.text()),
-                            Span::styled(truncate_left(&format!("/{path}"), room), theme.dim()),
+                            Span::styled(keep_end(&format!("/{path}"), room), theme.dim()),
                         ])
                     })
                     .collect()
@@ -354,28 +355,4 @@ fn side_panel(model: &Model, view: &FilesView, frame: &mut Frame, area: Rect) {
         .border_style(theme.dim())
         .title(Span::styled(format!(" {title} "), theme.text()));
     frame.render_widget(Paragraph::new(lines).block(block), area);
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!(
-            "{}…",
-            s.chars().take(n.saturating_sub(1)).collect::<String>()
-        )
-    }
-}
-
-/// Keeps the end of a path, where the file's name is.
-fn truncate_left(s: &str, n: usize) -> String {
-    let count = s.chars().count();
-    if count <= n {
-        s.to_string()
-    } else {
-        format!(
-            "…{}",
-            s.chars().skip(count + 1 - n.max(1)).collect::<String>()
-        )
-    }
 }

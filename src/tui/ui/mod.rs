@@ -1,6 +1,7 @@
 //! Rendering: a read-only function of the model. No I/O, no locks, no await.
 
 mod compare;
+mod cut;
 pub mod editor;
 mod files_view;
 mod graph_canvas;

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::block;
+use super::cut::keep_start;
 use super::graph_canvas::{Canvas, Ink};
 use super::stage_graph::{self, Card};
 use crate::dockerfile::StageIndex;
@@ -569,7 +570,7 @@ fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
                 format!(
                     "{:>2} {:<base_w$} {:<flags_w$} {:>9} {:>6.1}s  ",
                     v.number,
-                    truncate(&v.base, base_w),
+                    keep_start(&v.base, base_w),
                     flags_cell(v, flags_w),
                     size_text(v.size_bytes),
                     v.build_seconds
@@ -581,7 +582,7 @@ fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
                 format!(
                     "{:>2} {:<base_w$} {:>9} ",
                     v.number,
-                    truncate(&v.base, base_w),
+                    keep_start(&v.base, base_w),
                     size_text(v.size_bytes)
                 ),
                 theme.text().patch(style),
@@ -597,7 +598,7 @@ fn variants(model: &Model, frame: &mut Frame, rect: Rect) {
                 Style::default().fg(theme.bar),
             ));
         }
-        spans.push(Span::styled(truncate(&v.first_line, 40), theme.text()));
+        spans.push(Span::styled(keep_start(&v.first_line, 40), theme.text()));
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -608,19 +609,8 @@ fn flags_cell(v: &Variant, width: usize) -> String {
     match &v.differs {
         Some(note) => {
             let room = width.saturating_sub(note.chars().count() + 3);
-            format!("{} · {note}", truncate(&v.flags, room))
+            format!("{} · {note}", keep_start(&v.flags, room))
         }
-        None => truncate(&v.flags, width),
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!(
-            "{}…",
-            s.chars().take(n.saturating_sub(1)).collect::<String>()
-        )
+        None => keep_start(&v.flags, width),
     }
 }
