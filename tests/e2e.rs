@@ -676,22 +676,45 @@ fn a_lesson_is_followed_to_its_end() {
     app.wait_for("Lesson done", SHORT);
     app.keys(&["C-s"]);
     app.wait_for_status("saved ", SHORT);
-    app.keys(&["C-q"]);
-    app.assert_exited_and_restored();
 
     let data = app.home.join("data");
-    let list = std::process::Command::new(env!("CARGO_BIN_EXE_dockstage"))
-        .arg("learn")
-        .env("XDG_DATA_HOME", &data)
-        .output()
-        .unwrap_or_else(|e| panic!("dockstage learn: {e}"));
-    let listed = String::from_utf8_lossy(&list.stdout);
-    assert!(
-        listed
+    let listed = || {
+        let list = std::process::Command::new(env!("CARGO_BIN_EXE_dockstage"))
+            .arg("learn")
+            .env("XDG_DATA_HOME", &data)
+            .output()
+            .unwrap_or_else(|e| panic!("dockstage learn: {e}"));
+        String::from_utf8_lossy(&list.stdout)
             .lines()
-            .any(|l| l.contains("misspelt-base") && l.contains("done")),
-        "`dockstage learn` does not list the lesson as done:\n{listed}"
+            .find(|l| l.contains("misspelt-base"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let copy = || read(&data.join("dockstage/lessons/misspelt-base/Dockerfile"));
+    assert!(
+        listed().contains("done"),
+        "`dockstage learn` does not list the lesson as done: {}",
+        listed()
     );
-    let copy = read(&data.join("dockstage/lessons/misspelt-base/Dockerfile"));
-    assert!(copy.contains("FROM scratch"), "the learner's copy:\n{copy}");
+    assert!(
+        copy().contains("FROM scratch"),
+        "the learner's copy:\n{}",
+        copy()
+    );
+
+    // F4 starts it over, once the learner says yes: the lesson's own files
+    // and the first step again.
+    app.keys(&["F4"]);
+    app.wait_for("Start the lesson over?", SHORT);
+    app.keys(&["y"]);
+    app.wait_for("step 1 of 2", SHORT);
+    app.wait_for("stratch", SHORT);
+    app.keys(&["C-q"]);
+    app.assert_exited_and_restored();
+    assert!(copy().contains("stratch"), "the fresh copy:\n{}", copy());
+    assert!(
+        !listed().contains("done"),
+        "started over but listed as done: {}",
+        listed()
+    );
 }

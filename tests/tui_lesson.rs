@@ -140,6 +140,64 @@ fn a_step_is_done_by_its_check_never_by_a_key() {
     assert!(shown.contains("▶ Press F5."), "{shown}");
 }
 
+/// Types `text` at the start of the file.
+fn type_at_top(m: &mut Model, text: &str) {
+    m.focus = dockstage::tui::model::Pane::Editor;
+    update(
+        m,
+        Msg::Key(KeyEvent::new(KeyCode::Home, KeyModifiers::CONTROL)),
+    );
+    for c in text.chars() {
+        key(m, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn f4_starts_the_lesson_over_only_when_the_learner_says_so() {
+    let mut m = model(lesson());
+    let fixed = DOCKERFILE.replace("stratch", "scratch");
+    // The learner's own text, with step 1 done.
+    let opened = Msg::Opened {
+        path: m.file.path.clone(),
+        version: m.version,
+        text: Ok(fixed),
+    };
+    update(&mut m, opened);
+    analyzed(&mut m);
+    assert_eq!(done(&m), 1);
+    type_at_top(&mut m, "# mine\n");
+
+    // Any key but y keeps everything.
+    key(&mut m, KeyCode::F(4));
+    assert!(screen(&m, (160, 45)).contains("Start the lesson over?"));
+    assert!(key(&mut m, KeyCode::Char('n')).is_empty());
+    assert_eq!(done(&m), 1);
+    assert!(m.text().starts_with("# mine"));
+
+    // y: back to step 1, and the worker brings the lesson's own file.
+    key(&mut m, KeyCode::F(4));
+    let cmds = key(&mut m, KeyCode::Char('y'));
+    let version = match &cmds[..] {
+        [Cmd::ResetLesson { lesson, version }] if lesson.name == "typo" => *version,
+        other => panic!("y should reset the lesson: {other:?}"),
+    };
+    assert_eq!(done(&m), 0, "the progress starts over");
+    assert!(m.variants.is_empty());
+    // The old text (typo fixed) must not do step 1 before the fresh copy is in.
+    analyzed(&mut m);
+    assert_eq!(done(&m), 0, "checked against the learner's old text");
+    let fresh = Msg::Opened {
+        path: m.file.path.clone(),
+        version,
+        text: Ok(DOCKERFILE.to_string()),
+    };
+    update(&mut m, fresh);
+    analyzed(&mut m);
+    assert_eq!(m.text(), DOCKERFILE);
+    assert!(!m.dirty(), "the fresh copy is what is on disk");
+    assert_eq!(done(&m), 0, "the typo is back, so step 1 waits again");
+}
+
 #[test]
 fn the_lesson_pane_shows_the_step_the_progress_and_the_hint_at_both_sizes() {
     let mut m = model(lesson());

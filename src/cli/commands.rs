@@ -279,7 +279,8 @@ pub enum Command {
             copied to ~/.local/share/dockstage/lessons/NAME and opened in the workbench, with a \
             lesson pane that shows the step and how far you are; F3 shows a hint. A step is done \
             when the workbench shows what it asks for. Progress is kept, so you can stop and come \
-            back; --reset starts the lesson over from a fresh copy.",
+            back; --reset (or F4 in the workbench, after a y) starts the lesson over from a \
+            fresh copy.",
         after_help = examples!(learn),
         after_long_help = concat!(examples!(learn), "\n\n", exit_codes!()),
     )]

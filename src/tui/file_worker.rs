@@ -42,6 +42,25 @@ pub(super) async fn file_worker(
                     })
                     .await
                 }
+                Some(Cmd::ResetLesson { lesson, version }) => {
+                    blocking(move || {
+                        let fresh = crate::workbench::lesson::progress::start(&lesson, true);
+                        let (path, text) = match fresh {
+                            Ok((dir, _)) => {
+                                let path = dir.join(&lesson.open);
+                                let text = crate::input::read_dockerfile(&path)
+                                    .map_err(|e| e.to_string());
+                                (path, text)
+                            }
+                            Err(e) => (
+                                crate::workbench::lesson::progress::work_dir(&lesson.name),
+                                Err(format!("cannot start lesson `{}` over: {e}", lesson.name)),
+                            ),
+                        };
+                        Some(Msg::Opened { path, version, text })
+                    })
+                    .await
+                }
                 Some(Cmd::ListDockerfiles { dir }) => {
                     blocking(move || Some(Msg::Dockerfiles(super::file_switch::list(&dir)))).await
                 }

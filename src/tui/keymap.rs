@@ -18,6 +18,8 @@ pub enum Action {
     Tune,
     Help,
     LessonHint,
+    /// Puts the lesson's files and progress back to its start, after asking.
+    LessonReset,
     AutoRebuild,
     NextTheme,
     Export,
@@ -133,7 +135,8 @@ pub const COMMANDS: &[Command] = &[
         "this help",
         "help",
     ),
-    command(&[f(3, Action::LessonHint)], "a lesson's hint"),
+    command(&[f(3, Action::LessonHint)], "lesson hint"),
+    command(&[f(4, Action::LessonReset)], "start over"),
     command(&[f(2, Action::AutoRebuild)], "auto-rebuild on/off"),
     command(&[ctrl('t', Action::NextTheme)], "next theme"),
     command(
@@ -185,7 +188,11 @@ pub const HELP: &[&[HelpItem]] = &[
     &[Cmd(Action::Matrix)],
     &[Cmd(Action::Tune)],
     &[Cmd(Action::RunArgs)],
-    &[Cmd(Action::AutoRebuild), Cmd(Action::LessonHint)],
+    &[
+        Cmd(Action::AutoRebuild),
+        Cmd(Action::LessonHint),
+        Cmd(Action::LessonReset),
+    ],
     &[Cmd(Action::NextPane)],
     &[Cmd(Action::Save)],
     &[Cmd(Action::Quit)],

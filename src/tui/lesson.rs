@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::model::{BuildState, Model};
+use super::model::{BuildState, Model, Overlay};
 use super::msg::Cmd;
 use crate::workbench::lesson::{LastBuild, Lesson, Observed, Progress, Step};
 
@@ -25,6 +25,9 @@ pub struct LessonRun {
     /// an update that changes none of it, such as a build log line, cannot
     /// finish a step, so it is not checked again.
     checked: Option<(u64, u64, u64, usize)>,
+    /// Started over at this text version: the fresh copy's text is on its
+    /// way, and no check reads the learner's old text meanwhile.
+    reset_at: Option<u64>,
 }
 
 impl LessonRun {
@@ -37,6 +40,7 @@ impl LessonRun {
             since_build: 0,
             step_started: Instant::now(),
             checked: None,
+            reset_at: None,
         }
     }
 
@@ -61,6 +65,39 @@ pub fn toggle_hint(model: &mut Model) -> bool {
     true
 }
 
+/// F4: ask before starting the lesson over; `false` outside a lesson.
+pub fn ask_reset(model: &mut Model) -> bool {
+    if model.lesson.is_none() {
+        return false;
+    }
+    model.overlay = Overlay::ConfirmLessonReset;
+    true
+}
+
+/// The answer to F4's question: `y` puts the lesson back to its first step
+/// with a fresh copy of its files (the worker makes it and opens it); any
+/// other key keeps everything as it is.
+pub fn on_reset_key(model: &mut Model, answer: char) -> Vec<Cmd> {
+    model.overlay = Overlay::None;
+    let Some(run) = model.lesson.as_mut().filter(|_| answer == 'y') else {
+        model.status = Some("the lesson goes on where you were".into());
+        return Vec::new();
+    };
+    let lesson = run.lesson.clone();
+    let mut fresh = LessonRun::new(lesson.clone(), Progress::default());
+    // Builds made before the reset count for no step of the fresh start.
+    fresh.since_build = model.last_build.as_ref().map_or(0, |b| b.number);
+    fresh.reset_at = Some(model.version);
+    *run = fresh;
+    model.variants.clear();
+    model.variant_selected = 0;
+    model.status = Some(format!("starting `{}` over", lesson.title));
+    vec![Cmd::ResetLesson {
+        lesson: Box::new(lesson),
+        version: model.version,
+    }]
+}
+
 /// Marks every step whose checks now hold as done, in order; asks for the
 /// progress to be saved when one was.
 pub fn advance(model: &mut Model) -> Vec<Cmd> {
@@ -71,6 +108,7 @@ pub fn advance(model: &mut Model) -> Vec<Cmd> {
         model.variants.len(),
     );
     match model.lesson.as_mut() {
+        Some(run) if run.reset_at == Some(model.version) => return Vec::new(),
         Some(run) if run.checked != Some(seen) => run.checked = Some(seen),
         _ => return Vec::new(),
     }

@@ -213,6 +213,8 @@ pub enum Overlay {
     OpenFile(FileSwitch),
     /// Opening another file would drop unsaved changes: save, drop or stay.
     ConfirmOpen(PathBuf),
+    /// F4 in a lesson: start it over, losing the learner's edits, or not.
+    ConfirmLessonReset,
 }
 
 /// What tune found, as the confirmation shows it.

@@ -120,7 +120,7 @@ pub struct BuildFailure {
     pub cancelled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
     /// Re-parse, graph and lint this text (latest wins).
     Analyze {
@@ -173,6 +173,12 @@ pub enum Cmd {
     SaveLessonProgress {
         name: String,
         progress: crate::workbench::lesson::Progress,
+    },
+    /// Put `lesson`'s files and progress back to its start, then open its
+    /// Dockerfile in place of the editor's text at `version`.
+    ResetLesson {
+        lesson: Box<crate::workbench::lesson::Lesson>,
+        version: u64,
     },
     /// List the Dockerfiles in `dir` (Ctrl-O).
     ListDockerfiles {

@@ -239,6 +239,12 @@ fn on_action(model: &mut Model, action: Action) -> Option<Vec<Cmd>> {
             }
             none()
         }
+        Action::LessonReset => {
+            if !super::lesson::ask_reset(model) {
+                return None;
+            }
+            none()
+        }
         Action::AutoRebuild => {
             model.auto_rebuild = !model.auto_rebuild;
             model.status = Some(format!(
@@ -325,6 +331,14 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 _ => 'n',
             };
             return on_offer_key(model, &offer, answer);
+        }
+        Overlay::ConfirmLessonReset => {
+            let plain = (key.modifiers - KeyModifiers::SHIFT).is_empty();
+            let answer = match key.code {
+                KeyCode::Char(c) if plain => c,
+                _ => 'n',
+            };
+            return super::lesson::on_reset_key(model, answer);
         }
         Overlay::ChangedOnDisk(conflict) => return on_conflict_key(model, *conflict, key),
         Overlay::OpenFile(switch) => return file_switch::on_switch_key(model, switch, key),

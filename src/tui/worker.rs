@@ -67,7 +67,8 @@ impl Workers {
             | Cmd::CheckDisk { .. }
             | Cmd::ListDockerfiles { .. }
             | Cmd::OpenFile { .. }
-            | Cmd::SaveLessonProgress { .. }) => {
+            | Cmd::SaveLessonProgress { .. }
+            | Cmd::ResetLesson { .. }) => {
                 let _ = self.files.send(cmd);
             }
             other => {
@@ -241,7 +242,8 @@ async fn docker_worker(
                     }
                     Cmd::Analyze { .. } | Cmd::Save { .. } | Cmd::Export { .. } | Cmd::CheckDisk { .. }
                     | Cmd::ListDockerfiles { .. } | Cmd::OpenFile { .. }
-                    | Cmd::SaveLessonProgress { .. } => {}
+                    | Cmd::SaveLessonProgress { .. }
+                    | Cmd::ResetLesson { .. } => {}
                 }
             }
             _ = ping.tick() => {

@@ -133,6 +133,23 @@ pub fn render(model: &Model, frame: &mut Frame) {
             80,
             5,
         ),
+        Overlay::ConfirmLessonReset => {
+            let title = model
+                .lesson
+                .as_ref()
+                .map_or(String::new(), |run| run.lesson.title.clone());
+            (
+                "Start the lesson over?",
+                vec![
+                    Line::from(format!("“{title}” goes back to its first step,")),
+                    Line::from("with its files as the lesson began: your edits to them are lost."),
+                    Line::from(""),
+                    Line::from("y  start over    any other key  go on where you were"),
+                ],
+                72,
+                6,
+            )
+        }
         Overlay::RestoreOffer(text) => (
             "Unsaved work found",
             vec![
