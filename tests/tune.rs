@@ -94,6 +94,54 @@ async fn hello_is_tuned_to_scratch_with_strip_and_nothing_is_written() {
 }
 
 #[tokio::test]
+async fn every_tried_variant_can_be_opened_until_the_session_ends() {
+    let Some(engine) =
+        support::docker_with("tune_keeps", &["golang:1.24", "debian:bookworm-slim"]).await
+    else {
+        return;
+    };
+    let copy = Copy::of("hello", "keeps");
+    let text = std::fs::read_to_string(copy.0.join("Dockerfile")).unwrap_or_else(|e| panic!("{e}"));
+    let job = dockstage::pipeline::tune::TuneJob {
+        dir: copy.0.clone(),
+        text,
+        options: Default::default(),
+    };
+    let mut tried = Vec::new();
+    let mut on_event = |event: dockstage::pipeline::Event| {
+        if let dockstage::pipeline::Event::Tried {
+            image: Some(id), ..
+        } = event
+        {
+            tried.push(id);
+        }
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let result = dockstage::pipeline::tune::tune(&engine, &job, &mut on_event, &cancel).await;
+    assert!(result.is_ok(), "{result:?}");
+    assert!(tried.len() >= 2, "{tried:?}");
+    // The workbench lists each as a variant, to open and compare.
+    for id in &tried {
+        assert!(
+            engine.docker().inspect_image(id).await.is_ok(),
+            "{id} is gone once the tune ended"
+        );
+    }
+    // The session's end removes them, as it does a matrix's.
+    let removed = engine
+        .cleanup_session()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(removed.images >= tried.len(), "{removed:?}");
+    for id in &tried {
+        assert!(
+            engine.docker().inspect_image(id).await.is_err(),
+            "{id} outlived its session"
+        );
+    }
+}
+
+#[tokio::test]
 async fn probe_keeps_its_ca_certificate_count() {
     if support::docker_with(
         "tune_probe",

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use bollard::query_parameters::RemoveImageOptions;
 use tokio_util::sync::CancellationToken;
 
 use super::{Event, EventSink};
@@ -135,14 +134,14 @@ pub async fn tune(
         .await?;
 
     let mut images: Vec<(usize, String)> = Vec::new();
-    // Its own tags, so a second tune in the same session never removes
-    // the first one's images (or the other way round).
+    // Its own tags, so a second tune in the same session never replaces the
+    // first one's images. They stay until the session ends, as matrix's do:
+    // each is a row of the variants table that can be opened and compared.
     let tag_prefix = format!(
         "{}/tune:{}",
         crate::engine::IMAGE_REPOSITORY,
         &crate::engine::new_session_id()[..12]
     );
-    let mut proposed = 0;
     let outcome = async {
         while let Some(proposal) = tuner.propose() {
             let number = tuner.attempts().len() + 1;
@@ -157,7 +156,6 @@ pub async fn tune(
                 _ => context::pack(dir, &proposal.dockerfile)?,
             };
             let tag = format!("{tag_prefix}-{number}");
-            proposed = number;
             let (outcome, image) =
                 try_proposal(engine, &proposal, &own, &tag, options, on_event, cancel).await?;
             if let Some(id) = &image {
@@ -187,20 +185,6 @@ pub async fn tune(
         },
         _ => None,
     };
-    // By tag, so an image whose run was cancelled or failed goes too.
-    for number in 1..=proposed {
-        let _ = engine
-            .docker()
-            .remove_image(
-                &format!("{tag_prefix}-{number}"),
-                Some(RemoveImageOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-                None,
-            )
-            .await;
-    }
     outcome?;
     Ok(TuneResult {
         report,
