@@ -11,11 +11,8 @@ use dockstage::engine::layers::Layer;
 use dockstage::tui::files_view::{FilesError, FilesLoad, PreviewText, Row, Scope};
 use dockstage::tui::model::{Model, Pane};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
-use dockstage::tui::ui::render;
 use dockstage::tui::update::update;
 use dockstage::workbench::image_files::{ChangeKind, Entry, EntryKind, ImageFiles, stack};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
 const DEBIAN: &str = "sha256:d3b1a2c4e5f60718293a4b5c6d7e8f90";
@@ -25,7 +22,7 @@ const SMALL: (u16, u16) = (80, 24);
 
 mod support;
 
-use support::workbench::{FakeBuild, build_ids, ctrl, dark, key};
+use support::workbench::{FakeBuild, build_ids, ctrl, dark, draw, key, screen_at as screen};
 
 fn keys(model: &mut Model, codes: &[KeyCode]) -> Vec<Cmd> {
     codes.iter().flat_map(|c| update(model, key(*c))).collect()
@@ -634,17 +631,6 @@ fn a_pruned_image_says_how_to_get_it_back() {
     assert!(why.contains("Enter restores that variant, F5"), "{why}");
 }
 
-fn draw(model: &Model, size: (u16, u16)) -> Terminal<TestBackend> {
-    let mut terminal = match Terminal::new(TestBackend::new(size.0, size.1)) {
-        Ok(t) => t,
-        Err(e) => match e {},
-    };
-    if let Err(e) = terminal.draw(|f| render(model, f)) {
-        match e {}
-    }
-    terminal
-}
-
 #[test]
 fn a_variant_without_an_image_says_how_to_make_one() {
     let mut model = two_variants(WIDE);
@@ -701,10 +687,6 @@ fn every_terminal_size_draws_the_views() {
             }
         }
     }
-}
-
-fn screen(model: &Model, size: (u16, u16)) -> String {
-    draw(model, size).backend().to_string()
 }
 
 /// The cell where `needle` first starts on screen.

@@ -14,11 +14,9 @@ use dockstage::pipeline::build::failed_run_explanation;
 use dockstage::tui::model::{DockerStatus, Model, Pane, analyze};
 use dockstage::tui::msg::Msg;
 use dockstage::tui::theme::Theme;
-use dockstage::tui::ui::{layout, render};
+use dockstage::tui::ui::layout;
 use dockstage::tui::update::update;
 use dockstage::tui::worker::build_failure;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use ratatui::text::Line;
@@ -29,7 +27,8 @@ const SMALL: (u16, u16) = (80, 24);
 mod support;
 
 use support::workbench::{
-    FakeBuild, build_ids, ctrl, dark, docker_ready, hello_dir, hello_run, hello_text, key, open,
+    FakeBuild, build_ids, ctrl, dark, docker_ready, draw, hello_dir, hello_run, hello_text, key,
+    open,
 };
 
 fn model_with(text: &str, theme: Theme, size: (u16, u16)) -> Model {
@@ -333,17 +332,6 @@ fn model_in(state: State, theme: Theme, size: (u16, u16)) -> Model {
         }
     }
     model
-}
-
-fn draw(model: &Model, size: (u16, u16)) -> Terminal<TestBackend> {
-    let mut terminal = match Terminal::new(TestBackend::new(size.0, size.1)) {
-        Ok(t) => t,
-        Err(e) => match e {},
-    };
-    if let Err(e) = terminal.draw(|f| render(model, f)) {
-        match e {}
-    }
-    terminal
 }
 
 /// The screen as text, with the building clock (the one thing that moves

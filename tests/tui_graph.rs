@@ -13,11 +13,9 @@ use dockstage::engine::events::{BuildEvent, Step, StepState};
 use dockstage::pipeline::Event;
 use dockstage::tui::model::{Model, Pane, analyze};
 use dockstage::tui::msg::Msg;
+use dockstage::tui::ui::layout as pane_layout;
 use dockstage::tui::ui::stage_graph::{Card, GraphLayout, Shape, layout};
-use dockstage::tui::ui::{layout as pane_layout, render};
 use dockstage::tui::update::update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -43,7 +41,7 @@ fn fixture(name: &str) -> String {
 
 mod support;
 
-use support::workbench::{FakeBuild, build_ids, dark, docker_ready, hello_dir, key, open};
+use support::workbench::{FakeBuild, build_ids, dark, docker_ready, draw, hello_dir, key, open};
 
 /// Runs the worker's side too: analyses for every Analyze command, and the
 /// id of every build started.
@@ -116,17 +114,6 @@ fn built(text: &str, size: (u16, u16)) -> Model {
     drive(&mut model, key(KeyCode::Tab));
     assert_eq!(model.focus, Pane::Graph);
     model
-}
-
-fn draw(model: &Model, size: (u16, u16)) -> Terminal<TestBackend> {
-    let mut terminal = match Terminal::new(TestBackend::new(size.0, size.1)) {
-        Ok(t) => t,
-        Err(e) => match e {},
-    };
-    if let Err(e) = terminal.draw(|f| render(model, f)) {
-        match e {}
-    }
-    terminal
 }
 
 /// The Stages pane's inside, without its border.

@@ -11,11 +11,12 @@ use dockstage::tui::lesson::LessonRun;
 use dockstage::tui::model::{FileState, Model, analyze};
 use dockstage::tui::msg::{Cmd, Msg};
 use dockstage::tui::theme::Theme;
-use dockstage::tui::ui::render;
 use dockstage::tui::update::update;
 use dockstage::workbench::lesson::{Lesson, Progress};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+
+mod support;
+
+use support::workbench::screen_at as screen;
 
 const DOCKERFILE: &str = "FROM golang:1.24 AS builder\nRUN go build -o /app .\n\nFROM stratch\nCOPY --from=builder /app /app\n";
 
@@ -74,17 +75,6 @@ fn key(model: &mut Model, code: KeyCode) -> Vec<Cmd> {
 
 fn done(model: &Model) -> usize {
     model.lesson.as_ref().map_or(0, |l| l.progress.done)
-}
-
-fn screen(model: &Model, size: (u16, u16)) -> String {
-    let mut terminal = match Terminal::new(TestBackend::new(size.0, size.1)) {
-        Ok(t) => t,
-        Err(e) => match e {},
-    };
-    if let Err(e) = terminal.draw(|f| render(model, f)) {
-        match e {}
-    }
-    terminal.backend().to_string()
 }
 
 #[test]

@@ -13,10 +13,8 @@ use dockstage::tui::keycast::SHOWN;
 use dockstage::tui::model::{Model, Overlay, Pane};
 use dockstage::tui::msg::{Cmd, Finished, Msg};
 use dockstage::tui::theme::Theme;
-use dockstage::tui::ui::{layout, render};
+use dockstage::tui::ui::layout;
 use dockstage::tui::update::update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
@@ -27,8 +25,8 @@ const SMALL: (u16, u16) = (80, 24);
 mod support;
 
 use support::workbench::{
-    FakeBuild, build_ids, ctrl, dark, docker_ready, drive, hello_dir, hello_run, hello_text, key,
-    open,
+    FakeBuild, build_ids, ctrl, dark, docker_ready, draw, drive, hello_dir, hello_run, hello_text,
+    key, open, screen_at as screen,
 };
 
 /// The hello example, analysed, with a daemon ready, laid out for `size`.
@@ -71,21 +69,6 @@ fn built_twice(model: &mut Model) {
         model,
         Msg::BuildDone(ids[0], Ok(finished(3_400_000, hello_run(), 5.2))),
     );
-}
-
-fn draw(model: &Model, size: (u16, u16)) -> Terminal<TestBackend> {
-    let mut terminal = match Terminal::new(TestBackend::new(size.0, size.1)) {
-        Ok(t) => t,
-        Err(e) => match e {},
-    };
-    if let Err(e) = terminal.draw(|f| render(model, f)) {
-        match e {}
-    }
-    terminal
-}
-
-fn screen(model: &Model, size: (u16, u16)) -> String {
-    draw(model, size).backend().to_string()
 }
 
 fn status_line(model: &Model, size: (u16, u16)) -> String {

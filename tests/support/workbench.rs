@@ -114,14 +114,26 @@ pub fn build_ids(cmds: &[Cmd]) -> Vec<u64> {
         .collect()
 }
 
+/// The workbench drawn on a terminal of `size`, for its text and styles.
+pub fn draw(model: &Model, size: (u16, u16)) -> Terminal<TestBackend> {
+    let mut terminal = match Terminal::new(TestBackend::new(size.0, size.1)) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    if let Err(e) = terminal.draw(|f| dockstage::tui::ui::render(model, f)) {
+        match e {}
+    }
+    terminal
+}
+
+/// The frame at `size`, as text.
+pub fn screen_at(model: &Model, size: (u16, u16)) -> String {
+    draw(model, size).backend().to_string()
+}
+
 /// The frame at the model's size, as text.
 pub fn screen(model: &Model) -> String {
-    let (w, h) = model.size;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
-    terminal
-        .draw(|f| dockstage::tui::ui::render(model, f))
-        .unwrap_or_else(|e| panic!("{e}"));
-    terminal.backend().to_string()
+    screen_at(model, model.size)
 }
 
 /// The hello program's run: "Hello World!", exit 0.
